@@ -1,0 +1,33 @@
+// The `tessera` subcommands. Each registers its flags on the CLI11 app and returns the exit
+// status when run. cli/ is the only layer that wires implementations together.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <functional>
+
+#include "engine/engine.h"
+
+namespace tessera::cli {
+
+// Flags shared by every command that runs the engine.
+struct EngineFlags {
+  uint64_t max_input_bytes = engine::Limits{}.max_input_bytes;
+  uint64_t max_pixels = engine::Limits{}.max_pixels;
+  uint64_t max_output_pixels = engine::Limits{}.max_output_pixels;
+  bool no_auto_orient = false;
+
+  void Register(CLI::App& cmd);
+  engine::ProcessOptions ToOptions() const;
+};
+
+// A registered subcommand and the function that runs it once parsing succeeded.
+struct Command {
+  CLI::App* app = nullptr;
+  std::function<int()> run;
+};
+
+Command RegisterProcessCommand(CLI::App& app);
+Command RegisterProbeCommand(CLI::App& app);
+Command RegisterOpsCommand(CLI::App& app);
+
+}  // namespace tessera::cli

@@ -1,0 +1,49 @@
+// tessera::Error: the one typed failure value used across every layer.
+//
+// A failure is a product-level code (a closed enum that maps to exactly one HTTP status and one
+// gRPC status in api/), a human message, and optionally the request field it concerns and a
+// detail string (for example a library's own text). Clients and tests match on CodeName(code),
+// never on the message.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace tessera {
+
+enum class ErrorCode {
+  kBadPipeline,       // the pipeline text/JSON is malformed or a value is out of range
+  kBadRequest,        // any other malformed request field
+  kUnsupportedMedia,  // the input is not an image format tessera decodes
+  kCorruptImage,      // the format is known but the bytes cannot be decoded
+  kTooLarge,          // input or output bytes over a limit
+  kTooManyPixels,     // width*height (or frames) from the header over a limit
+  kQueueFull,
+  kNotFound,
+  kUnauthorized,
+  kUnavailable,
+  kDeadlineExceeded,
+  kCancelled,
+  kIo,                // a local file could not be read or written
+  kInternal,
+};
+
+// Stable lower-case identifier of a code ("bad_pipeline", "too_many_pixels", ...).
+std::string_view CodeName(ErrorCode code);
+
+struct Error {
+  ErrorCode code = ErrorCode::kInternal;
+  std::string message;
+  std::string field;   // the request field concerned, e.g. "pipeline[1].sigma"; empty if none
+  std::string detail;  // extra diagnostic text, e.g. from libvips; never used for control flow
+
+  // "bad_pipeline: blur.sigma: 0 is out of range (allowed 0.1..1000)" style one-liner.
+  std::string ToString() const;
+};
+
+inline Error MakeError(ErrorCode code, std::string message, std::string field = {},
+                       std::string detail = {}) {
+  return Error{code, std::move(message), std::move(field), std::move(detail)};
+}
+
+}  // namespace tessera

@@ -1,0 +1,198 @@
+#include "engine/engine.h"
+
+#include "engine/format_sniff.h"
+#include "engine/ops/cv_bridge.h"
+#include "engine/ops/ops.h"
+#include "engine/ops/resize.h"
+#include "engine/ops/thumbnail.h"
+#include "engine/vips/vips_adapter.h"
+
+namespace tessera::engine {
+namespace {
+
+std::string Dimensions(uint64_t w, uint64_t h) {
+  return std::to_string(w) + "x" + std::to_string(h);
+}
+
+Result<Format> FormatFromName(const std::string& name) {
+  if (name == "jpeg" || name == "jpg") return Format::kJpeg;
+  if (name == "png") return Format::kPng;
+  if (name == "webp") return Format::kWebp;
+  if (name == "avif") return Format::kAvif;
+  if (name == "heif") return Format::kHeif;
+  if (name == "tiff") return Format::kTiff;
+  if (name == "gif") return Format::kGif;
+  return MakeError(ErrorCode::kBadPipeline, "unknown format " + name, "format.type");
+}
+
+vips::EncodeOptions EncodeOptionsFor(const Pipeline& pipeline, Format input_format) {
+  vips::EncodeOptions o;
+  o.format = OutputFormat(pipeline, input_format);
+  const Step* f = pipeline.FormatStep();
+  if (f == nullptr) return o;
+  const Args& a = f->args;
+  o.quality = static_cast<int>(a.Int("q"));
+  o.progressive = a.Bool("progressive");
+  const std::string& sub = a.Enum("subsample");
+  o.subsample = sub == "420" ? 420 : sub == "444" ? 444 : 0;
+  o.compression = static_cast<int>(a.Int("compression"));
+  o.palette = a.Bool("palette");
+  o.lossless = a.Bool("lossless");
+  o.effort = static_cast<int>(a.Int("effort"));
+  o.strip = a.Bool("strip");
+  o.keep_icc = a.Bool("keep_icc");
+  o.background = a.ColourValue("bg");
+  return o;
+}
+
+Status CheckOutputSize(const Image& im, const Limits& limits, std::string_view op) {
+  uint64_t pixels = static_cast<uint64_t>(im.width()) * static_cast<uint64_t>(im.height());
+  if (pixels > limits.max_output_pixels) {
+    return MakeError(ErrorCode::kTooManyPixels,
+                     std::string(op) + " would make a " + Dimensions(im.width(), im.height()) +
+                         " image; the limit is " + std::to_string(limits.max_output_pixels) +
+                         " pixels",
+                     std::string(op));
+  }
+  return OkStatus();
+}
+
+// Decodes the input, folding a leading resize or thumbnail into the decoder (shrink-on-load).
+// Returns the decoded image and how many leading steps it already performed.
+Result<Image> DecodeForPipeline(std::span<const uint8_t> bytes, const ImageInfo& info,
+                                const Pipeline& pipeline, const ProcessOptions& options,
+                                size_t* consumed) {
+  *consumed = 0;
+  bool random = false;
+  for (const Step& s : pipeline.steps) random = random || s.op->reads_randomly;
+
+  const Step* first = pipeline.steps.empty() ? nullptr : &pipeline.steps.front();
+  Result<Image> decoded = MakeError(ErrorCode::kInternal, "not decoded");
+  if (first != nullptr && first->op == &ops::kThumbnail) {
+    vips::ThumbnailOptions t = ops::ThumbnailOptionsFrom(first->args);
+    t.auto_orient = options.auto_orient;
+    decoded = vips::ThumbnailBuffer(bytes, t);
+    *consumed = 1;
+  } else if (first != nullptr && first->op == &ops::kResize &&
+             first->args.Enum("kernel") == "lanczos3") {
+    int w = options.auto_orient ? info.oriented_width() : info.width;
+    int h = options.auto_orient ? info.oriented_height() : info.height;
+    ops::ResizePlan plan = ops::PlanResize(first->args, w, h);
+    if (!plan.identity) {
+      vips::ThumbnailOptions t;
+      t.width = plan.scaled_width;
+      t.height = plan.scaled_height;
+      t.size = vips::SizeMode::kForce;
+      t.auto_orient = options.auto_orient;
+      auto scaled = vips::ThumbnailBuffer(bytes, t);
+      if (!scaled) return scaled;
+      decoded = ops::FinishResize(*scaled, plan);
+      *consumed = 1;
+    }
+  }
+  if (*consumed == 0) {
+    vips::DecodeOptions d;
+    d.sequential = !random;
+    d.auto_orient = options.auto_orient;
+    return vips::DecodeBuffer(bytes, info.format, d);
+  }
+  if (decoded && random) {
+    // Shrink-on-load streams top to bottom; later steps that read out of order need the
+    // (now small) image in memory.
+    auto raster = vips::ToRaster(*decoded);
+    if (!raster) return raster.error();
+    return vips::FromRaster(std::move(*raster));
+  }
+  return decoded;
+}
+
+}  // namespace
+
+Status InitializeEngine(int threads_per_image) {
+  ops::SetOpenCvThreads(threads_per_image <= 1 ? 0 : threads_per_image);
+  return vips::Initialize(threads_per_image);
+}
+
+Result<ImageInfo> Probe(std::span<const uint8_t> bytes, const Limits& limits) {
+  if (bytes.size() > limits.max_input_bytes) {
+    return MakeError(ErrorCode::kTooLarge,
+                     "the input is " + std::to_string(bytes.size()) + " bytes; the limit is " +
+                         std::to_string(limits.max_input_bytes),
+                     "image");
+  }
+  if (bytes.empty()) {
+    return MakeError(ErrorCode::kUnsupportedMedia, "the input is empty", "image");
+  }
+  auto format = SniffFormat(bytes);
+  if (!format) {
+    return MakeError(ErrorCode::kUnsupportedMedia,
+                     "the input is not a JPEG, PNG, WebP, TIFF, GIF, HEIF or AVIF image",
+                     "image");
+  }
+  return vips::ReadHeader(bytes, *format);
+}
+
+Status CheckInputLimits(const ImageInfo& info, const Limits& limits) {
+  uint64_t pixels = static_cast<uint64_t>(info.width) * static_cast<uint64_t>(info.height);
+  if (pixels > limits.max_pixels) {
+    return MakeError(ErrorCode::kTooManyPixels,
+                     "the image is " + Dimensions(info.width, info.height) + " (" +
+                         std::to_string(pixels) + " pixels); the limit is " +
+                         std::to_string(limits.max_pixels),
+                     "image");
+  }
+  if (info.frames > limits.max_frames) {
+    return MakeError(ErrorCode::kTooManyPixels,
+                     "the image has " + std::to_string(info.frames) + " frames; the limit is " +
+                         std::to_string(limits.max_frames),
+                     "image");
+  }
+  return OkStatus();
+}
+
+Format OutputFormat(const Pipeline& pipeline, Format input_format) {
+  const Step* f = pipeline.FormatStep();
+  if (f != nullptr && f->args.Has("type")) {
+    auto fmt = FormatFromName(f->args.Enum("type"));
+    if (fmt) return *fmt;
+  }
+  return input_format;
+}
+
+Result<ProcessResult> Process(std::span<const uint8_t> bytes, const Pipeline& pipeline,
+                              const ProcessOptions& options) {
+  auto info = Probe(bytes, options.limits);
+  if (!info) return info.error();
+  Status limits_ok = CheckInputLimits(*info, options.limits);
+  if (!limits_ok) return limits_ok.error();
+
+  size_t consumed = 0;
+  auto decoded = DecodeForPipeline(bytes, *info, pipeline, options, &consumed);
+  if (!decoded) return decoded.error();
+  Image image = *decoded;
+  Status size_ok = CheckOutputSize(image, options.limits, "decode");
+  if (!size_ok) return size_ok.error();
+
+  for (size_t i = consumed; i < pipeline.steps.size(); ++i) {
+    const Step& step = pipeline.steps[i];
+    if (step.op->apply == nullptr) continue;  // format: applied by the encoder below
+    auto next = step.op->apply(image, step.args);
+    if (!next) return next.error();
+    image = *next;
+    Status ok = CheckOutputSize(image, options.limits, step.op->name);
+    if (!ok) return ok.error();
+  }
+
+  vips::EncodeOptions enc = EncodeOptionsFor(pipeline, info->format);
+  auto encoded = vips::Encode(image, enc);
+  if (!encoded) return encoded.error();
+  ProcessResult out;
+  out.bytes = std::move(*encoded);
+  out.format = enc.format;
+  out.width = image.width();
+  out.height = image.height();
+  out.input = *info;
+  return out;
+}
+
+}  // namespace tessera::engine

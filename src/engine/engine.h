@@ -1,0 +1,67 @@
+// The engine's front door: probe an encoded image and run a pipeline on it, bytes in, bytes out.
+//
+// engine/ knows nothing of queues, HTTP or storage. Callers (CLI, API, workers) hand it bytes
+// and a validated Pipeline and get bytes back or a typed Error:
+//   kTooLarge          input bytes over Limits::max_input_bytes (checked first)
+//   kUnsupportedMedia  not JPEG, PNG, WebP, TIFF, GIF, HEIF or AVIF by its magic bytes
+//   kCorruptImage      the header or the pixel data cannot be decoded
+//   kTooManyPixels     header pixels/frames, or any intermediate or output size, over a limit;
+//                      checked before the pixels are computed, so a decompression bomb never
+//                      allocates its pixels
+//   kBadRequest        a parameter that is valid alone but not for this image (crop outside it)
+//   kInternal          a library failed on input that passed every check
+//
+// Thread-safety: Process may run concurrently on any number of threads once InitializeEngine
+// has returned.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "core/result.h"
+#include "engine/image.h"
+#include "engine/pipeline.h"
+
+namespace tessera::engine {
+
+struct Limits {
+  uint64_t max_input_bytes = 256ull << 20;      // bytes of encoded input (256 MiB)
+  uint64_t max_pixels = 100'000'000;            // input width * height from the header (100 MP)
+  int max_frames = 1000;                        // pages/frames declared by the header
+  uint64_t max_output_pixels = 100'000'000;     // any intermediate or final width * height
+};
+
+// Starts the image libraries. `threads_per_image` is how many threads one pipeline may use
+// inside libvips and OpenCV: 1 when the caller runs one image per core (the CLI and workers do),
+// more when one image at a time must go fast. Call once at start; later calls only re-tune.
+Status InitializeEngine(int threads_per_image);
+
+// Identifies the format by magic bytes and reads the header; checks no limits but input bytes.
+Result<ImageInfo> Probe(std::span<const uint8_t> bytes, const Limits& limits = {});
+
+// Checks header facts against the input limits (pixels, frames).
+Status CheckInputLimits(const ImageInfo& info, const Limits& limits);
+
+struct ProcessOptions {
+  Limits limits;
+  bool auto_orient = true;  // honour the EXIF orientation (and drop the tag)
+};
+
+struct ProcessResult {
+  std::vector<uint8_t> bytes;
+  Format format = Format::kJpeg;
+  int width = 0;
+  int height = 0;
+  ImageInfo input;
+};
+
+// Runs `pipeline` on the encoded image `bytes`; encodes as the pipeline's format step says, or
+// in the input's format when it has none.
+Result<ProcessResult> Process(std::span<const uint8_t> bytes, const Pipeline& pipeline,
+                              const ProcessOptions& options = {});
+
+// The format the result of `pipeline` on an input of `input_format` will be encoded in.
+Format OutputFormat(const Pipeline& pipeline, Format input_format);
+
+}  // namespace tessera::engine

@@ -1,0 +1,98 @@
+// How an operation is declared: once, as data (name, parameters with types, ranges and defaults,
+// halo, capability, geometry), next to its implementation in engine/ops/. The pipeline parser,
+// `tessera ops`, the HTTP API's op listing and the tile planner all read these declarations;
+// nothing else describes an op.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "core/result.h"
+#include "engine/colour.h"
+#include "engine/image.h"
+
+namespace tessera::engine {
+
+enum class ParamType { kInt, kFloat, kBool, kEnum, kColour };
+
+std::string_view ParamTypeName(ParamType type);  // "int", "float", "bool", "enum", "colour"
+
+struct ParamSpec {
+  std::string_view name;
+  ParamType type = ParamType::kInt;
+  std::string_view description;
+  double min = 0;  // inclusive range, kInt and kFloat only
+  double max = 0;
+  // Canonical text of the default; empty means "no default": the parameter is optional and
+  // absent unless given (the op decides what absence means), or required if `required`.
+  std::string_view default_value;
+  std::span<const std::string_view> choices;  // kEnum only
+  bool required = false;
+};
+
+using ParamValue = std::variant<std::monostate, int64_t, double, bool, std::string, Colour>;
+
+struct OpSpec;
+
+// The arguments of one pipeline step: a value per declared parameter (default-filled), and
+// which of them the user gave. Accessors abort on a name the op does not declare (a bug).
+class Args {
+ public:
+  Args() = default;
+  explicit Args(const OpSpec* op);
+
+  const OpSpec& op() const { return *op_; }
+  bool Given(std::string_view name) const;        // spelled out by the user
+  bool Has(std::string_view name) const;          // given, or has a default
+  int64_t Int(std::string_view name) const;
+  double Float(std::string_view name) const;
+  bool Bool(std::string_view name) const;
+  const std::string& Enum(std::string_view name) const;
+  Colour ColourValue(std::string_view name) const;
+
+  // Used by the parser.
+  void Set(size_t index, ParamValue value, bool given);
+  const ParamValue& At(size_t index) const { return values_[index]; }
+  bool GivenAt(size_t index) const { return given_[index]; }
+
+  bool operator==(const Args& other) const {
+    return op_ == other.op_ && values_ == other.values_ && given_ == other.given_;
+  }
+
+ private:
+  size_t IndexOf(std::string_view name) const;
+  const OpSpec* op_ = nullptr;
+  std::vector<ParamValue> values_;
+  std::vector<bool> given_;
+};
+
+// Halo sentinel: the op reads the whole image (global), so it cannot run on tiles.
+inline constexpr int kGlobalHalo = -1;
+
+struct OpSpec {
+  std::string_view name;
+  std::string_view description;
+  std::span<const ParamSpec> params;
+  // The worker capability needed to run this op ("core" for everything built in).
+  std::string_view capability = "core";
+  // True if the output size differs from the input size (or pixels move).
+  bool changes_geometry = false;
+  // True if the op reads its input out of top-to-bottom order (needs a random-access decode).
+  bool reads_randomly = false;
+  // Pixels of neighbourhood one output pixel reads on each side, or kGlobalHalo.
+  int (*halo)(const Args& args) = nullptr;
+  // Cross-parameter checks beyond each parameter's own range; nullptr if none.
+  Status (*validate)(const Args& args) = nullptr;
+  // Runs the op. nullptr for ops the runner handles itself (format).
+  Result<Image> (*apply)(const Image& in, const Args& args) = nullptr;
+};
+
+// Halo helpers for the common cases.
+int NoHalo(const Args&);
+int GlobalHalo(const Args&);
+
+}  // namespace tessera::engine

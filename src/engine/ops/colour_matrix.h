@@ -1,0 +1,24 @@
+// Per-pixel linear colour transforms (out = M * in + offset), the one mechanism behind
+// brightness, contrast, saturation, invert and grayscale. Alpha passes through unchanged.
+#pragma once
+
+#include "core/result.h"
+#include "engine/image.h"
+
+namespace tessera::engine::ops {
+
+// A transform of RGB written in 8-bit units; offsets are scaled for 16-bit images.
+struct ColourMatrix {
+  double m[3][3] = {{1, 0, 0}, {0, 1, 0}, {0, 0, 1}};
+  double offset[3] = {0, 0, 0};
+};
+
+// Applies `cm` to every pixel, rounding and saturating to the sample range. Grey images are
+// treated as R = G = B (they stay grey). With `to_grey`, the output is one band (plus alpha)
+// holding row 0 of the transform.
+Result<Image> ApplyColourMatrix(const Image& in, const ColourMatrix& cm, bool to_grey = false);
+
+// Rec. 601 luma weights, as JPEG, PIL and OpenCV use for grey.
+inline constexpr double kLumaR = 0.299, kLumaG = 0.587, kLumaB = 0.114;
+
+}  // namespace tessera::engine::ops

@@ -1,0 +1,577 @@
+// libvips adapter. Every libvips call in tessera is in this file; see vips_adapter.h for why.
+#include "engine/vips/vips_adapter.h"
+
+#include <vips/vips.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <mutex>
+#include <string>
+
+namespace tessera::engine {
+
+struct Image::Rep {
+  explicit Rep(VipsImage* i) : im(i) {}
+  ~Rep() {
+    if (im != nullptr) g_object_unref(im);
+  }
+  Rep(const Rep&) = delete;
+  Rep& operator=(const Rep&) = delete;
+  VipsImage* im;
+};
+
+int Image::width() const { return vips_image_get_width(rep_->im); }
+int Image::height() const { return vips_image_get_height(rep_->im); }
+int Image::bands() const { return vips_image_get_bands(rep_->im); }
+int Image::bits() const {
+  return vips_image_get_format(rep_->im) == VIPS_FORMAT_USHORT ? 16 : 8;
+}
+bool Image::has_alpha() const { return vips_image_hasalpha(rep_->im) != 0; }
+bool Image::is_grey() const { return bands() - (has_alpha() ? 1 : 0) == 1; }
+
+namespace vips {
+namespace {
+
+// Owns one VipsImage reference for the length of a function.
+class Ref {
+ public:
+  Ref() = default;
+  explicit Ref(VipsImage* im) : im_(im) {}
+  ~Ref() {
+    if (im_ != nullptr) g_object_unref(im_);
+  }
+  Ref(const Ref&) = delete;
+  Ref& operator=(const Ref&) = delete;
+  Ref(Ref&& o) noexcept : im_(o.release()) {}
+  Ref& operator=(Ref&& o) noexcept {
+    if (this != &o) {
+      if (im_ != nullptr) g_object_unref(im_);
+      im_ = o.release();
+    }
+    return *this;
+  }
+  VipsImage** out() { return &im_; }
+  VipsImage* get() const { return im_; }
+  VipsImage* release() { return std::exchange(im_, nullptr); }
+
+ private:
+  VipsImage* im_ = nullptr;
+};
+
+VipsImage* Raw(const Image& image) { return image.rep().im; }
+Image Wrap(Ref& ref) { return Image(std::make_shared<Image::Rep>(ref.release())); }
+
+// Takes (and clears) libvips' error text for Error::detail. Under threads the text may belong to
+// another call, which is why it is never used to choose a code.
+std::string TakeVipsText() {
+  char* text = vips_error_buffer_copy();
+  std::string out = text != nullptr ? text : "";
+  g_free(text);
+  while (!out.empty() && (out.back() == '\n' || out.back() == ' ')) out.pop_back();
+  std::replace(out.begin(), out.end(), '\n', ';');
+  return out;
+}
+
+Error Failure(ErrorCode code, std::string message) {
+  return MakeError(code, std::move(message), {}, TakeVipsText());
+}
+
+VipsArrayDouble* BackgroundFor(VipsImage* im, Colour c) {
+  int bands = vips_image_get_bands(im);
+  bool alpha = vips_image_hasalpha(im) != 0;
+  double scale = vips_image_get_format(im) == VIPS_FORMAT_USHORT ? 257.0 : 1.0;
+  double v[4];
+  int colour_bands = bands - (alpha ? 1 : 0);
+  if (colour_bands == 1) {
+    v[0] = std::round((0.299 * c.r + 0.587 * c.g + 0.114 * c.b)) * scale;
+  } else {
+    v[0] = c.r * scale;
+    v[1] = c.g * scale;
+    v[2] = c.b * scale;
+  }
+  if (alpha) v[colour_bands] = c.a * scale;
+  return vips_array_double_new(v, std::min(bands, 4));
+}
+
+VipsInteresting ToVips(Interesting i) {
+  switch (i) {
+    case Interesting::kNone: return VIPS_INTERESTING_NONE;
+    case Interesting::kCentre: return VIPS_INTERESTING_CENTRE;
+    case Interesting::kEntropy: return VIPS_INTERESTING_ENTROPY;
+    case Interesting::kAttention: return VIPS_INTERESTING_ATTENTION;
+  }
+  return VIPS_INTERESTING_NONE;
+}
+
+VipsKernel ToVips(Kernel k) {
+  switch (k) {
+    case Kernel::kNearest: return VIPS_KERNEL_NEAREST;
+    case Kernel::kLinear: return VIPS_KERNEL_LINEAR;
+    case Kernel::kCubic: return VIPS_KERNEL_CUBIC;
+    case Kernel::kMitchell: return VIPS_KERNEL_MITCHELL;
+    case Kernel::kLanczos2: return VIPS_KERNEL_LANCZOS2;
+    case Kernel::kLanczos3: return VIPS_KERNEL_LANCZOS3;
+  }
+  return VIPS_KERNEL_LANCZOS3;
+}
+
+VipsSize ToVips(SizeMode s) {
+  switch (s) {
+    case SizeMode::kBoth: return VIPS_SIZE_BOTH;
+    case SizeMode::kDown: return VIPS_SIZE_DOWN;
+    case SizeMode::kUp: return VIPS_SIZE_UP;
+    case SizeMode::kForce: return VIPS_SIZE_FORCE;
+  }
+  return VIPS_SIZE_BOTH;
+}
+
+// Loads `bytes` with the loader for `format` only: never libvips' generic sniffing, which would
+// also accept SVG, PDF and ImageMagick formats.
+int LoadWithFormat(std::span<const uint8_t> bytes, Format format, VipsImage** out,
+                   VipsAccess access) {
+  void* buf = const_cast<uint8_t*>(bytes.data());
+  size_t len = bytes.size();
+  switch (format) {
+    case Format::kJpeg:
+      return vips_jpegload_buffer(buf, len, out, "access", access, "fail_on",
+                                  VIPS_FAIL_ON_ERROR, nullptr);
+    case Format::kPng:
+      return vips_pngload_buffer(buf, len, out, "access", access, "fail_on", VIPS_FAIL_ON_ERROR,
+                                 nullptr);
+    case Format::kWebp:
+      return vips_webpload_buffer(buf, len, out, "access", access, "fail_on",
+                                  VIPS_FAIL_ON_ERROR, nullptr);
+    case Format::kTiff:
+      return vips_tiffload_buffer(buf, len, out, "access", access, "fail_on",
+                                  VIPS_FAIL_ON_ERROR, nullptr);
+    case Format::kGif:
+      return vips_gifload_buffer(buf, len, out, "access", access, "fail_on", VIPS_FAIL_ON_ERROR,
+                                 nullptr);
+    case Format::kHeif:
+    case Format::kAvif:
+      return vips_heifload_buffer(buf, len, out, "access", access, "fail_on",
+                                  VIPS_FAIL_ON_ERROR, nullptr);
+  }
+  return -1;
+}
+
+int OrientationOf(VipsImage* im) {
+  int o = 1;
+  if (vips_image_get_typeof(im, VIPS_META_ORIENTATION) != 0 &&
+      vips_image_get_int(im, VIPS_META_ORIENTATION, &o) == 0 && o >= 1 && o <= 8) {
+    return o;
+  }
+  return 1;
+}
+
+// Brings a freshly loaded image into the processing space: 8/16-bit sRGB or grey, alpha last.
+Result<Image> ToProcessingSpace(Ref& loaded) {
+  VipsImage* im = loaded.get();
+  VipsInterpretation interp = vips_image_guess_interpretation(im);
+  VipsBandFormat fmt = vips_image_get_format(im);
+  bool sixteen = fmt == VIPS_FORMAT_USHORT;
+  bool grey = interp == VIPS_INTERPRETATION_B_W || interp == VIPS_INTERPRETATION_GREY16;
+  bool rgb = interp == VIPS_INTERPRETATION_sRGB || interp == VIPS_INTERPRETATION_RGB16 ||
+             interp == VIPS_INTERPRETATION_RGB;
+  bool ok_format = fmt == VIPS_FORMAT_UCHAR || sixteen;
+  int bands = vips_image_get_bands(im);
+
+  if ((grey && bands <= 2) || (rgb && bands >= 3 && bands <= 4)) {
+    if (ok_format) return Wrap(loaded);
+  }
+  // Anything else (CMYK, Lab, float samples, extra bands): convert to sRGB, 8 or 16 bits.
+  VipsInterpretation target = grey ? (sixteen ? VIPS_INTERPRETATION_GREY16 : VIPS_INTERPRETATION_B_W)
+                                   : (sixteen ? VIPS_INTERPRETATION_RGB16 : VIPS_INTERPRETATION_sRGB);
+  Ref converted;
+  if (vips_colourspace(im, converted.out(), target, nullptr) != 0) {
+    return Failure(ErrorCode::kUnsupportedMedia, "the image's colour space cannot be converted");
+  }
+  VipsImage* c = converted.get();
+  int want_bands = (grey ? 1 : 3) + (vips_image_hasalpha(c) ? 1 : 0);
+  Ref trimmed;
+  if (vips_image_get_bands(c) > want_bands) {
+    if (vips_extract_band(c, trimmed.out(), 0, "n", want_bands, nullptr) != 0) {
+      return Failure(ErrorCode::kInternal, "extracting bands failed");
+    }
+  } else {
+    trimmed = Ref(static_cast<VipsImage*>(g_object_ref(c)));
+  }
+  VipsBandFormat want_fmt = sixteen ? VIPS_FORMAT_USHORT : VIPS_FORMAT_UCHAR;
+  if (vips_image_get_format(trimmed.get()) == want_fmt) return Wrap(trimmed);
+  Ref cast;
+  if (vips_cast(trimmed.get(), cast.out(), want_fmt, nullptr) != 0) {
+    return Failure(ErrorCode::kInternal, "casting samples failed");
+  }
+  return Wrap(cast);
+}
+
+std::once_flag g_init_once;
+bool g_init_ok = false;
+
+}  // namespace
+
+Status Initialize(int threads_per_image) {
+  std::call_once(g_init_once, [] {
+    g_init_ok = VIPS_INIT("tessera") == 0;
+    if (g_init_ok) {
+      // Results are never reused across requests; a cache would only hold memory (and input
+      // buffers) alive.
+      vips_cache_set_max(0);
+      vips_cache_set_max_mem(0);
+    }
+  });
+  if (!g_init_ok) return Failure(ErrorCode::kInternal, "libvips failed to start");
+  vips_concurrency_set(std::max(1, threads_per_image));
+  return OkStatus();
+}
+
+Result<ImageInfo> ReadHeader(std::span<const uint8_t> bytes, Format format) {
+  Ref im;
+  if (LoadWithFormat(bytes, format, im.out(), VIPS_ACCESS_SEQUENTIAL) != 0) {
+    return Failure(ErrorCode::kCorruptImage,
+                   std::string("the ") + std::string(FormatName(format)) +
+                       " header cannot be read");
+  }
+  VipsImage* v = im.get();
+  ImageInfo info;
+  info.format = format;
+  info.width = vips_image_get_width(v);
+  info.height = vips_image_get_height(v);
+  info.bands = vips_image_get_bands(v);
+  switch (vips_image_get_format(v)) {
+    case VIPS_FORMAT_UCHAR: case VIPS_FORMAT_CHAR: info.bits = 8; break;
+    case VIPS_FORMAT_USHORT: case VIPS_FORMAT_SHORT: info.bits = 16; break;
+    case VIPS_FORMAT_UINT: case VIPS_FORMAT_INT: case VIPS_FORMAT_FLOAT: info.bits = 32; break;
+    default: info.bits = 64; break;
+  }
+  int pages = 1;
+  if (vips_image_get_typeof(v, VIPS_META_N_PAGES) != 0 &&
+      vips_image_get_int(v, VIPS_META_N_PAGES, &pages) == 0 && pages >= 1) {
+    info.frames = pages;
+  }
+  info.orientation = OrientationOf(v);
+  info.has_alpha = vips_image_hasalpha(v) != 0;
+  const char* nick =
+      vips_enum_nick(VIPS_TYPE_INTERPRETATION, vips_image_guess_interpretation(v));
+  info.colourspace = nick != nullptr ? nick : "unknown";
+  info.bytes = bytes.size();
+  return info;
+}
+
+Result<Image> DecodeBuffer(std::span<const uint8_t> bytes, Format format,
+                           const DecodeOptions& options) {
+  Ref loaded;
+  VipsAccess access = options.sequential ? VIPS_ACCESS_SEQUENTIAL : VIPS_ACCESS_RANDOM;
+  if (LoadWithFormat(bytes, format, loaded.out(), access) != 0) {
+    return Failure(ErrorCode::kCorruptImage,
+                   std::string("the ") + std::string(FormatName(format)) +
+                       " image cannot be decoded");
+  }
+  if (options.auto_orient && OrientationOf(loaded.get()) != 1) {
+    Ref rotated;
+    if (vips_autorot(loaded.get(), rotated.out(), nullptr) != 0) {
+      return Failure(ErrorCode::kCorruptImage, "applying the EXIF orientation failed");
+    }
+    return ToProcessingSpace(rotated);
+  }
+  return ToProcessingSpace(loaded);
+}
+
+Result<Image> ThumbnailBuffer(std::span<const uint8_t> bytes, const ThumbnailOptions& o) {
+  Ref out;
+  if (vips_thumbnail_buffer(const_cast<uint8_t*>(bytes.data()), bytes.size(), out.out(),
+                            o.width, "height", o.height, "size", ToVips(o.size), "crop",
+                            ToVips(o.crop), "no_rotate", !o.auto_orient, "fail_on",
+                            VIPS_FAIL_ON_ERROR, nullptr) != 0) {
+    return Failure(ErrorCode::kCorruptImage, "the image cannot be decoded");
+  }
+  return ToProcessingSpace(out);
+}
+
+Result<Image> ThumbnailImage(const Image& in, const ThumbnailOptions& o) {
+  Ref out;
+  if (vips_thumbnail_image(Raw(in), out.out(), o.width, "height", o.height, "size",
+                           ToVips(o.size), "crop", ToVips(o.crop), nullptr) != 0) {
+    return Failure(ErrorCode::kInternal, "thumbnail failed");
+  }
+  return Wrap(out);
+}
+
+Result<Image> Resize(const Image& in, double hscale, double vscale, Kernel kernel) {
+  Ref out;
+  if (vips_resize(Raw(in), out.out(), hscale, "vscale", vscale, "kernel", ToVips(kernel),
+                  nullptr) != 0) {
+    return Failure(ErrorCode::kInternal, "resize failed");
+  }
+  return Wrap(out);
+}
+
+Result<Image> ResizeTo(const Image& in, int width, int height, Kernel kernel) {
+  double h = static_cast<double>(width) / in.width();
+  double v = static_cast<double>(height) / in.height();
+  auto scaled = Resize(in, h, v, kernel);
+  if (!scaled) return scaled;
+  // vips_resize rounds the output size; pin it to the exact request.
+  if (scaled->width() == width && scaled->height() == height) return scaled;
+  Ref fixed;
+  if (vips_embed(Raw(*scaled), fixed.out(), 0, 0, width, height, "extend", VIPS_EXTEND_COPY,
+                 nullptr) != 0) {
+    return Failure(ErrorCode::kInternal, "resize failed");
+  }
+  return Wrap(fixed);
+}
+
+Result<Image> ExtractArea(const Image& in, int x, int y, int w, int h) {
+  Ref out;
+  if (vips_extract_area(Raw(in), out.out(), x, y, w, h, nullptr) != 0) {
+    return Failure(ErrorCode::kInternal, "crop failed");
+  }
+  return Wrap(out);
+}
+
+Result<Image> SmartCrop(const Image& in, int w, int h, Interesting strategy) {
+  Ref out;
+  if (vips_smartcrop(Raw(in), out.out(), w, h, "interesting", ToVips(strategy), nullptr) != 0) {
+    return Failure(ErrorCode::kInternal, "smart crop failed");
+  }
+  return Wrap(out);
+}
+
+Result<Image> Embed(const Image& in, int x, int y, int w, int h, Colour background) {
+  Ref out;
+  VipsArrayDouble* bg = BackgroundFor(Raw(in), background);
+  int rc = vips_embed(Raw(in), out.out(), x, y, w, h, "extend", VIPS_EXTEND_BACKGROUND,
+                      "background", bg, nullptr);
+  vips_area_unref(VIPS_AREA(bg));
+  if (rc != 0) return Failure(ErrorCode::kInternal, "embed failed");
+  return Wrap(out);
+}
+
+Result<Image> RotateQuarterTurns(const Image& in, int quarter_turns) {
+  static constexpr VipsAngle kAngles[] = {VIPS_ANGLE_D0, VIPS_ANGLE_D90, VIPS_ANGLE_D180,
+                                          VIPS_ANGLE_D270};
+  Ref out;
+  if (vips_rot(Raw(in), out.out(), kAngles[((quarter_turns % 4) + 4) % 4], nullptr) != 0) {
+    return Failure(ErrorCode::kInternal, "rotate failed");
+  }
+  return Wrap(out);
+}
+
+Result<Image> RotateAnyAngle(const Image& in, double degrees, Colour background) {
+  Ref out;
+  VipsArrayDouble* bg = BackgroundFor(Raw(in), background);
+  int rc = vips_rotate(Raw(in), out.out(), degrees, "background", bg, nullptr);
+  vips_area_unref(VIPS_AREA(bg));
+  if (rc != 0) return Failure(ErrorCode::kInternal, "rotate failed");
+  Ref cast;
+  // vips_rotate interpolates in float; bring samples back to the input's format.
+  if (vips_cast(out.get(), cast.out(), vips_image_get_format(Raw(in)), nullptr) != 0) {
+    return Failure(ErrorCode::kInternal, "rotate failed");
+  }
+  return Wrap(cast);
+}
+
+Result<Image> Flip(const Image& in, bool horizontal) {
+  Ref out;
+  if (vips_flip(Raw(in), out.out(),
+                horizontal ? VIPS_DIRECTION_HORIZONTAL : VIPS_DIRECTION_VERTICAL,
+                nullptr) != 0) {
+    return Failure(ErrorCode::kInternal, "flip failed");
+  }
+  return Wrap(out);
+}
+
+Result<Image> Flatten(const Image& in, Colour background) {
+  if (!in.has_alpha()) return in;
+  VipsImage* im = Raw(in);
+  double scale = in.bits() == 16 ? 257.0 : 1.0;
+  double v[3] = {background.r * scale, background.g * scale, background.b * scale};
+  if (in.is_grey()) v[0] = std::round(0.299 * background.r + 0.587 * background.g +
+                                      0.114 * background.b) * scale;
+  VipsArrayDouble* bg = vips_array_double_new(v, in.is_grey() ? 1 : 3);
+  Ref flat;
+  int rc = vips_flatten(im, flat.out(), "background", bg, "max_alpha", 255.0 * scale, nullptr);
+  vips_area_unref(VIPS_AREA(bg));
+  if (rc != 0) return Failure(ErrorCode::kInternal, "flatten failed");
+  Ref cast;
+  if (vips_cast(flat.get(), cast.out(), vips_image_get_format(im), nullptr) != 0) {
+    return Failure(ErrorCode::kInternal, "flatten failed");
+  }
+  return Wrap(cast);
+}
+
+Result<Raster> ToRaster(const Image& in) {
+  size_t size = 0;
+  void* mem = vips_image_write_to_memory(Raw(in), &size);
+  if (mem == nullptr) {
+    return Failure(ErrorCode::kCorruptImage, "the image data cannot be decoded");
+  }
+  Raster r;
+  r.width = in.width();
+  r.height = in.height();
+  r.bands = in.bands();
+  r.bits = in.bits();
+  r.has_alpha = in.has_alpha();
+  // GLib >= 2.46 allocates with the system malloc, so free() (Raster's deleter) pairs with it.
+  r.data.reset(static_cast<uint8_t*>(mem));
+  if (r.size_bytes() != size) {
+    return MakeError(ErrorCode::kInternal, "raster size mismatch");
+  }
+  return r;
+}
+
+namespace {
+void FreeRasterMemory(VipsImage*, void* data) { std::free(data); }
+}  // namespace
+
+Image FromRaster(Raster raster) {
+  bool sixteen = raster.bits == 16;
+  uint8_t* data = raster.data.release();
+  VipsImage* mem = vips_image_new_from_memory(
+      data, raster.size_bytes(), raster.width, raster.height, raster.bands,
+      sixteen ? VIPS_FORMAT_USHORT : VIPS_FORMAT_UCHAR);
+  if (mem == nullptr) {
+    std::fprintf(stderr, "tessera: vips_image_new_from_memory failed: %s\n",
+                 TakeVipsText().c_str());
+    std::abort();
+  }
+  g_signal_connect(mem, "postclose", G_CALLBACK(FreeRasterMemory), data);
+  Ref owned(mem);
+  bool grey = raster.bands - (raster.has_alpha ? 1 : 0) == 1;
+  VipsInterpretation interp =
+      grey ? (sixteen ? VIPS_INTERPRETATION_GREY16 : VIPS_INTERPRETATION_B_W)
+           : (sixteen ? VIPS_INTERPRETATION_RGB16 : VIPS_INTERPRETATION_sRGB);
+  Ref tagged;
+  if (vips_copy(owned.get(), tagged.out(), "interpretation", interp, nullptr) != 0) {
+    std::fprintf(stderr, "tessera: vips_copy failed: %s\n", TakeVipsText().c_str());
+    std::abort();
+  }
+  return Wrap(tagged);
+}
+
+int MaxDimension(Format format) {
+  switch (format) {
+    case Format::kWebp: return 16383;
+    case Format::kHeif:
+    case Format::kAvif: return 16384;
+    case Format::kJpeg:
+    case Format::kGif: return 65535;
+    case Format::kPng:
+    case Format::kTiff: return 1 << 30;
+  }
+  return 65535;
+}
+
+namespace {
+
+bool FormatKeepsSixteenBits(Format f) { return f == Format::kPng || f == Format::kTiff; }
+bool FormatKeepsAlpha(Format f) { return f != Format::kJpeg; }
+
+// Removes every metadata item but the ICC profile, so `strip=false` can keep only ICC.
+Result<Image> KeepOnlyIcc(const Image& in) {
+  Ref copy;
+  if (vips_copy(Raw(in), copy.out(), nullptr) != 0) {
+    return Failure(ErrorCode::kInternal, "copying metadata failed");
+  }
+  gchar** fields = vips_image_get_fields(copy.get());
+  for (gchar** f = fields; f != nullptr && *f != nullptr; ++f) {
+    if (std::strcmp(*f, VIPS_META_ICC_NAME) == 0) continue;
+    if (std::strncmp(*f, "exif-", 5) == 0 || std::strcmp(*f, VIPS_META_XMP_NAME) == 0 ||
+        std::strcmp(*f, VIPS_META_IPTC_NAME) == 0 ||
+        std::strcmp(*f, VIPS_META_PHOTOSHOP_NAME) == 0 ||
+        std::strcmp(*f, VIPS_META_ORIENTATION) == 0) {
+      vips_image_remove(copy.get(), *f);
+    }
+  }
+  g_strfreev(fields);
+  return Wrap(copy);
+}
+
+}  // namespace
+
+Result<std::vector<uint8_t>> Encode(const Image& input, const EncodeOptions& o) {
+  int max_dim = MaxDimension(o.format);
+  if (input.width() > max_dim || input.height() > max_dim) {
+    return MakeError(ErrorCode::kTooManyPixels,
+                     std::string(FormatName(o.format)) + " cannot store an image of " +
+                         std::to_string(input.width()) + "x" + std::to_string(input.height()) +
+                         " (at most " + std::to_string(max_dim) + " px per side)",
+                     "format.type");
+  }
+  Image im = input;
+  if (!FormatKeepsAlpha(o.format) && im.has_alpha()) {
+    auto flat = Flatten(im, o.background);
+    if (!flat) return flat.error();
+    im = *flat;
+  }
+  if (!FormatKeepsSixteenBits(o.format) && im.bits() == 16) {
+    Ref eight;
+    VipsInterpretation target = im.is_grey() ? VIPS_INTERPRETATION_B_W : VIPS_INTERPRETATION_sRGB;
+    if (vips_colourspace(Raw(im), eight.out(), target, nullptr) != 0) {
+      return Failure(ErrorCode::kInternal, "converting to 8 bits failed");
+    }
+    im = Wrap(eight);
+  }
+  bool strip = o.strip;
+  if (o.keep_icc && o.strip) {
+    auto kept = KeepOnlyIcc(im);
+    if (!kept) return kept.error();
+    im = *kept;
+    strip = false;
+  }
+
+  void* buf = nullptr;
+  size_t len = 0;
+  int rc = -1;
+  VipsImage* v = Raw(im);
+  switch (o.format) {
+    case Format::kJpeg: {
+      VipsForeignSubsample sub = o.subsample == 444   ? VIPS_FOREIGN_SUBSAMPLE_OFF
+                                 : o.subsample == 420 ? VIPS_FOREIGN_SUBSAMPLE_ON
+                                                      : VIPS_FOREIGN_SUBSAMPLE_AUTO;
+      rc = vips_jpegsave_buffer(v, &buf, &len, "Q", o.quality, "interlace", o.progressive,
+                                "subsample_mode", sub, "optimize_coding", TRUE, "strip", strip,
+                                nullptr);
+      break;
+    }
+    case Format::kPng:
+      rc = vips_pngsave_buffer(v, &buf, &len, "compression", o.compression, "interlace",
+                               o.progressive, "palette", o.palette, "Q", o.quality, "strip",
+                               strip, nullptr);
+      break;
+    case Format::kWebp:
+      rc = vips_webpsave_buffer(v, &buf, &len, "Q", o.quality, "lossless", o.lossless, "effort",
+                                std::min(o.effort, 6), "strip", strip, nullptr);
+      break;
+    case Format::kTiff:
+      rc = vips_tiffsave_buffer(v, &buf, &len, "compression", VIPS_FOREIGN_TIFF_COMPRESSION_DEFLATE,
+                                "strip", strip, nullptr);
+      break;
+    case Format::kGif:
+      rc = vips_gifsave_buffer(v, &buf, &len, "strip", strip, nullptr);
+      break;
+    case Format::kHeif:
+    case Format::kAvif:
+      rc = vips_heifsave_buffer(
+          v, &buf, &len, "Q", o.quality, "lossless", o.lossless, "effort", o.effort,
+          "compression",
+          o.format == Format::kAvif ? VIPS_FOREIGN_HEIF_COMPRESSION_AV1
+                                    : VIPS_FOREIGN_HEIF_COMPRESSION_HEVC,
+          "strip", strip, nullptr);
+      break;
+  }
+  if (rc != 0) {
+    // Our own checks (dimensions, sample format, bands) passed, so a failure here is almost
+    // always the lazily-decoded input failing as it is read.
+    return Failure(ErrorCode::kCorruptImage,
+                   std::string("the image could not be decoded or encoded as ") +
+                       std::string(FormatName(o.format)));
+  }
+  std::vector<uint8_t> out(static_cast<uint8_t*>(buf), static_cast<uint8_t*>(buf) + len);
+  g_free(buf);
+  return out;
+}
+
+}  // namespace vips
+}  // namespace tessera::engine
