@@ -1,0 +1,118 @@
+#include "support/image_testing.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <limits>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include "core/file_io.h"
+#include "engine/engine.h"
+#include "engine/vips/vips_adapter.h"
+
+namespace tessera::testing {
+
+cv::Mat MakeTestPattern(int width, int height, int bands, int depth) {
+  cv::Mat m(height, width, CV_MAKETYPE(CV_8U, bands));
+  for (int y = 0; y < height; ++y) {
+    for (int x = 0; x < width; ++x) {
+      uint8_t r = static_cast<uint8_t>(255.0 * x / std::max(1, width - 1));
+      uint8_t g = static_cast<uint8_t>(255.0 * y / std::max(1, height - 1));
+      // hard-edged checks and a fine diagonal texture exercise filters and resamplers
+      uint8_t b = static_cast<uint8_t>((((x / 16) + (y / 16)) % 2) ? 220 : 30);
+      uint8_t t = static_cast<uint8_t>(128 + 100 * std::sin((x + 2 * y) * 0.7));
+      uint8_t v[4] = {r, g, static_cast<uint8_t>((b + t) / 2),
+                      static_cast<uint8_t>(x < width / 2 ? 255 : 96 + (y % 128))};
+      uint8_t* px = m.ptr<uint8_t>(y) + static_cast<size_t>(x) * bands;
+      if (bands <= 2) {
+        px[0] = static_cast<uint8_t>((r * 3 + g * 5 + v[2] * 2) / 10);
+        if (bands == 2) px[1] = v[3];
+      } else {
+        for (int c = 0; c < bands; ++c) px[c] = v[c];
+      }
+    }
+  }
+  if (depth == CV_16U) {
+    cv::Mat wide;
+    m.convertTo(wide, CV_16U, 257.0);
+    return wide;
+  }
+  return m;
+}
+
+namespace {
+cv::Mat SwapRB(const cv::Mat& m) {
+  cv::Mat out;
+  if (m.channels() == 3) {
+    cv::cvtColor(m, out, cv::COLOR_RGB2BGR);
+  } else if (m.channels() == 4) {
+    cv::cvtColor(m, out, cv::COLOR_RGBA2BGRA);
+  } else {
+    out = m.clone();
+  }
+  return out;
+}
+}  // namespace
+
+std::vector<uint8_t> EncodeWithOpenCv(const cv::Mat& rgb, const std::string& ext) {
+  std::vector<uint8_t> out;
+  cv::imencode(ext, SwapRB(rgb), out);
+  return out;
+}
+
+cv::Mat DecodeWithOpenCv(std::span<const uint8_t> bytes) {
+  cv::Mat buf(1, static_cast<int>(bytes.size()), CV_8U, const_cast<uint8_t*>(bytes.data()));
+  cv::Mat m = cv::imdecode(buf, cv::IMREAD_UNCHANGED);
+  if (m.empty()) return m;
+  return SwapRB(m);
+}
+
+engine::Image ImageFromMat(const cv::Mat& rgb, bool has_alpha) {
+  engine::Raster r = engine::Raster::Allocate(rgb.cols, rgb.rows, rgb.channels(),
+                                              rgb.depth() == CV_16U ? 16 : 8, has_alpha);
+  cv::Mat view(rgb.rows, rgb.cols, rgb.type(), r.data.get(), r.stride());
+  rgb.copyTo(view);
+  return engine::vips::FromRaster(std::move(r));
+}
+
+cv::Mat MatFromImage(const engine::Image& image) {
+  auto r = engine::vips::ToRaster(image);
+  EXPECT_TRUE(r.has_value()) << (r ? "" : r.error().ToString());
+  if (!r) return {};
+  int depth = r->bits == 16 ? CV_16U : CV_8U;
+  cv::Mat view(r->height, r->width, CV_MAKETYPE(depth, r->bands), r->data.get(), r->stride());
+  return view.clone();
+}
+
+double MaxAbsDiff(const cv::Mat& a, const cv::Mat& b) {
+  cv::Mat diff;
+  cv::absdiff(a.reshape(1), b.reshape(1), diff);
+  double mx = 0;
+  cv::minMaxLoc(diff, nullptr, &mx);
+  return mx;
+}
+
+double Psnr(const cv::Mat& a, const cv::Mat& b) {
+  cv::Mat fa, fb;
+  a.convertTo(fa, CV_64F);
+  b.convertTo(fb, CV_64F);
+  cv::Mat d = fa - fb;
+  double mse = d.dot(d) / static_cast<double>(a.total() * a.channels());
+  if (mse == 0) return std::numeric_limits<double>::infinity();
+  double peak = a.depth() == CV_16U ? 65535.0 : 255.0;
+  return 10.0 * std::log10(peak * peak / mse);
+}
+
+std::vector<uint8_t> ReadTestData(const std::string& name) {
+  auto bytes = ReadFile(std::string(TESSERA_TEST_DATA) + "/" + name);
+  EXPECT_TRUE(bytes.has_value()) << name;
+  return bytes ? *bytes : std::vector<uint8_t>{};
+}
+
+void InitEngineForTests() {
+  auto s = engine::InitializeEngine(1);
+  ASSERT_TRUE(s.has_value()) << s.error().ToString();
+}
+
+}  // namespace tessera::testing

@@ -1,0 +1,39 @@
+// Image helpers for tests: make synthetic images, decode with OpenCV's codecs (independent of
+// libvips), move pixels in and out of the engine, and compare with PSNR / max difference.
+#pragma once
+
+#include <cstdint>
+#include <opencv2/core.hpp>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "engine/image.h"
+
+namespace tessera::testing {
+
+// A deterministic RGB(A) 8-bit test picture: smooth gradients, hard edges and fine texture.
+// Channels are in RGB order (not OpenCV's BGR). bands: 1..4.
+cv::Mat MakeTestPattern(int width, int height, int bands = 3, int depth = CV_8U);
+
+// Encodes an RGB-order Mat with OpenCV (png, jpg, tif, webp by extension ".png" etc.).
+std::vector<uint8_t> EncodeWithOpenCv(const cv::Mat& rgb, const std::string& ext);
+// Decodes with OpenCV, keeping depth and alpha, returning RGB order. Empty Mat on failure.
+cv::Mat DecodeWithOpenCv(std::span<const uint8_t> bytes);
+
+// Engine bridges (through the libvips adapter) for calling op implementations directly.
+engine::Image ImageFromMat(const cv::Mat& rgb, bool has_alpha);
+cv::Mat MatFromImage(const engine::Image& image);
+
+// Peak signal-to-noise ratio in dB over all samples (infinity when identical). REQUIRES: same
+// size, type and channel count.
+double Psnr(const cv::Mat& a, const cv::Mat& b);
+// Largest absolute per-sample difference.
+double MaxAbsDiff(const cv::Mat& a, const cv::Mat& b);
+
+std::vector<uint8_t> ReadTestData(const std::string& name);
+
+// Starts libvips/OpenCV once for the test process (1 thread per image).
+void InitEngineForTests();
+
+}  // namespace tessera::testing
