@@ -11,7 +11,7 @@ build_pkgs=(
   nlohmann-json3-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libsqlite3-dev libhiredis-dev redis-server redis-tools
-  libvips-tools curl
+  libvips-tools curl clang clang-format libclang-rt-14-dev
 )
 bench_pkgs=(imagemagick python3-pil python3-opencv python3-numpy hyperfine time)
 

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Checks the include direction between layers (target links alone don't stop a header-only
+# include). Layers, lowest first: core -> engine -> (jobs, queue, store, worker) -> api -> cli.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+fail=0
+forbid() {  # forbid DIR REGEX WHY
+  local hits
+  hits=$(grep -rnE "$2" "$1" --include='*.h' --include='*.cc' 2>/dev/null || true)
+  if [[ -n "$hits" ]]; then
+    echo "layer violation ($3):"
+    echo "$hits"
+    fail=1
+  fi
+}
+forbid src/core '#include "(engine|queue|store|jobs|worker|api|cli)/' "core includes nothing above it"
+forbid src/engine '#include "(queue|store|jobs|worker|api|cli)/' "engine knows no queues, storage, HTTP or CLI"
+# libvips has process-wide state: only its adapter may touch it.
+hits=$(grep -rnE '#include <vips/' src --include='*.h' --include='*.cc' | grep -v '^src/engine/vips/' || true)
+if [[ -n "$hits" ]]; then echo "libvips included outside src/engine/vips/:"; echo "$hits"; fail=1; fi
+# OpenCV stays inside the engine's kernels.
+hits=$(grep -rnE '#include <opencv2/' src --include='*.h' --include='*.cc' | grep -v '^src/engine/ops/' || true)
+if [[ -n "$hits" ]]; then echo "OpenCV included outside src/engine/ops/:"; echo "$hits"; fail=1; fi
+if [[ -d src/queue ]]; then
+  forbid src/queue '#include "(api|cli|worker)/' "queue implementations know no API, CLI or worker"
+fi
+if [[ -d src/store ]]; then
+  forbid src/store '#include "(api|cli|worker|jobs|queue)/' "stores know nothing above them"
+fi
+if [[ $fail -eq 0 ]]; then echo "check-layers: ok"; fi
+exit $fail
