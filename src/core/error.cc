@@ -12,6 +12,7 @@ std::string_view CodeName(ErrorCode code) {
     case ErrorCode::kTooManyPixels: return "too_many_pixels";
     case ErrorCode::kQueueFull: return "queue_full";
     case ErrorCode::kNotFound: return "not_found";
+    case ErrorCode::kConflict: return "conflict";
     case ErrorCode::kUnauthorized: return "unauthorized";
     case ErrorCode::kUnavailable: return "unavailable";
     case ErrorCode::kDeadlineExceeded: return "deadline_exceeded";

@@ -1,0 +1,10 @@
+#include "core/clock.h"
+
+namespace tessera {
+
+SystemClock& SystemClock::Get() {
+  static SystemClock clock;
+  return clock;
+}
+
+}  // namespace tessera
