@@ -1,0 +1,149 @@
+#include "jobs/job_service.h"
+
+#include <set>
+
+#include "core/ids.h"
+#include "engine/pipeline.h"
+#include "jobs/task_payload.h"
+
+namespace tessera::jobs {
+
+JobService::JobService(queue::JobStore& jobs, queue::TaskQueue& queue, store::BlobStore& blobs,
+                       queue::WorkerRegistry& workers, const Clock& clock,
+                       engine::Limits limits)
+    : jobs_(jobs), queue_(queue), blobs_(blobs), workers_(workers), clock_(clock),
+      limits_(limits) {}
+
+queue::TaskSpec JobService::TaskFor(const queue::JobRecord& job) const {
+  queue::TaskSpec t;
+  t.id = job.id;
+  t.job_id = job.id;
+  t.kind = std::string(kProcessTaskKind);
+  t.payload = ProcessTaskPayload{job.pipeline, job.input_key, OutputKeyFor(job.id)}.ToJson();
+  t.priority = job.priority;
+  t.capabilities = job.capabilities;
+  return t;
+}
+
+Result<queue::CreatedJob> JobService::Submit(const SubmitRequest& request) {
+  auto pipeline = engine::ParsePipeline(request.pipeline);
+  if (!pipeline) return pipeline.error();
+  auto info = engine::Probe(request.image, limits_);
+  if (!info) return info.error();
+  if (Status ok = engine::CheckInputLimits(*info, limits_); !ok) return ok.error();
+
+  queue::JobRecord job;
+  job.id = NewId(clock_);
+  job.pipeline = pipeline->ToText();
+  job.input_key = InputKeyFor(job.id);
+  job.priority = request.priority;
+  std::set<std::string> caps;
+  for (const engine::Step& s : pipeline->steps) caps.insert(std::string(s.op->capability));
+  job.capabilities.assign(caps.begin(), caps.end());
+  job.idempotency_key = request.idempotency_key;
+  job.request_id = request.request_id;
+
+  if (Status put = blobs_.Put(job.input_key, request.image); !put) return put.error();
+  auto created = jobs_.Create(job);
+  if (!created) {
+    (void)blobs_.Delete(job.input_key);
+    return created.error();
+  }
+  if (!created->created) {
+    // An earlier submission with this key won; ours was never recorded.
+    (void)blobs_.Delete(job.input_key);
+  }
+  // Enqueue even for an existing job: idempotent, and it repairs a crash of that earlier
+  // submission between recording and enqueueing.
+  if (created->job.state == queue::JobState::kQueued) {
+    if (Status enq = queue_.Enqueue(TaskFor(created->job)); !enq) return enq.error();
+  }
+  return created;
+}
+
+Result<JobStatus> JobService::Get(std::string_view id) {
+  auto job = jobs_.Get(id);
+  if (!job) return job.error();
+  JobStatus status{*job, {}};
+  if (job->state == queue::JobState::kQueued || job->state == queue::JobState::kFailedRetrying) {
+    auto live = workers_.ListLive();
+    if (live) {
+      std::set<std::string> have;
+      for (const auto& w : *live) have.insert(w.capabilities.begin(), w.capabilities.end());
+      for (const auto& c : job->capabilities) {
+        if (!have.count(c)) status.waiting_for.push_back(c);
+      }
+    }
+  }
+  return status;
+}
+
+Result<std::vector<uint8_t>> JobService::ResultBytes(std::string_view id) {
+  auto job = jobs_.Get(id);
+  if (!job) return job.error();
+  if (job->state != queue::JobState::kSucceeded) {
+    return MakeError(ErrorCode::kConflict,
+                     "job " + std::string(id) + " is " +
+                         std::string(queue::JobStateName(job->state)) + ", not succeeded",
+                     "id");
+  }
+  return blobs_.Get(job->output_key);
+}
+
+Result<queue::JobRecord> JobService::Cancel(std::string_view id) {
+  auto job = jobs_.Get(id);
+  if (!job) return job.error();
+  auto moved = jobs_.Transition(id, queue::JobState::kCancelled, {});
+  if (!moved) return moved.error();
+  Status cancelled = queue_.Cancel(id);
+  if (!cancelled && cancelled.error().code != ErrorCode::kNotFound) return cancelled.error();
+  return moved;
+}
+
+Result<queue::JobRecord> JobService::Retry(std::string_view id) {
+  auto job = jobs_.Get(id);
+  if (!job) return job.error();
+  if (job->state != queue::JobState::kDead && job->state != queue::JobState::kCancelled) {
+    return MakeError(ErrorCode::kConflict,
+                     "job " + std::string(id) + " is " +
+                         std::string(queue::JobStateName(job->state)) +
+                         "; only dead or cancelled jobs can be retried",
+                     "id");
+  }
+  queue::JobUpdate update;
+  update.attempts = 0;
+  update.clear_error = true;
+  auto moved = jobs_.Transition(id, queue::JobState::kQueued, update);
+  if (!moved) return moved.error();
+  // A dead task is requeued in place; a cancelled one no longer exists and is enqueued afresh
+  // under a new task id (task ids are never reused).
+  Status requeued = queue_.Requeue(id);
+  if (!requeued) {
+    queue::TaskSpec t = TaskFor(*moved);
+    t.id = job->id + "." + NewId(clock_);
+    if (Status enq = queue_.Enqueue(t); !enq) return enq.error();
+  }
+  return moved;
+}
+
+Result<queue::JobPage> JobService::List(std::optional<queue::JobState> state, size_t limit,
+                                        std::string_view cursor) {
+  return jobs_.List(state, limit, cursor);
+}
+
+Result<int> JobService::RepairQueuedJobs() {
+  int enqueued = 0;
+  std::string cursor;
+  do {
+    auto page = jobs_.List(queue::JobState::kQueued, 500, cursor);
+    if (!page) return page.error();
+    for (const auto& job : page->jobs) {
+      if (Status s = queue_.Enqueue(TaskFor(job)); !s) return s.error();
+      ++enqueued;
+    }
+    cursor = page->next_cursor;
+  } while (!cursor.empty());
+  return enqueued;
+}
+
+}  // namespace tessera::jobs

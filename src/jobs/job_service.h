@@ -1,0 +1,86 @@
+// JobService: what clients do with jobs (submit, status, result, cancel, retry, list), over the
+// queue, job-record and blob seams. Used by the CLI's `tessera jobs` and by the HTTP API.
+//
+// Submit is crash-safe without a transaction spanning the three backends: the input blob is
+// written first, then the job record, then the task (whose id is the job id, and Enqueue is
+// idempotent). A crash between record and task leaves a queued job with no task, which
+// RepairQueuedJobs() (run by every worker at start) re-enqueues.
+//
+// Thread-safety: all methods may be called concurrently.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "core/clock.h"
+#include "core/result.h"
+#include "engine/engine.h"
+#include "queue/job_store.h"
+#include "queue/task_queue.h"
+#include "queue/worker_registry.h"
+#include "store/blob_store.h"
+
+namespace tessera::jobs {
+
+struct SubmitRequest {
+  std::span<const uint8_t> image;
+  std::string pipeline;  // text or JSON spelling
+  queue::Priority priority = queue::Priority::kNormal;
+  std::string idempotency_key;  // empty: none
+  std::string request_id;
+};
+
+struct JobStatus {
+  queue::JobRecord job;
+  // For a queued job: the capabilities it needs that no live worker has (it waits for them).
+  std::vector<std::string> waiting_for;
+};
+
+class JobService {
+ public:
+  JobService(queue::JobStore& jobs, queue::TaskQueue& queue, store::BlobStore& blobs,
+             queue::WorkerRegistry& workers, const Clock& clock, engine::Limits limits);
+
+  // Validates the pipeline (kBadPipeline) and the image header against the limits
+  // (kUnsupportedMedia, kCorruptImage, kTooLarge, kTooManyPixels) before accepting anything,
+  // then stores the input, records the job and enqueues its task. With an idempotency key
+  // already used, returns the existing job (created = false) and stores nothing new.
+  Result<queue::CreatedJob> Submit(const SubmitRequest& request);
+
+  // kNotFound for an unknown id.
+  Result<JobStatus> Get(std::string_view id);
+
+  // The result bytes. kNotFound (unknown id), kConflict (the job has not succeeded).
+  Result<std::vector<uint8_t>> ResultBytes(std::string_view id);
+
+  // Cancels a job that has not finished: its task is cancelled (a running worker stops at its
+  // next heartbeat) and the record moves to cancelled. kNotFound; kConflict if it already
+  // succeeded, died or was cancelled.
+  Result<queue::JobRecord> Cancel(std::string_view id);
+
+  // Runs a dead or cancelled job again from the start with a fresh attempt count.
+  // kNotFound; kConflict if it is not dead or cancelled.
+  Result<queue::JobRecord> Retry(std::string_view id);
+
+  Result<queue::JobPage> List(std::optional<queue::JobState> state, size_t limit,
+                              std::string_view cursor);
+
+  // Re-enqueues the task of every queued job (idempotent), closing the gap a crash between
+  // recording a job and enqueueing its task would leave. Returns how many it enqueued.
+  Result<int> RepairQueuedJobs();
+
+ private:
+  queue::TaskSpec TaskFor(const queue::JobRecord& job) const;
+
+  queue::JobStore& jobs_;
+  queue::TaskQueue& queue_;
+  store::BlobStore& blobs_;
+  queue::WorkerRegistry& workers_;
+  const Clock& clock_;
+  engine::Limits limits_;
+};
+
+}  // namespace tessera::jobs

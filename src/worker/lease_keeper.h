@@ -1,0 +1,51 @@
+// LeaseKeeper: one thread that extends the leases of every task this process is running, so a
+// long image keeps its task, and learns when a task was cancelled or its lease lost.
+//
+// Thread-safety: Track/Untrack/State may be called from any thread.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "core/clock.h"
+#include "queue/task_queue.h"
+
+namespace tessera::worker {
+
+class LeaseKeeper {
+ public:
+  enum class LeaseState { kHeld, kLost, kCancelled };
+
+  // Extends every tracked lease to `lease` each `interval` (lease / 3 is typical).
+  LeaseKeeper(queue::TaskQueue& queue, std::chrono::milliseconds lease,
+              std::chrono::milliseconds interval);
+  ~LeaseKeeper();
+  LeaseKeeper(const LeaseKeeper&) = delete;
+  LeaseKeeper& operator=(const LeaseKeeper&) = delete;
+
+  void Track(const queue::ClaimedTask& task);
+  void Untrack(const queue::ClaimedTask& task);
+  // kHeld for an untracked task.
+  LeaseState State(const queue::ClaimedTask& task) const;
+
+ private:
+  void Run();
+
+  queue::TaskQueue& queue_;
+  const std::chrono::milliseconds lease_;
+  const std::chrono::milliseconds interval_;
+  mutable std::mutex mu_;
+  std::condition_variable wake_;
+  bool stop_ = false;
+  // lease token -> (task, state)
+  std::map<std::string, std::pair<queue::ClaimedTask, LeaseState>> tasks_;
+  std::thread thread_;
+};
+
+}  // namespace tessera::worker

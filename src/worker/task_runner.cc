@@ -1,0 +1,155 @@
+#include "worker/task_runner.h"
+
+#include "core/log.h"
+#include "jobs/task_payload.h"
+
+namespace tessera::worker {
+namespace {
+
+using queue::JobState;
+
+std::string Millis(std::chrono::steady_clock::duration d) {
+  return std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(d).count());
+}
+
+}  // namespace
+
+std::string_view TaskOutcomeName(TaskOutcome o) {
+  switch (o) {
+    case TaskOutcome::kSucceeded: return "succeeded";
+    case TaskOutcome::kRetried: return "retried";
+    case TaskOutcome::kBuried: return "buried";
+    case TaskOutcome::kCancelled: return "cancelled";
+    case TaskOutcome::kAbandoned: return "abandoned";
+  }
+  return "abandoned";
+}
+
+TaskRunner::TaskRunner(queue::TaskQueue& queue, queue::JobStore& jobs, store::BlobStore& blobs,
+                       LeaseKeeper& keeper, const Clock& clock, jobs::RetryPolicy policy,
+                       engine::ProcessOptions engine_options)
+    : queue_(queue), jobs_(jobs), blobs_(blobs), keeper_(keeper), clock_(clock),
+      policy_(policy), engine_options_(engine_options), rng_(std::random_device{}()) {}
+
+std::chrono::milliseconds TaskRunner::Backoff(int attempt) {
+  std::lock_guard<std::mutex> lock(rng_mu_);
+  return policy_.Backoff(attempt, rng_);
+}
+
+TaskOutcome TaskRunner::Run(const queue::ClaimedTask& task) {
+  // The one catch-all at the task boundary: a bug in one task must not take down the pool.
+  try {
+    return RunProcess(task);
+  } catch (const std::exception& e) {
+    return Fail(task, MakeError(ErrorCode::kInternal, std::string("task threw: ") + e.what()));
+  } catch (...) {
+    return Fail(task, MakeError(ErrorCode::kInternal, "task threw a non-standard exception"));
+  }
+}
+
+TaskOutcome TaskRunner::Fail(const queue::ClaimedTask& task, const Error& error) {
+  const std::string& job_id = task.spec.job_id;
+  bool permanent = jobs::IsPermanent(error.code) || task.attempt >= policy_.max_attempts;
+  if (permanent) {
+    Status buried = queue_.Bury(task, error);
+    if (!buried && buried.error().code == ErrorCode::kCancelled) return TaskOutcome::kCancelled;
+    if (!buried && buried.error().code == ErrorCode::kConflict) return TaskOutcome::kAbandoned;
+    queue::JobUpdate update;
+    update.error = error;
+    auto moved = jobs_.Transition(job_id, JobState::kDead, update);
+    Log(LogLevel::kWarn, "job_dead",
+        {{"job_id", job_id}, {"attempt", std::to_string(task.attempt)},
+         {"error", error.ToString()}});
+    (void)moved;
+    return TaskOutcome::kBuried;
+  }
+  auto delay = Backoff(task.attempt);
+  Status retried = queue_.Retry(task, clock_.Now() + delay, error);
+  if (!retried && retried.error().code == ErrorCode::kCancelled) return TaskOutcome::kCancelled;
+  if (!retried && retried.error().code == ErrorCode::kConflict) return TaskOutcome::kAbandoned;
+  queue::JobUpdate update;
+  update.error = error;
+  (void)jobs_.Transition(job_id, JobState::kFailedRetrying, update);
+  Log(LogLevel::kInfo, "job_retry",
+      {{"job_id", job_id}, {"attempt", std::to_string(task.attempt)},
+       {"delay_ms", std::to_string(delay.count())}, {"error", error.ToString()}});
+  return TaskOutcome::kRetried;
+}
+
+TaskOutcome TaskRunner::RunProcess(const queue::ClaimedTask& task) {
+  const std::string& job_id = task.spec.job_id;
+  auto job = jobs_.Get(job_id);
+  if (!job) {
+    if (job.error().code == ErrorCode::kNotFound) {
+      // The job record expired or was deleted: nothing to do for it.
+      (void)queue_.Ack(task);
+      return TaskOutcome::kAbandoned;
+    }
+    return Fail(task, job.error());
+  }
+  if (queue::IsTerminal(job->state)) {
+    // A redelivery of work that already finished (e.g. a crash before the Ack).
+    (void)queue_.Ack(task);
+    return TaskOutcome::kAbandoned;
+  }
+  queue::JobUpdate running;
+  running.attempts = task.attempt;
+  auto moved = jobs_.Transition(job_id, JobState::kRunning, running);
+  if (!moved) {
+    if (moved.error().code == ErrorCode::kConflict) {
+      (void)queue_.Ack(task);
+      return TaskOutcome::kAbandoned;
+    }
+    return Fail(task, moved.error());
+  }
+  // Checked once the job is running, so that a malformed task still ends its job dead.
+  if (task.spec.kind != jobs::kProcessTaskKind) {
+    return Fail(task, MakeError(ErrorCode::kBadRequest,
+                                "unknown task kind '" + task.spec.kind + "'", "kind"));
+  }
+  auto payload = jobs::ProcessTaskPayload::FromJson(task.spec.payload);
+  if (!payload) return Fail(task, payload.error());
+
+  auto started = clock_.Monotonic();
+  keeper_.Track(task);
+  Result<engine::ProcessResult> result = MakeError(ErrorCode::kInternal, "not run");
+  Status stored;
+  auto input = blobs_.Get(payload->input_key, engine_options_.limits.max_input_bytes);
+  if (!input) {
+    result = input.error();
+  } else {
+    auto pipeline = engine::ParsePipeline(payload->pipeline);
+    if (!pipeline) {
+      result = pipeline.error();
+    } else {
+      result = engine::Process(*input, *pipeline, engine_options_);
+      if (result) stored = blobs_.Put(payload->output_key, result->bytes);
+    }
+  }
+  LeaseKeeper::LeaseState lease = keeper_.State(task);
+  keeper_.Untrack(task);
+  if (lease == LeaseKeeper::LeaseState::kCancelled) return TaskOutcome::kCancelled;
+  if (lease == LeaseKeeper::LeaseState::kLost) return TaskOutcome::kAbandoned;
+
+  if (!result) return Fail(task, result.error());
+  if (!stored) return Fail(task, stored.error());
+
+  queue::JobUpdate done;
+  done.output_key = payload->output_key;
+  done.output_format = std::string(engine::FormatName(result->format));
+  done.clear_error = true;
+  auto finished = jobs_.Transition(job_id, JobState::kSucceeded, done);
+  if (!finished && finished.error().code != ErrorCode::kConflict) {
+    return Fail(task, finished.error());
+  }
+  Status acked = queue_.Ack(task);
+  if (!acked && acked.error().code == ErrorCode::kCancelled) return TaskOutcome::kCancelled;
+  Log(LogLevel::kInfo, "job_succeeded",
+      {{"job_id", job_id}, {"request_id", job->request_id},
+       {"attempt", std::to_string(task.attempt)},
+       {"ms", Millis(clock_.Monotonic() - started)},
+       {"bytes", std::to_string(result->bytes.size())}});
+  return TaskOutcome::kSucceeded;
+}
+
+}  // namespace tessera::worker

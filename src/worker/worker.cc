@@ -1,0 +1,165 @@
+#include "worker/worker.h"
+
+#include <unistd.h>
+
+#include <random>
+
+#include "core/log.h"
+
+namespace tessera::worker {
+namespace {
+
+std::string HostName() {
+  char buf[256] = {0};
+  if (::gethostname(buf, sizeof buf - 1) != 0) return "localhost";
+  return buf;
+}
+
+}  // namespace
+
+std::string DefaultWorkerId() {
+  static constexpr char kChars[] = "abcdefghijklmnopqrstuvwxyz0123456789";
+  std::mt19937 rng(std::random_device{}());
+  std::string suffix;
+  for (int i = 0; i < 4; ++i) suffix += kChars[rng() % (sizeof kChars - 1)];
+  return HostName() + "-" + std::to_string(::getpid()) + "-" + suffix;
+}
+
+Worker::Worker(queue::TaskQueue& queue, queue::JobStore& jobs, store::BlobStore& blobs,
+               queue::WorkerRegistry& registry, const Clock& clock, WorkerOptions options)
+    : queue_(queue),
+      jobs_(jobs),
+      registry_(registry),
+      clock_(clock),
+      options_(std::move(options)),
+      keeper_(queue, options_.lease, options_.lease / 3),
+      runner_(queue, jobs, blobs, keeper_, clock, options_.retry, options_.engine) {
+  if (options_.id.empty()) options_.id = DefaultWorkerId();
+  info_.id = options_.id;
+  info_.host = HostName();
+  info_.pid = ::getpid();
+  info_.capabilities = options_.capabilities;
+  info_.threads = options_.threads;
+  info_.started = clock_.Now();
+}
+
+Worker::~Worker() {
+  RequestStop();
+  Wait(std::chrono::milliseconds(0));
+  for (auto& t : threads_) {
+    if (t.joinable()) t.join();
+  }
+  if (housekeeping_.joinable()) housekeeping_.join();
+}
+
+void Worker::Start() {
+  HeartbeatRegistration();
+  Log(LogLevel::kInfo, "worker_started",
+      {{"worker_id", options_.id}, {"threads", std::to_string(options_.threads)}});
+  for (int i = 0; i < options_.threads; ++i) {
+    ++running_threads_;
+    threads_.emplace_back([this] {
+      ClaimLoop();
+      --running_threads_;
+      stop_cv_.notify_all();
+    });
+  }
+  housekeeping_ = std::thread([this] { Housekeeping(); });
+}
+
+void Worker::RequestStop() {
+  stopping_ = true;
+  stop_cv_.notify_all();
+}
+
+bool Worker::Wait(std::chrono::milliseconds deadline) {
+  std::unique_lock<std::mutex> lock(mu_);
+  bool done = stop_cv_.wait_for(lock, deadline, [this] { return running_threads_ == 0; });
+  if (done && !joined_) {
+    joined_ = true;
+    lock.unlock();
+    for (auto& t : threads_) t.join();
+    if (housekeeping_.joinable()) housekeeping_.join();
+    (void)registry_.Deregister(options_.id);
+    Log(LogLevel::kInfo, "worker_stopped", {{"worker_id", options_.id}});
+  }
+  return done;
+}
+
+void Worker::ClaimLoop() {
+  queue::WorkerIdentity me{options_.id, options_.capabilities};
+  auto idle = options_.idle_poll_min;
+  while (!stopping_) {
+    auto claimed = queue_.Claim(me, options_.lease);
+    if (!claimed || !claimed->has_value()) {
+      if (!claimed) {
+        Log(LogLevel::kWarn, "claim_failed",
+            {{"worker_id", options_.id}, {"error", claimed.error().ToString()}});
+      }
+      std::unique_lock<std::mutex> lock(mu_);
+      stop_cv_.wait_for(lock, idle, [this] { return stopping_.load(); });
+      idle = std::min(idle * 2, options_.idle_poll_max);
+      continue;
+    }
+    idle = options_.idle_poll_min;
+    TaskOutcome outcome = runner_.Run(**claimed);
+    switch (outcome) {
+      case TaskOutcome::kSucceeded: ++counters_.succeeded; break;
+      case TaskOutcome::kRetried:
+      case TaskOutcome::kBuried: ++counters_.failed; break;
+      default: ++counters_.abandoned; break;
+    }
+  }
+}
+
+void Worker::HeartbeatRegistration() {
+  info_.tasks_succeeded = counters_.succeeded;
+  info_.tasks_failed = counters_.failed;
+  Status s = registry_.Heartbeat(info_, options_.heartbeat * 3);
+  if (!s) {
+    Log(LogLevel::kWarn, "heartbeat_failed",
+        {{"worker_id", options_.id}, {"error", s.error().ToString()}});
+  }
+}
+
+void Worker::ReconcileDeadTasks() {
+  auto dead = queue_.ListDead(100);
+  if (!dead) return;
+  for (const auto& task : *dead) {
+    auto job = jobs_.Get(task.spec.job_id);
+    if (!job || queue::IsTerminal(job->state)) continue;
+    queue::JobUpdate update;
+    update.error = task.last_error;
+    if (jobs_.Transition(task.spec.job_id, queue::JobState::kDead, update)) {
+      Log(LogLevel::kWarn, "job_dead",
+          {{"job_id", task.spec.job_id}, {"error", task.last_error.ToString()},
+           {"reason", "task buried"}});
+    }
+  }
+}
+
+void Worker::Housekeeping() {
+  auto next_heartbeat = clock_.Monotonic() + options_.heartbeat;
+  auto next_reclaim = clock_.Monotonic();
+  std::unique_lock<std::mutex> lock(mu_);
+  while (!stopping_ || running_threads_ > 0) {
+    stop_cv_.wait_for(lock, std::chrono::milliseconds(100));
+    lock.unlock();
+    auto now = clock_.Monotonic();
+    if (now >= next_heartbeat) {
+      HeartbeatRegistration();
+      next_heartbeat = now + options_.heartbeat;
+    }
+    if (now >= next_reclaim && !stopping_) {
+      auto reclaimed = queue_.ReclaimExpired(options_.retry.max_lease_expiries);
+      if (reclaimed && *reclaimed > 0) {
+        Log(LogLevel::kInfo, "leases_reclaimed", {{"count", std::to_string(*reclaimed)}});
+      }
+      ReconcileDeadTasks();
+      next_reclaim = now + options_.reclaim_every;
+    }
+    lock.lock();
+  }
+}
+
+}  // namespace tessera::worker
