@@ -74,7 +74,9 @@ Result<Image> DecodeForPipeline(std::span<const uint8_t> bytes, const ImageInfo&
     decoded = vips::ThumbnailBuffer(bytes, t);
     *consumed = 1;
   } else if (first != nullptr && first->op == &ops::kResize &&
-             first->args.Enum("kernel") == "lanczos3") {
+             first->args.Enum("kernel") == "lanczos3" && info.bits == 8) {
+    // libvips' thumbnail always delivers 8 bits, so 16-bit inputs take the in-pipeline resize
+    // (which keeps their depth) rather than shrink-on-load.
     int w = options.auto_orient ? info.oriented_width() : info.width;
     int h = options.auto_orient ? info.oriented_height() : info.height;
     ops::ResizePlan plan = ops::PlanResize(first->args, w, h);
