@@ -268,7 +268,19 @@ Result<Image> DecodeBuffer(std::span<const uint8_t> bytes, Format format,
                    std::string("the ") + std::string(FormatName(format)) +
                        " image cannot be decoded");
   }
-  if (options.auto_orient && OrientationOf(loaded.get()) != 1) {
+  int orientation = options.auto_orient ? OrientationOf(loaded.get()) : 1;
+  if (access == VIPS_ACCESS_SEQUENTIAL && orientation > 2) {
+    // Every orientation but a left-right mirror reads rows out of order, which a sequential
+    // loader refuses ("out of order read") once the image is taller than its line cache. Only
+    // the header has been read so far, so load again with random access.
+    loaded = Ref();
+    if (LoadWithFormat(bytes, format, loaded.out(), VIPS_ACCESS_RANDOM) != 0) {
+      return Failure(ErrorCode::kCorruptImage,
+                     std::string("the ") + std::string(FormatName(format)) +
+                         " image cannot be decoded");
+    }
+  }
+  if (orientation != 1) {
     Ref rotated;
     if (vips_autorot(loaded.get(), rotated.out(), nullptr) != 0) {
       return Failure(ErrorCode::kCorruptImage, "applying the EXIF orientation failed");
@@ -468,15 +480,19 @@ namespace {
 bool FormatKeepsSixteenBits(Format f) { return f == Format::kPng || f == Format::kTiff; }
 bool FormatKeepsAlpha(Format f) { return f != Format::kJpeg; }
 
-// Removes every metadata item but the ICC profile, so `strip=false` can keep only ICC.
-Result<Image> KeepOnlyIcc(const Image& in) {
+// Removes every metadata item (but the ICC profile if `keep_icc`), for savers told not to strip
+// that must still write no EXIF/XMP/IPTC: strip + keep_icc, and WebP (see Encode).
+Result<Image> RemoveMetadata(const Image& in, bool keep_icc) {
   Ref copy;
   if (vips_copy(Raw(in), copy.out(), nullptr) != 0) {
     return Failure(ErrorCode::kInternal, "copying metadata failed");
   }
   gchar** fields = vips_image_get_fields(copy.get());
   for (gchar** f = fields; f != nullptr && *f != nullptr; ++f) {
-    if (std::strcmp(*f, VIPS_META_ICC_NAME) == 0) continue;
+    if (std::strcmp(*f, VIPS_META_ICC_NAME) == 0) {
+      if (!keep_icc) vips_image_remove(copy.get(), *f);
+      continue;
+    }
     if (std::strncmp(*f, "exif-", 5) == 0 || std::strcmp(*f, VIPS_META_XMP_NAME) == 0 ||
         std::strcmp(*f, VIPS_META_IPTC_NAME) == 0 ||
         std::strcmp(*f, VIPS_META_PHOTOSHOP_NAME) == 0 ||
@@ -486,6 +502,55 @@ Result<Image> KeepOnlyIcc(const Image& in) {
   }
   g_strfreev(fields);
   return Wrap(copy);
+}
+
+// With strip off, libvips 8.14 always writes an EXIF block (rebuilt from the resolution even
+// when the image has none), and it can write an ICC profile only with strip off. When the
+// metadata was removed by RemoveMetadata, that block is cut from the encoded JPEG or WebP here;
+// HEIF/AVIF keep it (resolution tags only).
+void RemoveExifJpeg(std::vector<uint8_t>& b) {
+  size_t i = 2;  // after SOI
+  while (i + 4 <= b.size() && b[i] == 0xFF && b[i + 1] != 0xDA) {
+    if (b[i + 1] == 0xFF) {  // fill byte
+      ++i;
+      continue;
+    }
+    size_t len = (size_t{b[i + 2]} << 8) | b[i + 3];
+    if (len < 2 || i + 2 + len > b.size()) return;
+    if (b[i + 1] == 0xE1 && len >= 8 && std::memcmp(&b[i + 4], "Exif\0\0", 6) == 0) {
+      b.erase(b.begin() + static_cast<std::ptrdiff_t>(i),
+              b.begin() + static_cast<std::ptrdiff_t>(i + 2 + len));
+      continue;
+    }
+    i += 2 + len;
+  }
+}
+
+void RemoveExifWebp(std::vector<uint8_t>& b) {
+  auto le32 = [&](size_t at) {
+    return uint32_t{b[at]} | (uint32_t{b[at + 1]} << 8) | (uint32_t{b[at + 2]} << 16) |
+           (uint32_t{b[at + 3]} << 24);
+  };
+  size_t vp8x_flags = 0;
+  bool removed = false;
+  size_t i = 12;  // after "RIFF", size, "WEBP"
+  while (i + 8 <= b.size()) {
+    size_t size = le32(i + 4);
+    size_t total = 8 + size + (size & 1);
+    if (i + total > b.size()) return;
+    if (std::memcmp(&b[i], "VP8X", 4) == 0 && size >= 1) vp8x_flags = i + 8;
+    if (std::memcmp(&b[i], "EXIF", 4) == 0) {
+      b.erase(b.begin() + static_cast<std::ptrdiff_t>(i),
+              b.begin() + static_cast<std::ptrdiff_t>(i + total));
+      removed = true;
+      continue;
+    }
+    i += total;
+  }
+  if (!removed) return;
+  if (vp8x_flags != 0) b[vp8x_flags] &= static_cast<uint8_t>(~0x08u);  // the EXIF flag
+  uint32_t riff = static_cast<uint32_t>(b.size() - 8);
+  for (int k = 0; k < 4; ++k) b[4 + k] = static_cast<uint8_t>(riff >> (8 * k));
 }
 
 }  // namespace
@@ -514,8 +579,11 @@ Result<std::vector<uint8_t>> Encode(const Image& input, const EncodeOptions& o) 
     im = Wrap(eight);
   }
   bool strip = o.strip;
-  if (o.keep_icc && o.strip) {
-    auto kept = KeepOnlyIcc(im);
+  // libvips 8.14's webpsave ignores `strip` (libvips#3340: EXIF, XMP and ICC were all copied
+  // through), so for WebP the metadata is removed from the image itself.
+  bool remove_ourselves = o.strip && (o.keep_icc || o.format == Format::kWebp);
+  if (remove_ourselves) {
+    auto kept = RemoveMetadata(im, o.keep_icc);
     if (!kept) return kept.error();
     im = *kept;
     strip = false;
@@ -570,6 +638,10 @@ Result<std::vector<uint8_t>> Encode(const Image& input, const EncodeOptions& o) 
   }
   std::vector<uint8_t> out(static_cast<uint8_t*>(buf), static_cast<uint8_t*>(buf) + len);
   g_free(buf);
+  if (remove_ourselves) {
+    if (o.format == Format::kJpeg) RemoveExifJpeg(out);
+    if (o.format == Format::kWebp) RemoveExifWebp(out);
+  }
   return out;
 }
 
