@@ -311,9 +311,24 @@ Result<Image> ThumbnailImage(const Image& in, const ThumbnailOptions& o) {
 }
 
 Result<Image> Resize(const Image& in, double hscale, double vscale, Kernel kernel) {
-  Ref out;
-  if (vips_resize(Raw(in), out.out(), hscale, "vscale", vscale, "kernel", ToVips(kernel),
-                  nullptr) != 0) {
+  if (!in.has_alpha()) {
+    Ref out;
+    if (vips_resize(Raw(in), out.out(), hscale, "vscale", vscale, "kernel", ToVips(kernel),
+                    nullptr) != 0) {
+      return Failure(ErrorCode::kInternal, "resize failed");
+    }
+    return Wrap(out);
+  }
+  // Resample colour weighted by alpha (as libvips' thumbnail, the shrink-on-load path, does), so
+  // the colour hidden under transparent pixels does not bleed into visible ones.
+  double max_alpha = in.bits() == 16 ? 65535.0 : 255.0;
+  Ref pre, scaled, unpre, rounded, out;
+  if (vips_premultiply(Raw(in), pre.out(), "max_alpha", max_alpha, nullptr) != 0 ||
+      vips_resize(pre.get(), scaled.out(), hscale, "vscale", vscale, "kernel", ToVips(kernel),
+                  nullptr) != 0 ||
+      vips_unpremultiply(scaled.get(), unpre.out(), "max_alpha", max_alpha, nullptr) != 0 ||
+      vips_round(unpre.get(), rounded.out(), VIPS_OPERATION_ROUND_RINT, nullptr) != 0 ||
+      vips_cast(rounded.get(), out.out(), vips_image_get_format(Raw(in)), nullptr) != 0) {
     return Failure(ErrorCode::kInternal, "resize failed");
   }
   return Wrap(out);

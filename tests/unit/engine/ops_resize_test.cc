@@ -243,6 +243,29 @@ TEST(ResizeOp, ShrinkOnLoadKeepsAlphaAndDepth) {
   }
 }
 
+// Transparent pixels carry no colour: downscaling must weight colour by alpha (premultiply), or
+// the hidden colour under a transparent area bleeds into the visible edge. A red opaque half next
+// to a transparent green half must stay red wherever it is visible, on both paths.
+TEST(ResizeOp, TransparentColourDoesNotBleedIntoTheEdge) {
+  cv::Mat in(300, 400, CV_8UC4, cv::Scalar(0, 255, 0, 0));
+  in.colRange(0, 202).setTo(cv::Scalar(255, 0, 0, 255));
+  auto png = EncodeWithOpenCv(in, ".png");
+  cv::Mat in_pipeline = ApplyToMat("resize:w=100", in, true);
+  cv::Mat loaded = ProcessAndDecode(png, "resize:w=100");
+  for (const cv::Mat& out : {in_pipeline, loaded}) {
+    ASSERT_EQ(out.size(), cv::Size(100, 75));
+    int checked = 0;
+    for (int x = 0; x < out.cols; ++x) {
+      cv::Vec4b p = out.at<cv::Vec4b>(37, x);
+      if (p[3] < 16) continue;  // invisible: any colour is fine
+      ++checked;
+      EXPECT_GE(p[0], 240) << "x=" << x << " alpha=" << int(p[3]);
+      EXPECT_LE(p[1], 15) << "x=" << x << " alpha=" << int(p[3]);
+    }
+    EXPECT_GE(checked, 50);
+  }
+}
+
 TEST(ResizeOp, GrayscaleThenResizeMatchesOpenCv) {
   cv::Mat in = MakeSmoothPattern(800, 600, 3);
   auto png = EncodeWithOpenCv(in, ".png");
