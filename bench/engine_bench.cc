@@ -19,6 +19,8 @@
 //   mpx_per_s      input megapixels processed per second of wall time (throughput)
 //   peak_rss_mb    peak resident set of the child (includes the encoded inputs held in memory)
 //   out_bytes      mean size of the encoded output
+//   cpu_ms         CPU time (user + system, all threads of the child) over the timed loop / items:
+//                  less disturbed than wall time when other processes compete for the cores
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -231,6 +233,8 @@ std::string RunConfig(const Options& opt, const OpDef& op, int threads) {
       out_bytes[i] = r->bytes.size();
     }
   };
+  struct rusage ru0 {};
+  getrusage(RUSAGE_SELF, &ru0);
   auto start = std::chrono::steady_clock::now();
   std::vector<std::thread> pool;
   for (int t = 1; t < threads; ++t) pool.emplace_back(worker);
@@ -238,6 +242,13 @@ std::string RunConfig(const Options& opt, const OpDef& op, int threads) {
   for (auto& t : pool) t.join();
   double wall_ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  struct rusage ru1 {};
+  getrusage(RUSAGE_SELF, &ru1);
+  auto cpu_of = [](const struct rusage& r) {
+    return (r.ru_utime.tv_sec + r.ru_stime.tv_sec) * 1000.0 +
+           (r.ru_utime.tv_usec + r.ru_stime.tv_usec) / 1000.0;
+  };
+  double cpu_ms = cpu_of(ru1) - cpu_of(ru0);
   if (failed) return "error: " + failure;
 
   double total_mpx = 0;
@@ -256,10 +267,10 @@ std::string RunConfig(const Options& opt, const OpDef& op, int threads) {
   std::snprintf(buf, sizeof buf,
                 ",\"threads\":%d,\"images\":%zu,\"iters\":%d,\"median_ms\":%.2f,\"p90_ms\":%.2f,"
                 "\"per_image_ms\":%.2f,\"mpx_per_s\":%.2f,\"in_mpx_mean\":%.3f,"
-                "\"out_bytes\":%.0f",
+                "\"out_bytes\":%.0f,\"cpu_ms\":%.2f",
                 threads, inputs.size(), opt.iters, Percentile(ms, 0.5), Percentile(ms, 0.9),
                 wall_ms / items, total_mpx / (wall_ms / 1000.0), total_mpx / items,
-                total_out / items);
+                total_out / items, cpu_ms / items);
   json += buf;
   json += ",\"per_image_median_ms\":{";
   bool first = true;

@@ -61,6 +61,26 @@ def main():
             cells += ["-", "-", "-"]
         out.append("| " + " | ".join(cells) + " |")
 
+    if any("cpu_ms" in r for r in rows):
+        out.append("")
+        out.append("CPU time per image (user+system ms, threads=1; less disturbed by other load "
+                   "than wall time; CLI figures include start-up):")
+        out.append("")
+        head = ["op", "tessera"] + peers + ["fastest peer (CPU)", "ratio vs fastest (CPU)"]
+        out.append("| " + " | ".join(head) + " |")
+        out.append("|" + "---|" * len(head))
+        for op in ops:
+            t1 = ms("tessera", op, 1, "cpu_ms")
+            pc = {p: ms(p, op, 1, "cpu_ms") for p in peers}
+            present = {p: v for p, v in pc.items() if v}
+            cells = [op, fmt(t1)] + [fmt(pc[p]) for p in peers]
+            if present and t1:
+                fastest = min(present, key=present.get)
+                cells += [fastest, f"{present[fastest] / t1:.2f}"]
+            else:
+                cells += ["-", "-"]
+            out.append("| " + " | ".join(cells) + " |")
+
     out.append("")
     out.append("Peak RSS (MB) per op: "
                + "; ".join(

@@ -76,6 +76,8 @@ start=$SECONDS
   echo "# host nproc=$(nproc) cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | xargs)" \
        "ram=$(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo)"
   echo "# load $(cut -d' ' -f1-3 /proc/loadavg) (1/5/15 min) at start"
+  echo "# git $(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo '?')" \
+       "uncommitted in src/: $(git -C "$repo" status --porcelain -- src 2>/dev/null | wc -l) path(s)"
   echo "# files ${files[*]#"$repo"/}"
   echo "# iters $iters warmup $warmup"
 } >>"$results"

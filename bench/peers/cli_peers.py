@@ -7,7 +7,8 @@
 Runs the tool once per (image, iteration), timing each run from spawn to exit (so the figure
 includes process start-up, library initialisation and reading/writing the files, which is what
 a user pays per image with a CLI; the in-process peers and tessera do not pay it). Peak RSS is
-the largest ru_maxrss of any run (from os.wait4). Prints one JSON line with the same fields as
+the largest ru_maxrss of any run and cpu_ms the mean user+system CPU time per run (both from
+os.wait4; cpu_ms includes start-up too). Prints one JSON line with the same fields as
 tessera_engine_bench, plus "startup_ms": the median time of a do-nothing invocation of the
 same tool (`vips --version`, `convert -version`), to subtract mentally.
 
@@ -99,9 +100,10 @@ def magick_commands(op, src, dst, tmp):
 
 
 def run_once(cmds, env):
-    """Runs the commands one after the other; returns (ms, peak RSS KiB)."""
+    """Runs the commands one after the other; returns (ms, peak RSS KiB, CPU ms)."""
     t0 = time.perf_counter()
     rss = 0
+    cpu = 0.0
     for cmd in cmds:
         p = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         err = p.stderr.read()
@@ -111,7 +113,8 @@ def run_once(cmds, env):
             raise SystemExit(f"cli_peers: {' '.join(cmd)} failed ({p.returncode}): "
                              f"{err.decode(errors='replace')[-500:]}")
         rss = max(rss, ru.ru_maxrss)
-    return (time.perf_counter() - t0) * 1000, rss
+        cpu += (ru.ru_utime + ru.ru_stime) * 1000
+    return (time.perf_counter() - t0) * 1000, rss, cpu
 
 
 def jpeg_size(path):
@@ -162,11 +165,12 @@ def main():
         for _ in range(a.warmup):
             for _, cmds, _, _ in inputs:
                 run_once(cmds, env)
-        times, per_image, rss, total_mpx, out_sizes = [], {}, 0, 0.0, []
+        times, per_image, rss, total_mpx, out_sizes, cpu = [], {}, 0, 0.0, [], 0.0
         wall0 = time.perf_counter()
         for _ in range(a.iters):
             for name, cmds, mpx, dst in inputs:
-                ms, r = run_once(cmds, env)
+                ms, r, c = run_once(cmds, env)
+                cpu += c
                 times.append(ms)
                 per_image.setdefault(name, []).append(ms)
                 rss = max(rss, r)
@@ -187,6 +191,7 @@ def main():
         "mpx_per_s": round(total_mpx / wall, 2),
         "in_mpx_mean": round(total_mpx / n, 3),
         "out_bytes": round(sum(out_sizes) / n),
+        "cpu_ms": round(cpu / n, 2),
         "per_image_median_ms": {k: round(statistics.median(v), 2) for k, v in per_image.items()},
         "peak_rss_mb": round(rss / 1024, 1),
         "startup_ms": round(startup, 2),
