@@ -113,7 +113,7 @@ void CheckAgainstFormula(const std::string& step, const PixelFormula& formula,
 }
 
 TEST(ColourOps, BrightnessScalesColourSamples) {
-  for (double f : {0.0, 0.5, 1.0, 1.25, 3.0}) {
+  for (double f : {0.0, 0.5, 1.0, 1.25, 3.0, 10.0}) {
     CheckAgainstFormula("brightness:factor=" + std::to_string(f),
                         [f](const std::vector<double>& p, double) {
                           std::vector<double> r;
@@ -124,7 +124,7 @@ TEST(ColourOps, BrightnessScalesColourSamples) {
 }
 
 TEST(ColourOps, ContrastPivotsOnMidGrey) {
-  for (double f : {0.0, 0.5, 1.0, 1.7, 4.0}) {
+  for (double f : {0.0, 0.5, 1.0, 1.7, 4.0, 10.0}) {
     CheckAgainstFormula("contrast:factor=" + std::to_string(f),
                         [f](const std::vector<double>& p, double max) {
                           // The pivot is 128 on the 8-bit scale, 128 * 257 on the 16-bit one.
@@ -137,7 +137,7 @@ TEST(ColourOps, ContrastPivotsOnMidGrey) {
 }
 
 TEST(ColourOps, SaturationBlendsWithRec601Luma) {
-  for (double f : {0.0, 0.3, 1.0, 2.0, 5.0}) {
+  for (double f : {0.0, 0.3, 1.0, 2.0, 5.0, 10.0}) {
     CheckAgainstFormula("saturation:factor=" + std::to_string(f),
                         [f](const std::vector<double>& p, double) {
                           double l = Luma(p);

@@ -127,6 +127,8 @@ struct BlurCase {
   int radius;
 };
 
+// Every band is blurred alike, alpha included, without weighting colour by alpha: this is the
+// op's current definition (a plain per-band Gaussian), checked on RGBA and grey+alpha too.
 TEST(BlurOp, MatchesFloat64SeparableGaussian) {
   const BlurCase cases[] = {
       {"blur", 1.5, RadiusFor(1.5)},              // the default sigma
@@ -217,7 +219,7 @@ cv::Mat ReferenceSharpen(const cv::Mat& in, bool alpha, double sigma, double amo
         double v = s.ptr<double>(y)[x * n + c];
         double diff = v - g.ptr<double>(y)[x * n + c];
         double t = threshold * scale;
-        if (std::abs(std::abs(diff) - t) <= kBlurMaxDiff * scale && threshold > 0) {
+        if (std::abs(std::abs(diff) - t) <= kBlurMaxDiff && threshold > 0) {
           ambiguous->at<uint8_t>(y, x) = 1;
         }
         if (std::abs(diff) > t) v += amount * diff;
@@ -247,8 +249,7 @@ TEST(SharpenOp, MatchesFloat64UnsharpMask) {
         ASSERT_EQ(out.type(), in.type());
         cv::Mat ambiguous;
         cv::Mat ref = ReferenceSharpen(in, alpha, c.sigma, c.amount, c.threshold, &ambiguous);
-        double scale = depth == CV_16U ? 257.0 : 1.0;
-        double bound = 0.5 + c.amount * kBlurMaxDiff * (depth == CV_16U ? 1.0 : 1.0);
+        double bound = 0.5 + c.amount * kBlurMaxDiff;
         cv::Mat out64 = ToF64(out);
         double worst = 0;
         int compared = 0;
@@ -262,7 +263,7 @@ TEST(SharpenOp, MatchesFloat64UnsharpMask) {
             }
           }
         }
-        EXPECT_LE(worst, bound) << "compared " << compared << " pixels; scale " << scale;
+        EXPECT_LE(worst, bound) << "compared " << compared << " pixels";
         EXPECT_GT(compared, in.rows * in.cols / 2);
         if (alpha) {
           EXPECT_TRUE(Identical(Band(out, bands - 1), Band(in, bands - 1)))

@@ -216,6 +216,24 @@ TEST(RotateOp, AnyAngleTransparentBackgroundOnAlpha) {
   EXPECT_EQ(out.at<cv::Vec4b>(out.rows - 1, out.cols - 1)[3], 0);
 }
 
+// At the rotated edge, visible pixels keep the image's colour: a transparent background must not
+// darken them (colour interpolated by alpha, not averaged with the invisible fill colour).
+TEST(RotateOp, AnyAngleEdgesOfAnOpaqueImageOverTransparencyKeepTheirColour) {
+  cv::Mat in(80, 120, CV_8UC4, cv::Scalar(255, 0, 0, 255));
+  cv::Mat out = ApplyToMat("rotate:angle=30,bg=transparent", in, true);
+  ASSERT_FALSE(out.empty());
+  int partial = 0;
+  for (int y = 0; y < out.rows; ++y) {
+    for (int x = 0; x < out.cols; ++x) {
+      cv::Vec4b p = out.at<cv::Vec4b>(y, x);
+      if (p[3] < 32) continue;  // (nearly) invisible: any colour is fine
+      partial += p[3] < 224;
+      ASSERT_GE(p[0], 240) << x << "," << y << " alpha " << int(p[3]);
+    }
+  }
+  EXPECT_GT(partial, 50) << "the edge should be antialiased";
+}
+
 // The interior is the input rotated about its centre: compare with a float64 bilinear
 // resampling of the source. libvips rounds the bounding box to whole pixels and places the
 // content within a pixel of the exact centre, so the reference is tried at centre offsets of

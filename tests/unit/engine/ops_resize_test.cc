@@ -290,6 +290,30 @@ TEST(ResizeOp, UpscaleIsCloseToOpenCvCubic) {
   EXPECT_GE(Psnr(out, ref), 33.0);
 }
 
+// Shrink-on-load plans the resize on the EXIF-oriented size (64x48 displayed for every
+// orient_N.jpg) and delivers the picture upright, like the in-pipeline path.
+TEST(ResizeOp, ShrinkOnLoadHonoursExifOrientation) {
+  const cv::Vec3b corners[] = {{220, 30, 30}, {30, 200, 40}, {30, 40, 210}, {230, 220, 40}};
+  for (int n = 1; n <= 8; ++n) {
+    SCOPED_TRACE("orient_" + std::to_string(n));
+    auto jpeg = tessera::testing::ReadTestData("orient_" + std::to_string(n) + ".jpg");
+    ASSERT_FALSE(jpeg.empty());
+    cv::Mat loaded = ProcessAndDecode(jpeg, "resize:w=32;format:type=png");
+    ASSERT_EQ(loaded.size(), cv::Size(32, 24));
+    cv::Mat in_pipeline = ProcessAndDecode(jpeg, "rotate:angle=0;resize:w=32;format:type=png");
+    ASSERT_EQ(in_pipeline.size(), cv::Size(32, 24));
+    EXPECT_GE(Psnr(loaded, in_pipeline), 35.0);  // the JPEG may be DCT-shrunk on one path
+    // Quadrant centres (TL, TR, BL, BR) keep their colours: the picture is upright.
+    const cv::Point centres[] = {{8, 6}, {24, 6}, {8, 18}, {24, 18}};
+    for (int q = 0; q < 4; ++q) {
+      cv::Vec3b p = loaded.at<cv::Vec3b>(centres[q]);
+      for (int c = 0; c < 3; ++c) {
+        EXPECT_NEAR(p[c], corners[q][c], 20) << "quadrant " << q << " band " << c;
+      }
+    }
+  }
+}
+
 // ---- thumbnail ----
 
 const GeometryCase kThumbnailCases[] = {
