@@ -3,6 +3,7 @@
 // streams that never lose a pending entry to trimming.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <memory>
 #include <thread>
 
@@ -99,7 +100,9 @@ TEST(RedisClient, AuthenticatesWithThePasswordFromTheUrl) {
 
   RedisClientOptions none{*ParseRedisUrl(server.url())};
   none.url.password.clear();
-  EXPECT_FALSE(RedisClient(none).Command({"GET", "x"}).has_value()) << "NOAUTH expected";
+  auto unauthenticated = RedisClient(none).Command({"GET", "x"});
+  ASSERT_FALSE(unauthenticated.has_value());
+  EXPECT_EQ(unauthenticated.error().code, ErrorCode::kUnauthorized);
 }
 
 TEST(RedisClient, SelectsTheDatabaseFromTheUrl) {
@@ -291,6 +294,30 @@ TEST(RedisStreams, LeaseLengthsDifferPerClaim) {
   EXPECT_EQ(*queue.ReclaimExpired(3), 1);
   EXPECT_EQ(queue.Ack(short_held).error().code, ErrorCode::kConflict);
   EXPECT_TRUE(queue.Ack(long_held).has_value());
+}
+
+// One client (one connection) shared by several threads, as a server process would.
+TEST(RedisClient, OneClientIsSafeToShareBetweenThreads) {
+  RedisServer server;
+  StartOrFail(server);
+  ManualClock clock;
+  RedisTaskQueue queue(ClientFor(server), clock);
+  constexpr int kTasks = 200;
+  for (int i = 0; i < kTasks; ++i) ASSERT_TRUE(queue.Enqueue(Task("t" + std::to_string(i))));
+  std::atomic<int> acked{0};
+  std::vector<std::thread> threads;
+  for (int w = 0; w < 4; ++w) {
+    threads.emplace_back([&, w] {
+      WorkerIdentity me{"w" + std::to_string(w), {"core"}};
+      while (true) {
+        auto claimed = queue.Claim(me, kLease);
+        if (!claimed || !*claimed) return;
+        if (queue.Ack(**claimed)) ++acked;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(acked.load(), kTasks);
 }
 
 TEST(RedisWorkers, HeartbeatsExpireByRedisClock) {

@@ -72,6 +72,11 @@ bool IsTransientErrorReply(std::string_view text) {
          StartsWith(text, "CLUSTERDOWN");
 }
 
+bool IsAuthErrorReply(std::string_view text) {
+  return StartsWith(text, "NOAUTH") || StartsWith(text, "WRONGPASS") ||
+         StartsWith(text, "NOPERM");
+}
+
 std::string CommandName(const std::vector<std::string>& argv) {
   return argv.empty() ? std::string("(empty)") : argv[0];
 }
@@ -171,9 +176,7 @@ Status RedisClient::EnsureConnectedLocked() {
     auto reply = SendOnceLocked(argv, &io_failed);
     if (!reply) {
       CloseLocked();
-      Error error = reply.error();
-      if (!io_failed && argv[0] == "AUTH") error.code = ErrorCode::kUnauthorized;
-      return error;
+      return reply.error();
     }
     return OkStatus();
   };
@@ -215,8 +218,9 @@ Result<RedisReply> RedisClient::SendOnceLocked(const std::vector<std::string>& a
                                                      freeReplyObject);
   RedisReply copied = CopyReply(*reply);
   if (copied.type == RedisReply::Type::kError) {
-    ErrorCode code =
-        IsTransientErrorReply(copied.str) ? ErrorCode::kUnavailable : ErrorCode::kInternal;
+    ErrorCode code = IsTransientErrorReply(copied.str) ? ErrorCode::kUnavailable
+                     : IsAuthErrorReply(copied.str)    ? ErrorCode::kUnauthorized
+                                                       : ErrorCode::kInternal;
     return MakeError(code, "Redis rejected " + CommandName(argv), {}, copied.str);
   }
   return copied;
