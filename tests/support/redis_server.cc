@@ -70,7 +70,7 @@ RedisServer::~RedisServer() { Kill(); }
 std::string RedisServer::BinaryPath() {
   const char* override_path = std::getenv("TESSERA_REDIS_SERVER");
   return override_path != nullptr && *override_path != '\0' ? override_path
-                                                             : "/usr/bin/redis-server";
+                                                            : "/usr/bin/redis-server";
 }
 
 std::string RedisServer::url() const {
@@ -104,15 +104,24 @@ Status RedisServer::Start() {
 
 Status RedisServer::SpawnAndWait() {
   std::vector<std::string> argv = {BinaryPath(),
-                                   "--port", std::to_string(port_),
-                                   "--bind", "127.0.0.1",
-                                   "--dir", dir_.path().string(),
-                                   "--logfile", (dir_.path() / "redis.log").string(),
-                                   "--daemonize", "no",
-                                   "--save", "",
-                                   "--appendonly", options_.appendonly ? "yes" : "no",
-                                   "--appendfsync", options_.appendfsync,
-                                   "--maxmemory-policy", options_.maxmemory_policy};
+                                   "--port",
+                                   std::to_string(port_),
+                                   "--bind",
+                                   "127.0.0.1",
+                                   "--dir",
+                                   dir_.path().string(),
+                                   "--logfile",
+                                   (dir_.path() / "redis.log").string(),
+                                   "--daemonize",
+                                   "no",
+                                   "--save",
+                                   "",
+                                   "--appendonly",
+                                   options_.appendonly ? "yes" : "no",
+                                   "--appendfsync",
+                                   options_.appendfsync,
+                                   "--maxmemory-policy",
+                                   options_.maxmemory_policy};
   if (!options_.password.empty()) {
     argv.push_back("--requirepass");
     argv.push_back(options_.password);

@@ -54,9 +54,7 @@ RedisReply CopyReply(const redisReply& r) {
       out.elements.reserve(r.elements);
       for (size_t i = 0; i < r.elements; ++i) out.elements.push_back(CopyReply(*r.element[i]));
       break;
-    default:
-      out.type = RedisReply::Type::kNil;
-      break;
+    default: out.type = RedisReply::Type::kNil; break;
   }
   return out;
 }
@@ -73,8 +71,7 @@ bool IsTransientErrorReply(std::string_view text) {
 }
 
 bool IsAuthErrorReply(std::string_view text) {
-  return StartsWith(text, "NOAUTH") || StartsWith(text, "WRONGPASS") ||
-         StartsWith(text, "NOPERM");
+  return StartsWith(text, "NOAUTH") || StartsWith(text, "WRONGPASS") || StartsWith(text, "NOPERM");
 }
 
 std::string CommandName(const std::vector<std::string>& argv) {
@@ -203,8 +200,8 @@ Result<RedisReply> RedisClient::SendOnceLocked(const std::vector<std::string>& a
     pointers.push_back(a.data());
     lengths.push_back(a.size());
   }
-  void* raw = redisCommandArgv(context_, static_cast<int>(argv.size()), pointers.data(),
-                               lengths.data());
+  void* raw =
+      redisCommandArgv(context_, static_cast<int>(argv.size()), pointers.data(), lengths.data());
   if (raw == nullptr) {
     // The context is unusable after an I/O error or timeout (a late reply would be read as the
     // answer to the next command), so it is always dropped.
@@ -256,8 +253,8 @@ Result<std::string> RedisClient::LoadScriptLocked(const RedisScript& script) {
     return error;
   }
   if (reply->type != RedisReply::Type::kString) {
-    return MakeError(ErrorCode::kInternal, "SCRIPT LOAD of " + script.name +
-                                               " did not answer with a sha1");
+    return MakeError(ErrorCode::kInternal,
+                     "SCRIPT LOAD of " + script.name + " did not answer with a sha1");
   }
   script_sha_[script.source] = reply->str;
   return reply->str;

@@ -20,15 +20,15 @@ Result<std::vector<RedisReply>> ScriptOutcome(Result<RedisReply> reply,
   std::optional<ErrorCode> code = ParseErrorCode(status);
   if (!code) {
     return MakeError(ErrorCode::kInternal,
-                     "Redis script " + std::string(script_name) + " answered status " + status,
-                     {}, message);
+                     "Redis script " + std::string(script_name) + " answered status " + status, {},
+                     message);
   }
   return MakeError(*code, std::move(message));
 }
 
 std::optional<ErrorCode> ParseErrorCode(std::string_view name) {
-  for (int i = static_cast<int>(ErrorCode::kBadPipeline); i <= static_cast<int>(ErrorCode::kInternal);
-       ++i) {
+  for (int i = static_cast<int>(ErrorCode::kBadPipeline);
+       i <= static_cast<int>(ErrorCode::kInternal); ++i) {
     auto code = static_cast<ErrorCode>(i);
     if (CodeName(code) == name) return code;
   }

@@ -31,7 +31,7 @@ using FieldMap = std::map<std::string, std::string>;
 FieldMap ToFieldMap(const RedisReply& flat_pairs);
 
 std::string Field(const FieldMap& fields, const std::string& name);
-int64_t IntField(const FieldMap& fields, const std::string& name);  // 0 if absent or malformed
+int64_t IntField(const FieldMap& fields, const std::string& name);      // 0 if absent or malformed
 SystemTime TimeField(const FieldMap& fields, const std::string& name);  // from Unix ms
 
 // ["a","b"] spellings of string lists; DecodeStringList yields {} for malformed text.

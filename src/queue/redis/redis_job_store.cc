@@ -12,9 +12,9 @@ using redis_codec::IntField;
 using redis_codec::IntString;
 using redis_codec::MillisString;
 
-constexpr JobState kAllStates[] = {JobState::kQueued,         JobState::kRunning,
-                                   JobState::kSucceeded,      JobState::kFailedRetrying,
-                                   JobState::kDead,           JobState::kCancelled};
+constexpr JobState kAllStates[] = {JobState::kQueued,    JobState::kRunning,
+                                   JobState::kSucceeded, JobState::kFailedRetrying,
+                                   JobState::kDead,      JobState::kCancelled};
 
 // ARGV[1] key prefix, ARGV[2] now (the injected Clock, Unix ms).
 constexpr char kPrelude[] = R"lua(
@@ -41,7 +41,7 @@ std::string StateTablesLua() {
   return lua + "}\n";
 }
 
-std::string Script(const char* body) { return std::string(kPrelude) + body; }
+std::string Script(const std::string& body) { return kPrelude + body; }
 
 // ARGV[3] id, ARGV[4] idempotency key, ARGV[5...] field/value pairs of the new record.
 const RedisScript kCreate{"job_create", Script(R"lua(
@@ -70,7 +70,7 @@ return {'ok', redis.call('HGETALL', key)}
 )lua")};
 
 // ARGV[3] id, ARGV[4] target state, ARGV[5...] field/value pairs the update sets.
-const RedisScript kTransition{"job_transition", Script((StateTablesLua() + R"lua(
+const RedisScript kTransition{"job_transition", Script(StateTablesLua() + R"lua(
 local id, to = ARGV[3], ARGV[4]
 local key = job_key(id)
 local h = redis.call('HMGET', key, 'state', 'started_ms')
@@ -94,7 +94,7 @@ redis.call('ZREM', state_key(from), id)
 redis.call('ZADD', state_key(to), 0, id)
 for i = 5, #ARGV, 2 do redis.call('HSET', key, ARGV[i], ARGV[i + 1]) end
 return {'ok', redis.call('HGETALL', key)}
-)lua").c_str())};
+)lua")};
 
 // ARGV[3] id, ARGV[4] done, ARGV[5] total.
 const RedisScript kSetProgress{"job_set_progress", Script(R"lua(
@@ -171,26 +171,34 @@ JobRecord DecodeJob(const RedisReply& flat_pairs) {
 }
 
 std::vector<std::string> EncodeJob(const JobRecord& job) {
-  return {"id",              job.id,
-          "state",           std::string(JobStateName(job.state)),
-          "pipeline",        job.pipeline,
-          "input_key",       job.input_key,
-          "output_key",      job.output_key,
-          "output_format",   job.output_format,
-          "priority",        std::string(PriorityName(job.priority)),
-          "capabilities",    redis_codec::EncodeStringList(job.capabilities),
-          "idempotency_key", job.idempotency_key,
-          "request_id",      job.request_id,
-          "attempts",        IntString(job.attempts),
-          "tiles_done",      IntString(job.tiles_done),
-          "tiles_total",     IntString(job.tiles_total),
-          "error_code",      job.error_code,
-          "error_message",   job.error_message,
-          "error_field",     job.error_field,
-          "created_ms",      MillisString(job.created),
-          "updated_ms",      MillisString(job.updated),
-          "started_ms",      MillisString(job.started),
-          "finished_ms",     MillisString(job.finished)};
+  const std::pair<const char*, std::string> fields[] = {
+      {"id", job.id},
+      {"state", std::string(JobStateName(job.state))},
+      {"pipeline", job.pipeline},
+      {"input_key", job.input_key},
+      {"output_key", job.output_key},
+      {"output_format", job.output_format},
+      {"priority", std::string(PriorityName(job.priority))},
+      {"capabilities", redis_codec::EncodeStringList(job.capabilities)},
+      {"idempotency_key", job.idempotency_key},
+      {"request_id", job.request_id},
+      {"attempts", IntString(job.attempts)},
+      {"tiles_done", IntString(job.tiles_done)},
+      {"tiles_total", IntString(job.tiles_total)},
+      {"error_code", job.error_code},
+      {"error_message", job.error_message},
+      {"error_field", job.error_field},
+      {"created_ms", MillisString(job.created)},
+      {"updated_ms", MillisString(job.updated)},
+      {"started_ms", MillisString(job.started)},
+      {"finished_ms", MillisString(job.finished)},
+  };
+  std::vector<std::string> flat;
+  for (const auto& [name, value] : fields) {
+    flat.emplace_back(name);
+    flat.push_back(value);
+  }
+  return flat;
 }
 
 // Cursors are the last id of a page, hex-encoded so that they are opaque to clients and a
@@ -285,9 +293,8 @@ Result<JobRecord> RedisJobStore::Transition(std::string_view id, JobState to,
 }
 
 Status RedisJobStore::SetProgress(std::string_view id, int64_t done, int64_t total) {
-  auto outcome =
-      Run(kSetProgress, {std::string(id), IntString(done), IntString(total)},
-          RedisRetry::kIdempotent);
+  auto outcome = Run(kSetProgress, {std::string(id), IntString(done), IntString(total)},
+                     RedisRetry::kIdempotent);
   if (!outcome) return std::move(outcome).error();
   return OkStatus();
 }
@@ -316,9 +323,9 @@ Result<JobPage> RedisJobStore::List(std::optional<JobState> state, size_t limit,
 Result<std::vector<JobRecord>> RedisJobStore::ExpireFinished(SystemTime cutoff, size_t limit) {
   std::vector<JobRecord> expired;
   if (limit == 0) return expired;
-  auto outcome = Run(kExpireFinished,
-                     {MillisString(cutoff), IntString(static_cast<int64_t>(limit))},
-                     RedisRetry::kIdempotent);  // deleting what is already deleted is a no-op
+  auto outcome =
+      Run(kExpireFinished, {MillisString(cutoff), IntString(static_cast<int64_t>(limit))},
+          RedisRetry::kIdempotent);  // deleting what is already deleted is a no-op
   if (!outcome) return std::move(outcome).error();
   for (const RedisReply& record : *outcome) expired.push_back(DecodeJob(record));
   return expired;

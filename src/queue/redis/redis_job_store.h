@@ -22,8 +22,7 @@ class RedisJobStore final : public JobStore {
 
   Result<CreatedJob> Create(const JobRecord& job) override;
   Result<JobRecord> Get(std::string_view id) override;
-  Result<JobRecord> Transition(std::string_view id, JobState to,
-                               const JobUpdate& update) override;
+  Result<JobRecord> Transition(std::string_view id, JobState to, const JobUpdate& update) override;
   Status SetProgress(std::string_view id, int64_t done, int64_t total) override;
   Result<JobPage> List(std::optional<JobState> state, size_t limit,
                        std::string_view cursor) override;

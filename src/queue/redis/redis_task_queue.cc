@@ -431,8 +431,8 @@ Status RedisTaskQueue::Fenced(const RedisScript& script, const ClaimedTask& task
 
 Result<RedisTaskQueue::StreamKeys> RedisTaskQueue::KnownStreams(
     const std::vector<std::string>* worker_caps) {
-  auto reply = client_->Command({"SMEMBERS", options_.key_prefix + "capsets"},
-                                RedisRetry::kIdempotent);
+  auto reply =
+      client_->Command({"SMEMBERS", options_.key_prefix + "capsets"}, RedisRetry::kIdempotent);
   if (!reply) return std::move(reply).error();
   std::vector<std::string> capsets;
   for (const RedisReply& member : reply->elements) {
@@ -464,9 +464,12 @@ Status RedisTaskQueue::Enqueue(const TaskSpec& task) {
   if (task.job_id.empty()) {
     return MakeError(ErrorCode::kBadRequest, "a task needs a job id", "job_id");
   }
+  const int priority = static_cast<int>(task.priority);
+  if (priority < static_cast<int>(Priority::kHigh) || priority > static_cast<int>(Priority::kLow)) {
+    return MakeError(ErrorCode::kBadRequest, "unknown priority", "priority");
+  }
   auto outcome = Run(kEnqueue, {},
-                     {task.id, task.job_id, task.kind, task.payload,
-                      IntString(static_cast<int>(task.priority)),
+                     {task.id, task.job_id, task.kind, task.payload, IntString(priority),
                       redis_codec::EncodeStringList(task.capabilities),
                       redis_codec::EncodeStringList(SortedUnique(task.capabilities)),
                       redis_codec::MillisString(task.not_before)},
@@ -519,9 +522,9 @@ Result<int> RedisTaskQueue::ReclaimExpired(int max_lease_expiries) {
   auto streams = KnownStreams(nullptr);
   if (!streams) return std::move(streams).error();
   if (streams->keys.empty()) return 0;
-  auto outcome = Run(kReclaim, streams->keys,
-                     {IntString(max_lease_expiries), IntString(kMaxLease.count())},
-                     RedisRetry::kNever);
+  auto outcome =
+      Run(kReclaim, streams->keys, {IntString(max_lease_expiries), IntString(kMaxLease.count())},
+          RedisRetry::kNever);
   if (!outcome) return std::move(outcome).error();
   if (outcome->empty()) return MakeError(ErrorCode::kInternal, "reclaim answered no count");
   return static_cast<int>((*outcome)[0].integer);
@@ -542,8 +545,8 @@ Status RedisTaskQueue::Requeue(std::string_view task_id) {
 Result<std::vector<DeadTask>> RedisTaskQueue::ListDead(size_t limit) {
   std::vector<DeadTask> dead;
   if (limit == 0) return dead;
-  auto outcome = Run(kListDead, {}, {IntString(static_cast<int64_t>(limit))},
-                     RedisRetry::kIdempotent);
+  auto outcome =
+      Run(kListDead, {}, {IntString(static_cast<int64_t>(limit))}, RedisRetry::kIdempotent);
   if (!outcome) return std::move(outcome).error();
   for (const RedisReply& record : *outcome) {
     FieldMap f = redis_codec::ToFieldMap(record);
@@ -560,10 +563,10 @@ Result<std::vector<DeadTask>> RedisTaskQueue::ListDead(size_t limit) {
 Result<QueueStats> RedisTaskQueue::Stats() {
   auto streams = KnownStreams(nullptr);
   if (!streams) return std::move(streams).error();
-  auto outcome = Run(kStats, streams->keys,
-                     {IntString(streams->counts[0]), IntString(streams->counts[1]),
-                      IntString(streams->counts[2])},
-                     RedisRetry::kIdempotent);  // promoting due tasks twice is a no-op
+  auto outcome = Run(
+      kStats, streams->keys,
+      {IntString(streams->counts[0]), IntString(streams->counts[1]), IntString(streams->counts[2])},
+      RedisRetry::kIdempotent);  // promoting due tasks twice is a no-op
   if (!outcome) return std::move(outcome).error();
   if (outcome->size() != 7) return MakeError(ErrorCode::kInternal, "stats answered a bad shape");
   const auto& v = *outcome;

@@ -68,27 +68,22 @@ RedisWorkerRegistry::RedisWorkerRegistry(std::shared_ptr<RedisClient> client, co
 Status RedisWorkerRegistry::Heartbeat(const WorkerInfo& info, std::chrono::milliseconds ttl) {
   if (info.id.empty()) return MakeError(ErrorCode::kBadRequest, "a worker needs an id", "id");
   if (ttl.count() <= 0) return MakeError(ErrorCode::kBadRequest, "ttl must be positive", "ttl");
-  std::vector<std::string> args = {prefix_,
-                                   info.id,
-                                   IntString(ttl.count()),
-                                   "id",
-                                   info.id,
-                                   "host",
-                                   info.host,
-                                   "pid",
-                                   IntString(info.pid),
-                                   "capabilities",
-                                   redis_codec::EncodeStringList(info.capabilities),
-                                   "threads",
-                                   IntString(info.threads),
-                                   "started_ms",
-                                   MillisString(info.started),
-                                   "last_heartbeat_ms",
-                                   MillisString(clock_.Now()),
-                                   "tasks_succeeded",
-                                   IntString(info.tasks_succeeded),
-                                   "tasks_failed",
-                                   IntString(info.tasks_failed)};
+  const std::pair<const char*, std::string> fields[] = {
+      {"id", info.id},
+      {"host", info.host},
+      {"pid", IntString(info.pid)},
+      {"capabilities", redis_codec::EncodeStringList(info.capabilities)},
+      {"threads", IntString(info.threads)},
+      {"started_ms", MillisString(info.started)},
+      {"last_heartbeat_ms", MillisString(clock_.Now())},
+      {"tasks_succeeded", IntString(info.tasks_succeeded)},
+      {"tasks_failed", IntString(info.tasks_failed)},
+  };
+  std::vector<std::string> args = {prefix_, info.id, IntString(ttl.count())};
+  for (const auto& [name, value] : fields) {
+    args.emplace_back(name);
+    args.push_back(value);
+  }
   auto outcome = redis_codec::ScriptOutcome(
       client_->Eval(kHeartbeat, {}, args, RedisRetry::kIdempotent), kHeartbeat.name);
   if (!outcome) return std::move(outcome).error();
