@@ -57,8 +57,8 @@ TEST(RedisUrl, ParsesHostPortPasswordAndDb) {
 
 TEST(RedisUrl, RejectsMalformedUrlsAsBadRequest) {
   for (const char* bad : {"http://h:1", "redis://", "redis://:6379", "redis://h:0",
-                          "redis://h:65536", "redis://h:port", "redis://h:1/db",
-                          "redis://h:1/-1", "redis://pw@h:1", "redis://:@h:1", "h:6379"}) {
+                          "redis://h:65536", "redis://h:port", "redis://h:1/db", "redis://h:1/-1",
+                          "redis://pw@h:1", "redis://:@h:1", "h:6379"}) {
     auto url = ParseRedisUrl(bad);
     ASSERT_FALSE(url.has_value()) << bad;
     EXPECT_EQ(url.error().code, ErrorCode::kBadRequest) << bad;
@@ -108,8 +108,7 @@ TEST(RedisClient, AuthenticatesWithThePasswordFromTheUrl) {
 TEST(RedisClient, SelectsTheDatabaseFromTheUrl) {
   RedisServer server;
   StartOrFail(server);
-  auto db3 = std::make_shared<RedisClient>(
-      RedisClientOptions{*ParseRedisUrl(server.url() + "/3")});
+  auto db3 = std::make_shared<RedisClient>(RedisClientOptions{*ParseRedisUrl(server.url() + "/3")});
   ASSERT_TRUE(db3->Command({"SET", "k", "v"}).has_value());
   auto db0 = ClientFor(server);
   EXPECT_TRUE(db0->Command({"GET", "k"})->is_nil());
@@ -273,8 +272,7 @@ TEST(RedisStreams, ReclaimDropsConsumersThatHoldNothing) {
   ASSERT_TRUE(queue.Ack(done).has_value());
   ClaimedTask busy = **queue.Claim({"busy-worker", {"core"}}, kLease);
   ASSERT_EQ(*queue.ReclaimExpired(3), 0);
-  auto consumers =
-      client->Command({"XINFO", "CONSUMERS", "tessera:q:1:[\"core\"]", "tessera"});
+  auto consumers = client->Command({"XINFO", "CONSUMERS", "tessera:q:1:[\"core\"]", "tessera"});
   ASSERT_TRUE(consumers.has_value());
   ASSERT_EQ(consumers->elements.size(), 1u);
   EXPECT_EQ(consumers->elements[0].elements[1].str, "busy-worker");
