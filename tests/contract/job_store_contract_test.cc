@@ -15,11 +15,18 @@
 namespace tessera::queue {
 namespace {
 
+// The code of a failed call, "ok" for a success: an unexpected success then fails the
+// expectation instead of aborting the whole run on error().
+template <class T>
+std::string CodeOf(const Result<T>& result) {
+  return result ? "ok" : std::string(CodeName(result.error().code));
+}
+
 using std::chrono::seconds;
 
-constexpr JobState kAllStates[] = {JobState::kQueued,         JobState::kRunning,
-                                   JobState::kSucceeded,      JobState::kFailedRetrying,
-                                   JobState::kDead,           JobState::kCancelled};
+constexpr JobState kAllStates[] = {JobState::kQueued,    JobState::kRunning,
+                                   JobState::kSucceeded, JobState::kFailedRetrying,
+                                   JobState::kDead,      JobState::kCancelled};
 
 class JobStoreContract : public ::testing::TestWithParam<contract::QueueBackendFactory> {
  protected:
@@ -59,9 +66,7 @@ class JobStoreContract : public ::testing::TestWithParam<contract::QueueBackendF
       case JobState::kQueued: break;
       case JobState::kRunning: path = {JobState::kRunning}; break;
       case JobState::kSucceeded: path = {JobState::kRunning, JobState::kSucceeded}; break;
-      case JobState::kFailedRetrying:
-        path = {JobState::kRunning, JobState::kFailedRetrying};
-        break;
+      case JobState::kFailedRetrying: path = {JobState::kRunning, JobState::kFailedRetrying}; break;
       case JobState::kDead: path = {JobState::kRunning, JobState::kDead}; break;
       case JobState::kCancelled: path = {JobState::kCancelled}; break;
     }
@@ -115,11 +120,11 @@ TEST_P(JobStoreContract, CreateStoresTheJobAndStampsItWithTheStoreClock) {
 TEST_P(JobStoreContract, CreateRejectsAnEmptyIdAndAnIdInUse) {
   JobRecord no_id = NewJob();
   no_id.id.clear();
-  EXPECT_EQ(store_->Create(no_id).error().code, ErrorCode::kBadRequest);
+  EXPECT_EQ(CodeOf(store_->Create(no_id)), "bad_request");
   JobRecord job = MustCreate(NewJob());
   JobRecord same_id = NewJob();
   same_id.id = job.id;
-  EXPECT_EQ(store_->Create(same_id).error().code, ErrorCode::kConflict);
+  EXPECT_EQ(CodeOf(store_->Create(same_id)), "conflict");
 }
 
 TEST_P(JobStoreContract, TheSameIdempotencyKeyReturnsTheExistingJob) {
@@ -131,7 +136,7 @@ TEST_P(JobStoreContract, TheSameIdempotencyKeyReturnsTheExistingJob) {
   ASSERT_TRUE(again.has_value()) << again.error().ToString();
   EXPECT_FALSE(again->created);
   EXPECT_EQ(again->job, first);
-  EXPECT_EQ(store_->Get(retry.id).error().code, ErrorCode::kNotFound) << "nothing was stored";
+  EXPECT_EQ(CodeOf(store_->Get(retry.id)), "not_found") << "nothing was stored";
 
   EXPECT_TRUE(store_->Create(NewJob("other-key"))->created);
   EXPECT_TRUE(store_->Create(NewJob())->created);
@@ -139,10 +144,9 @@ TEST_P(JobStoreContract, TheSameIdempotencyKeyReturnsTheExistingJob) {
 }
 
 TEST_P(JobStoreContract, GetTransitionAndSetProgressOfAnUnknownJobAreNotFound) {
-  EXPECT_EQ(store_->Get("01NOSUCHJOB0000000000000000").error().code, ErrorCode::kNotFound);
-  EXPECT_EQ(store_->Transition("nope", JobState::kRunning, {}).error().code,
-            ErrorCode::kNotFound);
-  EXPECT_EQ(store_->SetProgress("nope", 1, 2).error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(CodeOf(store_->Get("01NOSUCHJOB0000000000000000")), "not_found");
+  EXPECT_EQ(CodeOf(store_->Transition("nope", JobState::kRunning, {})), "not_found");
+  EXPECT_EQ(CodeOf(store_->SetProgress("nope", 1, 2)), "not_found");
 }
 
 // Every (from, to) pair: the legal ones succeed, every other is kConflict naming both states.
@@ -161,7 +165,7 @@ TEST_P(JobStoreContract, TransitionFollowsTheStateMachine) {
         EXPECT_EQ(store_->Get(job.id)->state, to);
       } else {
         ASSERT_FALSE(moved.has_value());
-        EXPECT_EQ(moved.error().code, ErrorCode::kConflict);
+        EXPECT_EQ(CodeOf(moved), "conflict");
         EXPECT_NE(moved.error().message.find(JobStateName(from)), std::string::npos)
             << moved.error().message;
         EXPECT_NE(moved.error().message.find(JobStateName(to)), std::string::npos)
@@ -326,13 +330,13 @@ TEST_P(JobStoreContract, ListFiltersByState) {
 
 TEST_P(JobStoreContract, ListRejectsABadLimitOrCursor) {
   MustCreate(NewJob());
-  EXPECT_EQ(store_->List(std::nullopt, 0, "").error().code, ErrorCode::kBadRequest);
-  EXPECT_EQ(store_->List(std::nullopt, 1001, "").error().code, ErrorCode::kBadRequest);
+  EXPECT_EQ(CodeOf(store_->List(std::nullopt, 0, "")), "bad_request");
+  EXPECT_EQ(CodeOf(store_->List(std::nullopt, 1001, "")), "bad_request");
   EXPECT_TRUE(store_->List(std::nullopt, 1000, "").has_value());
   for (const char* cursor : {"not a cursor", "%%%", "\x01\x02"}) {
     Result<JobPage> page = store_->List(std::nullopt, 10, cursor);
     ASSERT_FALSE(page.has_value()) << cursor;
-    EXPECT_EQ(page.error().code, ErrorCode::kBadRequest) << cursor;
+    EXPECT_EQ(CodeOf(page), "bad_request") << cursor;
   }
 }
 
@@ -356,8 +360,8 @@ TEST_P(JobStoreContract, ExpireFinishedDeletesOldTerminalJobsAndFreesTheirKeys) 
   for (const JobRecord& job : *expired) expired_ids.insert(job.id);
   EXPECT_EQ(expired_ids, (std::set<std::string>{succeeded.id, dead.id}));
   for (const JobRecord& job : *expired) EXPECT_TRUE(IsTerminal(job.state));
-  EXPECT_EQ(store_->Get(succeeded.id).error().code, ErrorCode::kNotFound);
-  EXPECT_EQ(store_->Get(dead.id).error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(CodeOf(store_->Get(succeeded.id)), "not_found");
+  EXPECT_EQ(CodeOf(store_->Get(dead.id)), "not_found");
   EXPECT_TRUE(store_->Get(cancelled.id).has_value());
 
   Result<CreatedJob> reused = store_->Create(NewJob("key-succeeded"));

@@ -1,6 +1,7 @@
 // The backends every queue-seam contract suite runs against.
-#include "contract/backend_factories.h"
 #include "contract/queue_backends.h"
+
+#include "contract/backend_factories.h"
 
 namespace tessera::contract {
 

@@ -13,6 +13,13 @@
 namespace tessera::queue {
 namespace {
 
+// The code of a failed call, "ok" for a success: an unexpected success then fails the
+// expectation instead of aborting the whole run on error().
+template <class T>
+std::string CodeOf(const Result<T>& result) {
+  return result ? "ok" : std::string(CodeName(result.error().code));
+}
+
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 
@@ -143,10 +150,10 @@ TEST_P(TaskQueueContract, ClaimReturnsNulloptWhenNothingIsReady) {
 
 TEST_P(TaskQueueContract, EnqueueRejectsAnEmptyIdOrJobId) {
   TaskSpec no_id = Task("");
-  EXPECT_EQ(queue_->Enqueue(no_id).error().code, ErrorCode::kBadRequest);
+  EXPECT_EQ(CodeOf(queue_->Enqueue(no_id)), "bad_request");
   TaskSpec no_job = Task("t1");
   no_job.job_id.clear();
-  EXPECT_EQ(queue_->Enqueue(no_job).error().code, ErrorCode::kBadRequest);
+  EXPECT_EQ(CodeOf(queue_->Enqueue(no_job)), "bad_request");
   EXPECT_EQ(ClaimedId(), "");
 }
 
@@ -190,8 +197,9 @@ TEST_P(TaskQueueContract, ADelayedTaskQueuesBehindTasksReadyBeforeIt) {
 TEST_P(TaskQueueContract, RetryBackoffFollowsTheInjectedClock) {
   MustEnqueue(Task("t1"));
   ClaimedTask first = MustClaim();
-  ASSERT_TRUE(queue_->Retry(first, clock_.Now() + seconds(30),
-                            MakeError(ErrorCode::kUnavailable, "blob store down"))
+  ASSERT_TRUE(queue_
+                  ->Retry(first, clock_.Now() + seconds(30),
+                          MakeError(ErrorCode::kUnavailable, "blob store down"))
                   .has_value());
   EXPECT_EQ(ClaimedId(), "");
   QueueStats stats = MustStats();
@@ -292,14 +300,14 @@ TEST_P(TaskQueueContract, AStaleHolderIsFencedOffAfterItsLeaseWasReclaimed) {
   auto other = OtherClient();
   ClaimedTask current = MustClaim(*other, {"worker-2", {"core"}});
   Error failure = MakeError(ErrorCode::kInternal, "stale");
-  EXPECT_EQ(queue_->Ack(stale).error().code, ErrorCode::kConflict);
-  EXPECT_EQ(queue_->ExtendLease(stale, kLongLease).error().code, ErrorCode::kConflict);
-  EXPECT_EQ(queue_->Retry(stale, clock_.Now(), failure).error().code, ErrorCode::kConflict);
-  EXPECT_EQ(queue_->Bury(stale, failure).error().code, ErrorCode::kConflict);
+  EXPECT_EQ(CodeOf(queue_->Ack(stale)), "conflict");
+  EXPECT_EQ(CodeOf(queue_->ExtendLease(stale, kLongLease)), "conflict");
+  EXPECT_EQ(CodeOf(queue_->Retry(stale, clock_.Now(), failure)), "conflict");
+  EXPECT_EQ(CodeOf(queue_->Bury(stale, failure)), "conflict");
   EXPECT_EQ(queue_->ListDead(10)->size(), 0u);
   Status acked = other->Ack(current);
   EXPECT_TRUE(acked.has_value()) << Describe(acked.error());
-  EXPECT_EQ(queue_->ExtendLease(stale, kLongLease).error().code, ErrorCode::kConflict)
+  EXPECT_EQ(CodeOf(queue_->ExtendLease(stale, kLongLease)), "conflict")
       << "acked by another holder";
   EXPECT_EQ(ClaimedId(), "");
 }
@@ -364,11 +372,11 @@ TEST_P(TaskQueueContract, RequeueMakesADeadTaskReadyWithFreshAttempts) {
 }
 
 TEST_P(TaskQueueContract, RequeueRefusesTasksThatAreNotDead) {
-  EXPECT_EQ(queue_->Requeue("unknown").error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(CodeOf(queue_->Requeue("unknown")), "not_found");
   MustEnqueue(Task("ready"));
-  EXPECT_EQ(queue_->Requeue("ready").error().code, ErrorCode::kConflict);
+  EXPECT_EQ(CodeOf(queue_->Requeue("ready")), "conflict");
   ClaimedTask leased = MustClaim();
-  EXPECT_EQ(queue_->Requeue("ready").error().code, ErrorCode::kConflict);
+  EXPECT_EQ(CodeOf(queue_->Requeue("ready")), "conflict");
   EXPECT_TRUE(queue_->Ack(leased).has_value()) << "a refused Requeue must not disturb the lease";
 }
 
@@ -393,13 +401,11 @@ TEST_P(TaskQueueContract, CancelOfALeasedTaskReachesItsHolder) {
   for (int i = 0; i < 4; ++i) {
     ClaimedTask held = MustClaim();
     ASSERT_TRUE(OtherClient()->Cancel(held.spec.id).has_value());
-    Status touched = held.spec.id == "extend" ? queue_->ExtendLease(held, kLongLease)
-                     : held.spec.id == "ack"  ? queue_->Ack(held)
-                     : held.spec.id == "retry"
-                         ? queue_->Retry(held, clock_.Now(), failure)
-                         : queue_->Bury(held, failure);
-    ASSERT_FALSE(touched.has_value()) << held.spec.id;
-    EXPECT_EQ(touched.error().code, ErrorCode::kCancelled) << held.spec.id;
+    Status touched = held.spec.id == "extend"  ? queue_->ExtendLease(held, kLongLease)
+                     : held.spec.id == "ack"   ? queue_->Ack(held)
+                     : held.spec.id == "retry" ? queue_->Retry(held, clock_.Now(), failure)
+                                               : queue_->Bury(held, failure);
+    EXPECT_EQ(CodeOf(touched), "cancelled") << held.spec.id;
   }
   EXPECT_EQ(ClaimedId(), "");
   EXPECT_TRUE(queue_->ListDead(10)->empty());
@@ -416,7 +422,7 @@ TEST_P(TaskQueueContract, ACancelledLeaseThatExpiresIsNotRedelivered) {
 }
 
 TEST_P(TaskQueueContract, CancelIsNotFoundForUnknownIdsAndANoOpWhenFinished) {
-  EXPECT_EQ(queue_->Cancel("unknown").error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(CodeOf(queue_->Cancel("unknown")), "not_found");
   MustEnqueue(Task("acked"));
   ASSERT_TRUE(queue_->Ack(MustClaim()).has_value());
   EXPECT_TRUE(queue_->Cancel("acked").has_value());
@@ -444,8 +450,8 @@ TEST_P(TaskQueueContract, ATaskNeedingNothingGoesToAnyWorker) {
 
 TEST_P(TaskQueueContract, StatsCountTasksByState) {
   QueueStats empty = MustStats();
-  EXPECT_EQ(empty.ready_high + empty.ready_normal + empty.ready_low + empty.delayed +
-                empty.leased + empty.dead,
+  EXPECT_EQ(empty.ready_high + empty.ready_normal + empty.ready_low + empty.delayed + empty.leased +
+                empty.dead,
             0);
   EXPECT_EQ(empty.oldest_ready_age, milliseconds(0));
 
@@ -521,8 +527,8 @@ TEST_P(TaskQueueContract, ConcurrentWorkersAckEveryTaskExactlyOnce) {
   EXPECT_EQ(acks.size(), static_cast<size_t>(kTasks));
   for (const auto& [id, count] : acks) EXPECT_EQ(count, 1) << id;
   QueueStats stats = MustStats();
-  EXPECT_EQ(stats.ready_high + stats.ready_normal + stats.ready_low + stats.delayed +
-                stats.leased + stats.dead,
+  EXPECT_EQ(stats.ready_high + stats.ready_normal + stats.ready_low + stats.delayed + stats.leased +
+                stats.dead,
             0);
   EXPECT_EQ(ClaimedId(), "");
 }

@@ -12,6 +12,13 @@
 namespace tessera::queue {
 namespace {
 
+// The code of a failed call, "ok" for a success: an unexpected success then fails the
+// expectation instead of aborting the whole run on error().
+template <class T>
+std::string CodeOf(const Result<T>& result) {
+  return result ? "ok" : std::string(CodeName(result.error().code));
+}
+
 using std::chrono::milliseconds;
 
 // Short in real time, because Redis expires registrations by its own clock.
@@ -89,7 +96,7 @@ TEST_P(WorkerRegistryContract, HeartbeatRegistersTheWorker) {
 }
 
 TEST_P(WorkerRegistryContract, HeartbeatRejectsAnEmptyId) {
-  EXPECT_EQ(registry_->Heartbeat(Worker(""), kLongTtl).error().code, ErrorCode::kBadRequest);
+  EXPECT_EQ(CodeOf(registry_->Heartbeat(Worker(""), kLongTtl)), "bad_request");
   EXPECT_TRUE(LiveIds().empty());
 }
 

@@ -31,8 +31,8 @@ SqliteStatement& SqliteStatement::Bind(int index, int64_t value) {
 }
 
 SqliteStatement& SqliteStatement::Bind(int index, std::string_view text) {
-  NoteBindResult(sqlite3_bind_text64(stmt_, index, text.data(), text.size(), SQLITE_TRANSIENT,
-                                     SQLITE_UTF8));
+  NoteBindResult(
+      sqlite3_bind_text64(stmt_, index, text.data(), text.size(), SQLITE_TRANSIENT, SQLITE_UTF8));
   return *this;
 }
 
@@ -93,9 +93,9 @@ int64_t SqliteTransaction::Changes() const { return sqlite3_changes64(db_.db_); 
 Result<std::shared_ptr<SqliteDatabase>> SqliteDatabase::Open(const std::filesystem::path& path,
                                                              const Options& options) {
   sqlite3* raw = nullptr;
-  int rc = sqlite3_open_v2(path.c_str(), &raw,
-                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                           nullptr);
+  int rc =
+      sqlite3_open_v2(path.c_str(), &raw,
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
   if (rc != SQLITE_OK) {
     Error error = SqliteError(rc, "cannot open " + path.string(),
                               raw ? sqlite3_errmsg(raw) : sqlite3_errstr(rc));
@@ -138,10 +138,9 @@ Result<std::shared_ptr<SqliteDatabase>> SqliteDatabase::Open(const std::filesyst
     if (!row) return row.error();
     int from = static_cast<int>(version->Int(0));
     if (from > kSqliteSchemaVersion) {
-      return MakeError(ErrorCode::kIo,
-                       "sqlite: " + path.string() + " has schema version " +
-                           std::to_string(from) + ", newer than this build's " +
-                           std::to_string(kSqliteSchemaVersion));
+      return MakeError(ErrorCode::kIo, "sqlite: " + path.string() + " has schema version " +
+                                           std::to_string(from) + ", newer than this build's " +
+                                           std::to_string(kSqliteSchemaVersion));
     }
     return MigrateSqliteSchema(txn, from);
   }();

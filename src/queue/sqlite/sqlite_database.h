@@ -44,7 +44,9 @@ class SqliteStatement {
  public:
   SqliteStatement(sqlite3_stmt* stmt, sqlite3* db) : stmt_(stmt), db_(db) {}
   SqliteStatement(SqliteStatement&& other) noexcept
-      : stmt_(std::exchange(other.stmt_, nullptr)), db_(other.db_), bind_error_(other.bind_error_) {}
+      : stmt_(std::exchange(other.stmt_, nullptr)),
+        db_(other.db_),
+        bind_error_(other.bind_error_) {}
   SqliteStatement(const SqliteStatement&) = delete;
   SqliteStatement& operator=(const SqliteStatement&) = delete;
   SqliteStatement& operator=(SqliteStatement&&) = delete;

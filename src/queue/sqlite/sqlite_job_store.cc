@@ -9,8 +9,8 @@ namespace tessera::queue {
 namespace {
 
 // The column order JobFromRow reads and WriteJob binds.
-#define TESSERA_JOB_COLUMNS                                                                   \
-  "id, state, pipeline, input_key, output_key, output_format, priority, capabilities, "      \
+#define TESSERA_JOB_COLUMNS                                                                     \
+  "id, state, pipeline, input_key, output_key, output_format, priority, capabilities, "         \
   "idempotency_key, request_id, attempts, tiles_done, tiles_total, error_code, error_message, " \
   "error_field, created_at, updated_at, started_at, finished_at"
 #define TESSERA_JOB_PARAMETERS \
@@ -156,8 +156,8 @@ Result<CreatedJob> SqliteJobStore::Create(const JobRecord& job) {
 }
 
 Result<JobRecord> SqliteJobStore::Get(std::string_view id) {
-  Result<std::optional<JobRecord>> job = db_->Read(
-      [&](SqliteTransaction& txn) { return LoadJob(txn, kSelectById, id); });
+  Result<std::optional<JobRecord>> job =
+      db_->Read([&](SqliteTransaction& txn) { return LoadJob(txn, kSelectById, id); });
   if (!job) return job.error();
   if (!*job) return NoSuchJob(id);
   return std::move(**job);
@@ -172,10 +172,9 @@ Result<JobRecord> SqliteJobStore::Transition(std::string_view id, JobState to,
     if (!*loaded) return NoSuchJob(id);
     JobRecord job = std::move(**loaded);
     if (!IsLegalTransition(job.state, to)) {
-      return MakeError(ErrorCode::kConflict,
-                       "job " + job.id + " cannot go from " +
-                           std::string(JobStateName(job.state)) + " to " +
-                           std::string(JobStateName(to)));
+      return MakeError(ErrorCode::kConflict, "job " + job.id + " cannot go from " +
+                                                 std::string(JobStateName(job.state)) + " to " +
+                                                 std::string(JobStateName(to)));
     }
     if (to == JobState::kRunning && job.started == SystemTime{}) job.started = now;
     if (IsTerminal(to)) {
@@ -259,10 +258,11 @@ Result<std::vector<JobRecord>> SqliteJobStore::ExpireFinished(SystemTime cutoff,
   return db_->Write([&](SqliteTransaction& txn) -> Result<std::vector<JobRecord>> {
     std::vector<JobRecord> expired;
     {
-      Result<SqliteStatement> select = txn.Prepare(
-          "SELECT " TESSERA_JOB_COLUMNS " FROM jobs "
-          "WHERE state IN ('succeeded', 'dead', 'cancelled') AND finished_at < ?1 "
-          "ORDER BY finished_at, id LIMIT ?2");
+      Result<SqliteStatement> select =
+          txn.Prepare("SELECT " TESSERA_JOB_COLUMNS
+                      " FROM jobs "
+                      "WHERE state IN ('succeeded', 'dead', 'cancelled') AND finished_at < ?1 "
+                      "ORDER BY finished_at, id LIMIT ?2");
       if (!select) return select.error();
       select->Bind(1, ToUnixMillis(cutoff))
           .Bind(2, static_cast<int64_t>(std::min<size_t>(limit, INT64_MAX)));
@@ -284,8 +284,7 @@ Result<std::vector<JobRecord>> SqliteJobStore::ExpireFinished(SystemTime cutoff,
 
 Result<std::map<JobState, int64_t>> SqliteJobStore::CountByState() {
   return db_->Read([&](SqliteTransaction& txn) -> Result<std::map<JobState, int64_t>> {
-    Result<SqliteStatement> select =
-        txn.Prepare("SELECT state, count(*) FROM jobs GROUP BY state");
+    Result<SqliteStatement> select = txn.Prepare("SELECT state, count(*) FROM jobs GROUP BY state");
     if (!select) return select.error();
     std::map<JobState, int64_t> counts;
     while (true) {

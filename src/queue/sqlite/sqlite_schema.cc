@@ -34,10 +34,11 @@ CREATE TABLE tasks (
   dead_order       INTEGER,
   finished_at      INTEGER
 );
-CREATE INDEX tasks_claimable ON tasks (priority, ready_at, seq) WHERE state = 'ready';
 CREATE INDEX tasks_leases ON tasks (lease_deadline) WHERE state = 'leased';
 CREATE INDEX tasks_dead ON tasks (died_at, dead_order) WHERE state = 'dead';
 CREATE INDEX tasks_finished ON tasks (finished_at) WHERE state IN ('done', 'cancelled');
+-- Claim order (the rowid, seq, ends every index entry), and Stats.
+CREATE INDEX tasks_by_state ON tasks (state, priority, ready_at);
 
 CREATE TABLE jobs (
   id              TEXT    PRIMARY KEY,

@@ -55,8 +55,8 @@ TaskSpec SpecFromRow(const SqliteStatement& row, int first_column) {
 // Whether `task` still holds its lease, inside a write transaction. A leased task that was
 // cancelled meanwhile is moved to 'cancelled' here, on its holder's first contact.
 Result<Status> CheckLeaseHeld(SqliteTransaction& txn, const ClaimedTask& task, int64_t now) {
-  Result<SqliteStatement> select = txn.Prepare(
-      "SELECT state, lease_token, cancel_requested FROM tasks WHERE id = ?1");
+  Result<SqliteStatement> select =
+      txn.Prepare("SELECT state, lease_token, cancel_requested FROM tasks WHERE id = ?1");
   if (!select) return select.error();
   select->Bind(1, task.spec.id);
   Result<bool> row = select->Step();
@@ -67,15 +67,15 @@ Result<Status> CheckLeaseHeld(SqliteTransaction& txn, const ClaimedTask& task, i
   bool token_matches = !select->IsNull(1) && select->Text(1) == task.lease_token;
   bool cancel_requested = select->Int(2) != 0;
   if (!token_matches) {
-    return Status(MakeError(ErrorCode::kConflict,
-                            "task " + id + ": this worker no longer holds its lease"));
+    return Status(
+        MakeError(ErrorCode::kConflict, "task " + id + ": this worker no longer holds its lease"));
   }
   if (state == "cancelled") {
     return Status(MakeError(ErrorCode::kCancelled, "task " + id + " was cancelled"));
   }
   if (state != "leased") {
-    return Status(MakeError(ErrorCode::kConflict, "task " + id + " is " + state +
-                                                      ", no longer leased"));
+    return Status(
+        MakeError(ErrorCode::kConflict, "task " + id + " is " + state + ", no longer leased"));
   }
   if (cancel_requested) {
     Result<SqliteStatement> finish = txn.Prepare(
@@ -218,7 +218,7 @@ Status SqliteTaskQueue::Bury(const ClaimedTask& task, const Error& error) {
     Result<SqliteStatement> bury = txn.Prepare(R"sql(
 UPDATE tasks
 SET state = 'dead', died_at = ?2,
-    dead_order = (SELECT coalesce(max(dead_order), 0) + 1 FROM tasks),
+    dead_order = (SELECT coalesce(max(dead_order), 0) + 1 FROM tasks WHERE state = 'dead'),
     worker_id = NULL, lease_token = NULL, lease_deadline = NULL,
     error_code = ?3, error_message = ?4, error_field = ?5, error_detail = ?6
 WHERE id = ?1
@@ -233,10 +233,10 @@ WHERE id = ?1
 
 Result<int> SqliteTaskQueue::ReclaimExpired(int max_lease_expiries) {
   int64_t now = ToUnixMillis(clock_.Now());
-  Error budget_spent = MakeError(
-      ErrorCode::kDeadlineExceeded,
-      "its lease expired more than " + std::to_string(max_lease_expiries) +
-          " times: each worker holding it died or hung");
+  Error budget_spent =
+      MakeError(ErrorCode::kDeadlineExceeded, "its lease expired more than " +
+                                                  std::to_string(max_lease_expiries) +
+                                                  " times: each worker holding it died or hung");
   return db_->Write([&](SqliteTransaction& txn) -> Result<int> {
     int64_t handled = 0;
     // The order matters: cancelled first, then those over budget, then the rest.
@@ -251,7 +251,7 @@ WHERE state = 'leased' AND lease_deadline <= ?1 AND cancel_requested = 1
     Result<SqliteStatement> bury = txn.Prepare(R"sql(
 UPDATE tasks
 SET state = 'dead', died_at = ?1, lease_expiries = lease_expiries + 1,
-    dead_order = (SELECT coalesce(max(dead_order), 0) + 1 FROM tasks),
+    dead_order = (SELECT coalesce(max(dead_order), 0) + 1 FROM tasks WHERE state = 'dead'),
     worker_id = NULL, lease_token = NULL, lease_deadline = NULL,
     error_code = ?3, error_message = ?4, error_field = ?5, error_detail = ?6
 WHERE state = 'leased' AND lease_deadline <= ?1 AND lease_expiries + 1 > ?2
@@ -297,8 +297,8 @@ Status SqliteTaskQueue::Cancel(std::string_view task_id) {
     }
     std::string state = select->Text(0);
     if (state == "ready") {
-      Result<SqliteStatement> cancel = txn.Prepare(
-          "UPDATE tasks SET state = 'cancelled', finished_at = ?2 WHERE id = ?1");
+      Result<SqliteStatement> cancel =
+          txn.Prepare("UPDATE tasks SET state = 'cancelled', finished_at = ?2 WHERE id = ?1");
       if (!cancel) return cancel.error();
       if (Status done = cancel->Bind(1, task_id).Bind(2, now).Run(); !done) return done.error();
     } else if (state == "leased") {
@@ -324,8 +324,8 @@ Status SqliteTaskQueue::Requeue(std::string_view task_id) {
       return Status(MakeError(ErrorCode::kNotFound, "no task " + std::string(task_id)));
     }
     if (std::string state = select->Text(0); state != "dead") {
-      return Status(MakeError(ErrorCode::kConflict, "task " + std::string(task_id) + " is " +
-                                                        state + ", not dead"));
+      return Status(MakeError(ErrorCode::kConflict,
+                              "task " + std::string(task_id) + " is " + state + ", not dead"));
     }
     Result<SqliteStatement> requeue = txn.Prepare(R"sql(
 UPDATE tasks
@@ -398,7 +398,8 @@ FROM tasks WHERE state IN ('ready', 'leased', 'dead')
     stats.delayed = select->Int(3);
     stats.leased = select->Int(4);
     stats.dead = select->Int(5);
-    if (!select->IsNull(6)) stats.oldest_ready_age = std::chrono::milliseconds(now - select->Int(6));
+    if (!select->IsNull(6))
+      stats.oldest_ready_age = std::chrono::milliseconds(now - select->Int(6));
     return stats;
   });
 }
