@@ -1,5 +1,8 @@
 #include "engine/engine.h"
 
+#include <algorithm>
+#include <cmath>
+
 #include "engine/format_sniff.h"
 #include "engine/ops/cv_bridge.h"
 #include "engine/ops/ops.h"
@@ -71,6 +74,24 @@ Result<Image> DecodeForPipeline(std::span<const uint8_t> bytes, const ImageInfo&
   if (first != nullptr && first->op == &ops::kThumbnail) {
     vips::ThumbnailOptions t = ops::ThumbnailOptionsFrom(first->args);
     t.auto_orient = options.auto_orient;
+    if (t.crop != vips::Interesting::kNone) {
+      // With a crop strategy libvips first scales the image to cover the box and analyses all
+      // of it (entropy, attention) while building the thumbnail, so that intermediate has to
+      // pass the size limit before it is computed.
+      double w = options.auto_orient ? info.oriented_width() : info.width;
+      double h = options.auto_orient ? info.oriented_height() : info.height;
+      double scale = std::max(t.width / w, t.height / h);
+      if (t.size == vips::SizeMode::kDown) scale = std::min(scale, 1.0);
+      uint64_t cw = static_cast<uint64_t>(std::ceil(w * scale));
+      uint64_t ch = static_cast<uint64_t>(std::ceil(h * scale));
+      if (cw * ch > options.limits.max_output_pixels) {
+        return MakeError(ErrorCode::kTooManyPixels,
+                         "thumbnail would make a " + Dimensions(cw, ch) +
+                             " image to crop from; the limit is " +
+                             std::to_string(options.limits.max_output_pixels) + " pixels",
+                         "thumbnail");
+      }
+    }
     decoded = vips::ThumbnailBuffer(bytes, t);
     *consumed = 1;
   } else if (first != nullptr && first->op == &ops::kResize &&
@@ -100,7 +121,10 @@ Result<Image> DecodeForPipeline(std::span<const uint8_t> bytes, const ImageInfo&
   }
   if (decoded && random) {
     // Shrink-on-load streams top to bottom; later steps that read out of order need the
-    // (now small) image in memory.
+    // (now small) image in memory. It is only small if it passes the size limit: an enlarging
+    // thumbnail or resize would otherwise be computed in full here.
+    Status size_ok = CheckOutputSize(*decoded, options.limits, "decode");
+    if (!size_ok) return size_ok.error();
     auto raster = vips::ToRaster(*decoded);
     if (!raster) return raster.error();
     return vips::FromRaster(std::move(*raster));

@@ -71,6 +71,12 @@ ga.save(f"{out}/grey_alpha.png", optimize=True)
 pal = base.quantize(colors=16, dither=Image.Dither.NONE)
 pal.save(f"{out}/palette.png", optimize=True)
 pal.save(f"{out}/quadrants.gif")
+# Three 16x16 frames (red, green, blue) for frame counting and the max_frames limit.
+frames = [Image.new("P", (16, 16), i) for i in range(3)]
+for f in frames:
+    f.putpalette([255, 0, 0, 0, 255, 0, 0, 0, 255] + [0] * (253 * 3))
+frames[0].save(f"{out}/animated.gif", save_all=True, append_images=frames[1:], duration=100,
+               loop=0)
 Image.new("RGB", (1, 1), (10, 200, 30)).save(f"{out}/1x1.png")
 tall = Image.new("RGB", (1, 10000))
 tp = tall.load()

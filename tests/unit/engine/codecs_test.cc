@@ -180,6 +180,39 @@ TEST_F(CodecsTest, RgbRoundTripsThroughEveryOutputFormat) {
   }
 }
 
+// Every committed input in every output format: encodes, and reads back with the upright size
+// and a band count the format can hold.
+TEST_F(CodecsTest, EveryInputEncodesInEveryOutputFormat) {
+  const char* inputs[] = {"orient_1.jpg",  "orient_6.jpg",   "cmyk.jpg",           "icc_exif.jpg",
+                          "rgb16.png",     "grey.png",       "grey_alpha.png",     "rgba.png",
+                          "palette.png",   "1x1.png",        "animated.gif",       "quadrants.gif",
+                          "quadrants.tif", "quadrants.webp", "rgba_lossless.webp", "quadrants.heic",
+                          "quadrants.avif"};
+  const char* formats[] = {"jpeg", "png", "webp", "tiff", "gif", "avif", "heif"};
+  for (const char* name : inputs) {
+    Bytes source = ReadTestData(name);
+    ImageInfo in = MustProbe(source);
+    for (const char* fmt : formats) {
+      SCOPED_TRACE(std::string(name) + " -> " + fmt);
+      ProcessResult r = MustProcess(source, std::string("format:type=") + fmt);
+      if (r.bytes.empty()) continue;
+      ImageInfo out = MustProbe(r.bytes);
+      EXPECT_EQ(out.width, in.oriented_width());
+      EXPECT_EQ(out.height, in.oriented_height());
+      EXPECT_EQ(out.orientation, 1);
+      EXPECT_EQ(out.frames, 1);
+      if (std::string_view(fmt) == "jpeg") {
+        EXPECT_FALSE(out.has_alpha);
+        EXPECT_EQ(out.bits, 8);
+      }
+      if (std::string_view(fmt) == "png" || std::string_view(fmt) == "tiff") {
+        EXPECT_EQ(out.has_alpha, in.has_alpha);
+        EXPECT_EQ(out.bits, in.bits);
+      }
+    }
+  }
+}
+
 TEST_F(CodecsTest, LosslessWebpIsExact) {
   Bytes source = ReadTestData("quadrants.tif");
   ProcessResult r = MustProcess(source, "format:type=webp,lossless=true");

@@ -171,6 +171,87 @@ TEST_F(HostileInputTest, DecompressionBombsAreRefusedFromTheHeaderWithoutAllocat
   EXPECT_LT(growth, kMaxRssGrowth) << "peak RSS grew by " << (growth >> 20) << " MiB";
 }
 
+// GIF, TIFF and WebP files patched to declare huge sizes. A decoder may reject the
+// inconsistent header as corrupt, but if the header reads, the answer must be too_many_pixels;
+// either way nothing near the declared size is allocated.
+TEST_F(HostileInputTest, PatchedHeadersInOtherFormatsNeverAllocate) {
+  uint64_t rss_before = PeakRssBytes();
+  auto le16 = [](Bytes& b, size_t at, uint16_t v) {
+    b[at] = static_cast<uint8_t>(v);
+    b[at + 1] = static_cast<uint8_t>(v >> 8);
+  };
+  std::vector<std::pair<std::string, Bytes>> bombs;
+
+  Bytes gif = ReadTestData("quadrants.gif");
+  le16(gif, 6, 65535);  // logical screen
+  le16(gif, 8, 65535);
+  size_t descriptor = 13 + ((gif[10] & 0x80) ? 3u << ((gif[10] & 7) + 1) : 0u);
+  while (descriptor < gif.size() && gif[descriptor] != 0x2C) ++descriptor;  // skip extensions
+  ASSERT_LT(descriptor + 9, gif.size());
+  le16(gif, descriptor + 5, 65535);
+  le16(gif, descriptor + 7, 65535);
+  bombs.emplace_back("gif 65535x65535", gif);
+
+  Bytes tiff = ReadTestData("quadrants.tif");
+  ASSERT_EQ(tiff[0], 'I');
+  size_t ifd = tiff[4] | (tiff[5] << 8) | (tiff[6] << 16) | (size_t{tiff[7]} << 24);
+  int entries = tiff[ifd] | (tiff[ifd + 1] << 8);
+  for (int e = 0; e < entries; ++e) {
+    size_t at = ifd + 2 + 12 * static_cast<size_t>(e);
+    int tag = tiff[at] | (tiff[at + 1] << 8);
+    int type = tiff[at + 2] | (tiff[at + 3] << 8);
+    if (tag == 256 || tag == 257) {  // ImageWidth, ImageLength
+      if (type == 3) {
+        le16(tiff, at + 8, 60000);
+      } else {
+        le16(tiff, at + 8, 0x86A0);  // 100000 as LONG
+        le16(tiff, at + 10, 0x0001);
+      }
+    }
+  }
+  bombs.emplace_back("tiff", tiff);
+
+  Bytes webp = ReadTestData("quadrants.webp");
+  ASSERT_EQ(std::string_view(reinterpret_cast<const char*>(&webp[12]), 4), "VP8X");
+  for (size_t at : {24u, 27u}) {  // canvas width-1, height-1 (24 bits each)
+    webp[at] = 0xFE;
+    webp[at + 1] = 0x3F;
+    webp[at + 2] = 0;
+  }
+  bombs.emplace_back("webp canvas 16383x16383", webp);
+
+  for (const auto& [what, bytes] : bombs) {
+    SCOPED_TRACE(what);
+    auto info = Probe(bytes);
+    for (const char* pipeline : {"", "format:type=png", "resize:w=100"}) {
+      SCOPED_TRACE(pipeline);
+      std::string code = Describe(ProcessCode(bytes, MustParse(pipeline)));
+      if (info && !CheckInputLimits(*info, Limits{})) {
+        EXPECT_EQ(code, "too_many_pixels") << info->width << "x" << info->height;
+      } else {
+        EXPECT_TRUE(code == "too_many_pixels" || code == "corrupt_image") << code;
+      }
+    }
+  }
+  uint64_t growth = PeakRssBytes() - rss_before;
+  EXPECT_LT(growth, kMaxRssGrowth) << "peak RSS grew by " << (growth >> 20) << " MiB";
+}
+
+TEST_F(HostileInputTest, FrameCountLimitUsesTheHeader) {
+  Bytes gif = ReadTestData("animated.gif");
+  auto info = Probe(gif);
+  ASSERT_TRUE(info.has_value()) << info.error().ToString();
+  EXPECT_EQ(info->frames, 3);
+  ProcessOptions options;
+  options.limits.max_frames = 2;
+  EXPECT_EQ(Describe(ProcessCode(gif, MustParse(""), options)), "too_many_pixels");
+  options.limits.max_frames = 3;
+  auto r = Process(gif, MustParse("format:type=png"), options);
+  ASSERT_TRUE(r.has_value()) << r.error().ToString();
+  EXPECT_EQ(r->width, 16);  // the first frame
+  EXPECT_EQ(r->height, 16);
+}
+
 TEST_F(HostileInputTest, OutputSizeLimitIsCheckedBeforePixelsAreComputed) {
   Bytes source = ReadTestData("orient_1.jpg");
   uint64_t rss_before = PeakRssBytes();
@@ -179,7 +260,16 @@ TEST_F(HostileInputTest, OutputSizeLimitIsCheckedBeforePixelsAreComputed) {
         "resize:w=60000,h=60000,fit=fill,enlarge=true,kernel=nearest",
         "resize:w=60000,h=60000,fit=cover,enlarge=true",
         "blur:sigma=1;resize:w=60000,h=60000,fit=fill,enlarge=true;blur:sigma=1",
-        "resize:w=60000,h=60000,fit=fill,enlarge=true;format:type=png"}) {
+        "resize:w=60000,h=60000,fit=fill,enlarge=true;format:type=png",
+        // Regression: shrink-on-load results were rasterised before the size check when a
+        // later step reads randomly (thumbnail, flip, rotate), computing gigapixels first.
+        "thumbnail:w=60000,h=60000,enlarge=true",
+        // ... and a cropping thumbnail analyses its whole cover-size intermediate.
+        "thumbnail:w=20000,h=20000,crop=attention,enlarge=true",
+        "thumbnail:w=20000,h=20000,crop=entropy,enlarge=true",
+        "thumbnail:w=20000,h=20000,crop=centre,enlarge=true",
+        "resize:w=60000,h=60000,fit=fill,enlarge=true;flip:dir=h",
+        "resize:w=60000,h=60000,fit=fill,enlarge=true;rotate:angle=90"}) {
     SCOPED_TRACE(pipeline);
     auto started = std::chrono::steady_clock::now();
     EXPECT_EQ(Describe(ProcessCode(source, MustParse(pipeline))), "too_many_pixels");
@@ -194,6 +284,13 @@ TEST_F(HostileInputTest, OutputSizeLimitIsCheckedBeforePixelsAreComputed) {
   Pipeline fits = MustParse("resize:w=40,h=40,fit=fill,enlarge=true");
   EXPECT_EQ(Describe(ProcessCode(source, grow, small)), "too_many_pixels");
   EXPECT_EQ(Describe(ProcessCode(source, fits, small)), "ok");
+  // A cropping thumbnail's cover-size intermediate counts, not only its w x h result: 64x48
+  // covering 1200x100 is 1200x900 (over 1 MP); covering 1000x100 is 1000x750.
+  small.limits.max_output_pixels = 1000 * 1000;
+  Pipeline tall_cover = MustParse("thumbnail:w=1200,h=100,crop=attention,enlarge=true");
+  Pipeline cover_fits = MustParse("thumbnail:w=1000,h=100,crop=attention,enlarge=true");
+  EXPECT_EQ(Describe(ProcessCode(source, tall_cover, small)), "too_many_pixels");
+  EXPECT_EQ(Describe(ProcessCode(source, cover_fits, small)), "ok");
   // The decoded input counts as an intermediate too.
   small.limits.max_output_pixels = 64 * 48 - 1;
   EXPECT_EQ(Describe(ProcessCode(source, MustParse(""), small)), "too_many_pixels");
