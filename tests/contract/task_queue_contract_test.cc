@@ -324,6 +324,47 @@ TEST_P(TaskQueueContract, ExtendLeaseKeepsTheTaskFromBeingReclaimed) {
   EXPECT_TRUE(acked.has_value()) << Describe(acked.error());
 }
 
+TEST_P(TaskQueueContract, ExtendLeaseRunsTheLeaseFromNowEvenWhenShorter) {
+  MustEnqueue(Task("t1"));
+  ClaimedTask claimed = MustClaim(*queue_, kCoreWorker, kLongLease);
+  ASSERT_TRUE(queue_->ExtendLease(claimed, kShortLease).has_value());
+  EXPECT_EQ(ExpireShortLeases(1), 1);
+  EXPECT_EQ(MustClaim().attempt, 2);
+}
+
+// Nobody else can take a task until ReclaimExpired runs, so its holder still may settle it.
+TEST_P(TaskQueueContract, AnExpiredLeaseIsHeldUntilReclaimed) {
+  MustEnqueue(Task("t1"));
+  ClaimedTask claimed = MustClaim(*queue_, kCoreWorker, kShortLease);
+  PassLeaseTime(kShortLease + milliseconds(50));
+  Status acked = queue_->Ack(claimed);
+  EXPECT_TRUE(acked.has_value()) << Describe(acked.error());
+  EXPECT_EQ(*queue_->ReclaimExpired(3), 0);
+  EXPECT_EQ(ClaimedId(), "");
+}
+
+TEST_P(TaskQueueContract, AHolderThatSettledItsTaskNoLongerHoldsTheLease) {
+  Error failure = MakeError(ErrorCode::kInternal, "x");
+  MustEnqueue(Task("acked"));
+  ClaimedTask acked = MustClaim();
+  ASSERT_TRUE(queue_->Ack(acked).has_value());
+  EXPECT_EQ(CodeOf(queue_->Ack(acked)), "conflict");
+  EXPECT_EQ(CodeOf(queue_->ExtendLease(acked, kLongLease)), "conflict");
+
+  MustEnqueue(Task("retried"));
+  ClaimedTask retried = MustClaim();
+  ASSERT_TRUE(queue_->Retry(retried, clock_.Now() + seconds(60), failure).has_value());
+  EXPECT_EQ(CodeOf(queue_->Ack(retried)), "conflict");
+  EXPECT_EQ(CodeOf(queue_->Bury(retried, failure)), "conflict");
+
+  MustEnqueue(Task("buried"));
+  ClaimedTask buried = MustClaim();
+  ASSERT_TRUE(queue_->Bury(buried, failure).has_value());
+  EXPECT_EQ(CodeOf(queue_->Retry(buried, clock_.Now(), failure)), "conflict");
+  EXPECT_EQ(queue_->ListDead(10)->size(), 1u);
+  EXPECT_EQ(MustStats().delayed, 1) << "the retried task still waits for its backoff";
+}
+
 TEST_P(TaskQueueContract, BuryMovesTheTaskToTheDeadLetters) {
   TaskSpec spec = Task("t1", Priority::kHigh, {"core", "detect"});
   MustEnqueue(spec);
