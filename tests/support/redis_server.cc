@@ -68,7 +68,8 @@ RedisServer::RedisServer(RedisServerOptions options) : options_(std::move(option
 RedisServer::~RedisServer() { Kill(); }
 
 std::string RedisServer::BinaryPath() {
-  const char* override_path = std::getenv("TESSERA_REDIS_SERVER");
+  // Tests never setenv, so reading the environment cannot race.
+  const char* override_path = std::getenv("TESSERA_REDIS_SERVER");  // NOLINT(concurrency-mt-unsafe)
   return override_path != nullptr && *override_path != '\0' ? override_path
                                                             : "/usr/bin/redis-server";
 }
@@ -140,6 +141,7 @@ Status RedisServer::SpawnAndWait() {
       ::dup2(devnull, STDERR_FILENO);
     }
     std::vector<char*> args;
+    args.reserve(argv.size() + 1);
     for (auto& a : argv) args.push_back(a.data());
     args.push_back(nullptr);
     ::execv(args[0], args.data());

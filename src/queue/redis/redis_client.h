@@ -76,6 +76,8 @@ class RedisClient {
   ~RedisClient();
   RedisClient(const RedisClient&) = delete;
   RedisClient& operator=(const RedisClient&) = delete;
+  RedisClient(RedisClient&&) = delete;
+  RedisClient& operator=(RedisClient&&) = delete;
 
   // Runs one command. An error reply is returned as an Error (kInternal, or kUnavailable for
   // LOADING/MASTERDOWN/BUSY), never as a reply of type kError.
