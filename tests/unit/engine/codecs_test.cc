@@ -126,6 +126,11 @@ TEST_F(CodecsTest, ProbeReportsHeaderFactsOfEveryTestFile) {
     EXPECT_EQ(info.frames, 1);
     EXPECT_EQ(info.bytes, bytes.size());
   }
+  ImageInfo animated = MustProbe(ReadTestData("animated.gif"));
+  EXPECT_EQ(animated.format, Format::kGif);
+  EXPECT_EQ(animated.frames, 3);
+  EXPECT_EQ(animated.width, 16);
+  EXPECT_EQ(animated.height, 16);
   EXPECT_EQ(MustProbe(ReadTestData("cmyk.jpg")).colourspace, "cmyk");
   EXPECT_EQ(MustProbe(ReadTestData("rgb16.png")).colourspace, "rgb16");
   EXPECT_EQ(MustProbe(ReadTestData("grey.png")).colourspace, "b-w");
@@ -289,6 +294,57 @@ TEST_F(CodecsTest, SixteenBitsStaySixteenInPngAndTiffAndBecomeEightInJpeg) {
     cv::Mat got = DecodeWithOpenCv(r.bytes);
     ASSERT_EQ(got.type(), CV_8UC3);
     EXPECT_GE(Psnr(got, truth8), 35.0);
+  }
+}
+
+// 16-bit grey and 16-bit RGBA, made and checked with OpenCV: exact in PNG/TIFF; 8 bits, alpha
+// flattened onto the background in JPEG; 8 bits with alpha in WebP.
+TEST_F(CodecsTest, SixteenBitGreyAndRgbaFollowTheFormat) {
+  for (int bands : {1, 4}) {
+    SCOPED_TRACE(bands);
+    cv::Mat truth = tessera::testing::MakeTestPattern(64, 48, bands, CV_16U);
+    // Values that are not multiples of 257, so a silent trip through 8 bits shows.
+    truth += cv::Scalar::all(3);
+    Bytes source = tessera::testing::EncodeWithOpenCv(truth, ".png");
+    ImageInfo in = MustProbe(source);
+    ASSERT_EQ(in.bits, 16);
+    ASSERT_EQ(in.bands, bands);
+    for (const char* fmt : {"png", "tiff"}) {
+      SCOPED_TRACE(fmt);
+      ProcessResult r = MustProcess(source, std::string("format:type=") + fmt);
+      ImageInfo out = MustProbe(r.bytes);
+      EXPECT_EQ(out.bits, 16);
+      EXPECT_EQ(out.bands, bands);
+      cv::Mat got = DecodeWithOpenCv(r.bytes);
+      ASSERT_EQ(got.type(), truth.type());
+      EXPECT_EQ(MaxAbsDiff(got, truth), 0);
+    }
+    cv::Mat truth8;
+    truth.convertTo(truth8, CV_8U, 1.0 / 257.0);
+    ProcessResult jpeg = MustProcess(source, "format:type=jpeg,q=95,subsample=444,bg=0000ff");
+    ImageInfo jpeg_info = MustProbe(jpeg.bytes);
+    EXPECT_EQ(jpeg_info.bits, 8);
+    EXPECT_EQ(jpeg_info.bands, bands == 1 ? 1 : 3);
+    cv::Mat got = DecodeWithOpenCv(jpeg.bytes);
+    ASSERT_FALSE(got.empty());
+    cv::Rect opaque(0, 0, 32, 48);  // MakeTestPattern's alpha is 255 on the left half
+    EXPECT_GE(Psnr(got(opaque), Channels(truth8, 0, bands == 1 ? 1 : 3)(opaque)), 34.0);
+    if (bands == 4) {
+      // Right half: alpha 96..223, so the blue background shows through in the mix.
+      cv::Vec4b src = truth8.at<cv::Vec4b>(10, 50);
+      cv::Vec3b px = got.at<cv::Vec3b>(10, 50);
+      double a = src[3] / 255.0;
+      EXPECT_NEAR(px[0], src[0] * a, 10);
+      EXPECT_NEAR(px[2], src[2] * a + 255 * (1 - a), 10);
+
+      ProcessResult webp = MustProcess(source, "format:type=webp,lossless=true");
+      ImageInfo webp_info = MustProbe(webp.bytes);
+      EXPECT_EQ(webp_info.bits, 8);
+      EXPECT_TRUE(webp_info.has_alpha);
+      cv::Mat w = DecodeWithOpenCv(webp.bytes);
+      ASSERT_EQ(w.type(), CV_8UC4);
+      EXPECT_LE(MaxAbsDiff(Channels(w, 3, 1), Channels(truth8, 3, 1)), 1);
+    }
   }
 }
 
@@ -461,6 +517,13 @@ TEST_F(CodecsTest, StripRemovesExifByDefaultAndKeepIccKeepsOnlyTheProfile) {
   ASSERT_TRUE(Contains(source, std::string_view("Exif\0\0", 6)));
   ASSERT_TRUE(Contains(source, "TesseraCam"));
 
+  for (const char* fmt : {"jpeg", "png", "webp", "tiff", "gif", "avif", "heif"}) {
+    SCOPED_TRACE(fmt);
+    Bytes out = MustProcess(source, std::string("format:type=") + fmt).bytes;
+    EXPECT_FALSE(Contains(out, "TesseraCam"));  // the default strips in every format
+    EXPECT_FALSE(Contains(out, "Model T"));
+  }
+
   ProcessResult stripped = MustProcess(source, "format:type=jpeg");
   EXPECT_FALSE(Contains(stripped.bytes, "ICC_PROFILE"));
   EXPECT_FALSE(Contains(stripped.bytes, std::string_view("Exif\0\0", 6)));
@@ -501,6 +564,10 @@ TEST_F(CodecsTest, StripRemovesExifByDefaultAndKeepIccKeepsOnlyTheProfile) {
   EXPECT_FALSE(Contains(png_icc.bytes, "eXIf"));
   ProcessResult png = MustProcess(source, "format:type=png");
   EXPECT_FALSE(Contains(png.bytes, "iCCP"));
+  EXPECT_FALSE(Contains(png.bytes, "eXIf"));
+  ProcessResult png_kept = MustProcess(source, "format:type=png,strip=false");
+  EXPECT_TRUE(Contains(png_kept.bytes, "iCCP"));
+  EXPECT_TRUE(Contains(png_kept.bytes, "TesseraCam"));
 
   // HEIF/AVIF: the profile is kept; libvips' rebuilt EXIF item is not removed (not asserted).
   for (const char* fmt : {"heif", "avif"}) {
