@@ -237,6 +237,33 @@ TEST_F(HostileInputTest, PatchedHeadersInOtherFormatsNeverAllocate) {
   EXPECT_LT(growth, kMaxRssGrowth) << "peak RSS grew by " << (growth >> 20) << " MiB";
 }
 
+// A GIF of `frames` 1x1 frames (15 bytes each): many frames for a few KB.
+Bytes ManyFrameGif(int frames) {
+  Bytes gif = {'G', 'I', 'F', '8', '9', 'a', 1, 0, 1, 0, 0x80, 0, 0,  // 1x1, 2-colour table
+               0,   0,   0,   255, 255, 255};
+  for (int i = 0; i < frames; ++i) {
+    // Image descriptor at 0,0 size 1x1; LZW min code size 2; codes clear, 0, end.
+    gif.insert(gif.end(), {0x2C, 0, 0, 0, 0, 1, 0, 1, 0, 0, 2, 2, 0x44, 0x01, 0});
+  }
+  gif.push_back(0x3B);
+  return gif;
+}
+
+TEST_F(HostileInputTest, FrameBombsAreRefusedFromTheHeader) {
+  Bytes ok = ManyFrameGif(5);
+  auto info = Probe(ok);
+  ASSERT_TRUE(info.has_value()) << info.error().ToString();
+  EXPECT_EQ(info->frames, 5);
+  EXPECT_EQ(Describe(ProcessCode(ok, MustParse("format:type=png"))), "ok");
+
+  Bytes bomb = ManyFrameGif(1001);  // the default limit is 1000 frames
+  auto bomb_info = Probe(bomb);
+  ASSERT_TRUE(bomb_info.has_value()) << bomb_info.error().ToString();
+  EXPECT_EQ(bomb_info->frames, 1001);
+  EXPECT_EQ(Describe(ProcessCode(bomb, MustParse("format:type=png"))), "too_many_pixels");
+  EXPECT_EQ(Describe(ProcessCode(bomb, MustParse("thumbnail:w=8"))), "too_many_pixels");
+}
+
 TEST_F(HostileInputTest, FrameCountLimitUsesTheHeader) {
   Bytes gif = ReadTestData("animated.gif");
   auto info = Probe(gif);
