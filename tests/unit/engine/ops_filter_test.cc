@@ -157,6 +157,20 @@ TEST(BlurOp, MatchesFloat64SeparableGaussian) {
   }
 }
 
+// Wide kernels (hundreds of taps) accumulate more of the fixed-point tap quantisation: measured
+// up to 1.45 levels (8-bit) and 1.7 levels of 65535 (16-bit) at sigma 20..120, so 2 here. The
+// kernel radius exceeds the image, so this also checks the clamp-to-edge border at scale.
+TEST(BlurOp, LargeSigmaStaysWithinTwoLevels) {
+  for (int depth : {CV_8U, CV_16U}) {
+    cv::Mat in = MakeTestPattern(160, 120, 3, depth);
+    for (double sigma : {12.0, 50.0, 120.0}) {
+      SCOPED_TRACE("sigma=" + std::to_string(sigma) + (depth == CV_16U ? " 16-bit" : " 8-bit"));
+      cv::Mat out = ApplyToMat("blur:sigma=" + std::to_string(sigma), in, false);
+      EXPECT_LE(MaxDiff(out, ReferenceBlur(in, sigma, RadiusFor(sigma))), 2.0);
+    }
+  }
+}
+
 // k=15 is sigma=5 over exactly 15 taps, not sigma=5 over ceil(3*5)*2+1 = 31 taps: the truncation
 // is visible next to a hard edge.
 TEST(BlurOp, KernelSizeSpellingTruncatesToKTaps) {
@@ -284,8 +298,9 @@ TEST(SharpenOp, ZeroAmountAndHugeThresholdAreIdentities) {
 
 TEST(EdgesOp, SobelOfGreyIsBitExact) {
   // On grey input there is no colour conversion: integer Sobel, then a magnitude that is never
-  // exactly halfway between integers, so the result must equal the reference exactly.
-  for (int depth : {CV_8U}) {
+  // exactly halfway between integers, so the result must equal the reference exactly. (16-bit
+  // samples become 8-bit by v / 257, which is never exactly halfway either.)
+  for (int depth : {CV_8U, CV_16U}) {
     cv::Mat in = MakeTestPattern(101, 67, 1, depth);
     cv::Mat out = ApplyToMat("edges", in, false);
     ASSERT_EQ(out.type(), CV_8UC1);

@@ -186,6 +186,10 @@ TEST(ResizeOp, ContainLetterboxesWithBackgroundColour) {
   cv::Mat grey = MakeSmoothPattern(400, 200, 1);
   cv::Mat grey_boxed = ApplyToMat("resize:w=100,h=100,fit=contain,bg=ff0000", grey, false);
   EXPECT_EQ(grey_boxed.at<uint8_t>(0, 50), 76);  // round(0.299 * 255)
+  cv::Mat wide = MakeSmoothPattern(400, 200, 3, CV_16U);
+  cv::Mat wide_boxed = ApplyToMat("resize:w=100,h=100,fit=contain,bg=ff8000", wide, false);
+  ASSERT_EQ(wide_boxed.type(), CV_16UC3);
+  EXPECT_EQ(wide_boxed.at<cv::Vec3w>(0, 50), cv::Vec3w(65535, 128 * 257, 0));
 
   // The same bars through Process (shrink-on-load) on a PNG, decoded by OpenCV.
   auto png = EncodeWithOpenCv(in, ".png");
@@ -358,6 +362,12 @@ TEST(ThumbnailOp, PixelsMatchOpenCvAreaAverage) {
   cv::Mat loaded = ProcessAndDecode(png, "thumbnail:w=200");
   ASSERT_EQ(loaded.size(), cv::Size(200, 150));
   EXPECT_GE(Psnr(loaded, out), kSamePathsMinPsnr);
+  auto jpeg = EncodeWithOpenCv(in, ".jpg");
+  cv::Mat jpeg_loaded = ProcessAndDecode(jpeg, "thumbnail:w=200;format:type=png");
+  cv::Mat jpeg_in_pipeline =
+      ApplyToMat("thumbnail:w=200", tessera::testing::DecodeWithOpenCv(jpeg), false);
+  ASSERT_EQ(jpeg_loaded.size(), jpeg_in_pipeline.size());
+  EXPECT_GE(Psnr(jpeg_loaded, jpeg_in_pipeline), kSamePathsMinPsnr);
 }
 
 }  // namespace
