@@ -49,8 +49,8 @@ cv::Mat Input(const Variant& v) {
     for (int y = 0; y < m.rows; ++y) {
       uint16_t* p = m.ptr<uint16_t>(y);
       for (int i = 0; i < m.cols * v.bands; ++i) {
-        p[i] = static_cast<uint16_t>(std::clamp<int>(p[i] + (i * 37 + y * 11) % 200 - 100, 0,
-                                                     65535));
+        p[i] =
+            static_cast<uint16_t>(std::clamp<int>(p[i] + (i * 37 + y * 11) % 200 - 100, 0, 65535));
       }
     }
   }
@@ -179,8 +179,8 @@ TEST(ColourOps, NeutralFactorsAreExactIdentities) {
   for (const Variant& v : kVariants) {
     SCOPED_TRACE(v.name);
     cv::Mat in = Input(v);
-    for (const char* step : {"brightness:factor=1", "contrast:factor=1", "saturation:factor=1",
-                             "gamma:g=1"}) {
+    for (const char* step :
+         {"brightness:factor=1", "contrast:factor=1", "saturation:factor=1", "gamma:g=1"}) {
       cv::Mat out = ApplyToMat(step, in, HasAlpha(v));
       EXPECT_TRUE(Identical(out, in)) << step;
     }

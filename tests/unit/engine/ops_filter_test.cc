@@ -84,8 +84,7 @@ cv::Mat ReferenceGrey8(const cv::Mat& in) {
       const double* p = src.ptr<double>(y) + x * n;
       double c[3];
       for (int i = 0; i < std::min(n, 3); ++i) c[i] = std::round(p[i] / scale);
-      g.at<double>(y, x) =
-          n <= 2 ? c[0] : std::round(0.299 * c[0] + 0.587 * c[1] + 0.114 * c[2]);
+      g.at<double>(y, x) = n <= 2 ? c[0] : std::round(0.299 * c[0] + 0.587 * c[1] + 0.114 * c[2]);
     }
   }
   return g;
@@ -131,11 +130,11 @@ struct BlurCase {
 // op's current definition (a plain per-band Gaussian), checked on RGBA and grey+alpha too.
 TEST(BlurOp, MatchesFloat64SeparableGaussian) {
   const BlurCase cases[] = {
-      {"blur", 1.5, RadiusFor(1.5)},              // the default sigma
+      {"blur", 1.5, RadiusFor(1.5)},  // the default sigma
       {"blur:sigma=0.5", 0.5, RadiusFor(0.5)},
       {"blur:sigma=2.7", 2.7, RadiusFor(2.7)},
       {"blur:sigma=6", 6.0, RadiusFor(6.0)},
-      {"blur:k=15", 5.0, 7},                      // sigma = k/3, kernel size k
+      {"blur:k=15", 5.0, 7},  // sigma = k/3, kernel size k
       {"blur:k=3", 1.0, 1},
   };
   for (int depth : {CV_8U, CV_16U}) {
@@ -422,8 +421,8 @@ TEST(EdgesOp, CannyHighThresholdDropsWeakEdges) {
   weak(rect).setTo(130);
   EXPECT_GT(cv::countNonZero(ApplyToMat("edges:mode=canny,sigma=0,low=20,high=60", weak, false)),
             0);
-  EXPECT_EQ(
-      cv::countNonZero(ApplyToMat("edges:mode=canny,sigma=0,low=100,high=200", weak, false)), 0);
+  EXPECT_EQ(cv::countNonZero(ApplyToMat("edges:mode=canny,sigma=0,low=100,high=200", weak, false)),
+            0);
 }
 
 }  // namespace

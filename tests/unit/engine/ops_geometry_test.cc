@@ -31,7 +31,7 @@ struct Layout {
 };
 
 constexpr Layout kLayouts[] = {
-    {"rgb8", 3, CV_8U},  {"rgba8", 4, CV_8U},   {"grey8", 1, CV_8U},
+    {"rgb8", 3, CV_8U},   {"rgba8", 4, CV_8U},  {"grey8", 1, CV_8U},
     {"greya8", 2, CV_8U}, {"rgb16", 3, CV_16U}, {"rgba16", 4, CV_16U},
 };
 
@@ -71,8 +71,8 @@ TEST(CropOp, EveryGravityPlacesTheWindow) {
     const char* gravity;
     int x, y;
   } cases[] = {
-      {"centre", cx, cy}, {"center", cx, cy}, {"north", cx, 0},     {"south", cx, H - h},
-      {"east", W - w, cy}, {"west", 0, cy},   {"ne", W - w, 0},     {"nw", 0, 0},
+      {"centre", cx, cy},   {"center", cx, cy}, {"north", cx, 0}, {"south", cx, H - h},
+      {"east", W - w, cy},  {"west", 0, cy},    {"ne", W - w, 0}, {"nw", 0, 0},
       {"se", W - w, H - h}, {"sw", 0, H - h},
   };
   for (const Case& c : cases) {
@@ -89,26 +89,30 @@ TEST(CropOp, EveryGravityPlacesTheWindow) {
 
 // Smart crops choose their own position, but must still cut an exact w x h window of the source.
 TEST(CropOp, SaliencyGravitiesCutAnExactWindow) {
-  cv::Mat in = MakeTestPattern(120, 90, 3);
-  // Put something interesting off-centre so the strategies have a reason to move.
-  cv::circle(in, {95, 70}, 10, cv::Scalar(255, 0, 0), cv::FILLED);
-  for (const char* g : {"entropy", "attention"}) {
-    cv::Mat out = ApplyToMat("crop:w=40,h=30,gravity=" + std::string(g), in, false);
-    ASSERT_EQ(out.size(), cv::Size(40, 30)) << g;
-    bool found = false;
-    for (int y = 0; y + 30 <= in.rows && !found; ++y) {
-      for (int x = 0; x + 40 <= in.cols && !found; ++x) {
-        found = Identical(out, in(cv::Rect(x, y, 40, 30)));
+  for (const Layout& l : kLayouts) {
+    SCOPED_TRACE(l.name);
+    cv::Mat in = MakeTestPattern(120, 90, l.bands, l.depth);
+    // Put something interesting off-centre so the strategies have a reason to move.
+    cv::circle(in, {95, 70}, 10, cv::Scalar::all(l.depth == CV_16U ? 65535 : 255), cv::FILLED);
+    for (const char* g : {"entropy", "attention"}) {
+      cv::Mat out = ApplyToMat("crop:w=40,h=30,gravity=" + std::string(g), in, HasAlpha(l));
+      ASSERT_EQ(out.size(), cv::Size(40, 30)) << g;
+      ASSERT_EQ(out.type(), in.type()) << g;
+      bool found = false;
+      for (int y = 0; y + 30 <= in.rows && !found; ++y) {
+        for (int x = 0; x + 40 <= in.cols && !found; ++x) {
+          found = Identical(out, in(cv::Rect(x, y, 40, 30)));
+        }
       }
+      EXPECT_TRUE(found) << g << ": the output is not a window of the source";
     }
-    EXPECT_TRUE(found) << g << ": the output is not a window of the source";
   }
 }
 
 TEST(CropOp, OriginOutsideTheImageIsBadRequest) {
   Image in = ImageFromMat(MakeTestPattern(200, 150, 3), false);
-  for (const char* step : {"crop:x=200,y=0,w=10,h=10", "crop:x=0,y=150,w=10,h=10",
-                           "crop:x=5000,y=5000,w=1,h=1"}) {
+  for (const char* step :
+       {"crop:x=200,y=0,w=10,h=10", "crop:x=0,y=150,w=10,h=10", "crop:x=5000,y=5000,w=1,h=1"}) {
     auto out = ApplyStep(step, in);
     ASSERT_FALSE(out.has_value()) << step;
     EXPECT_EQ(out.error().code, ErrorCode::kBadRequest) << step;
@@ -197,8 +201,8 @@ TEST(RotateOp, AnyAngleGivesTheRotatedBoundingBoxWithBackgroundCorners) {
         bg = {255 * scale, 128 * scale, 0};
       }
       if (HasAlpha(l)) bg.push_back(255 * scale);  // bg has alpha ff
-      for (cv::Point p : {cv::Point(0, 0), cv::Point(out.cols - 1, 0),
-                          cv::Point(0, out.rows - 1), cv::Point(out.cols - 1, out.rows - 1)}) {
+      for (cv::Point p : {cv::Point(0, 0), cv::Point(out.cols - 1, 0), cv::Point(0, out.rows - 1),
+                          cv::Point(out.cols - 1, out.rows - 1)}) {
         cv::Mat px = ops_testing::ToF64(out(cv::Rect(p, cv::Size(1, 1))));
         for (int b = 0; b < l.bands; ++b) {
           EXPECT_EQ(px.ptr<double>(0)[b], bg[b]) << "corner " << p << " band " << b;

@@ -44,28 +44,28 @@ struct GeometryCase {
 
 // Expected sizes worked out by hand from the declared semantics (sharp's fit modes).
 const GeometryCase kResizeCases[] = {
-    {"resize:w=200", 200, 150},                            // only w: keep aspect
-    {"resize:h=100", 133, 100},                            // only h: 400/3 = 133.3
-    {"resize:w=133", 133, 100},                            // 300 * 133/400 = 99.75
-    {"resize:w=7", 7, 5},                                  // 5.25
-    {"resize:w=1", 1, 1},                                  // never below 1 px
-    {"resize:w=200,h=200", 200, 150},                      // inside: the tighter axis wins
+    {"resize:w=200", 200, 150},        // only w: keep aspect
+    {"resize:h=100", 133, 100},        // only h: 400/3 = 133.3
+    {"resize:w=133", 133, 100},        // 300 * 133/400 = 99.75
+    {"resize:w=7", 7, 5},              // 5.25
+    {"resize:w=1", 1, 1},              // never below 1 px
+    {"resize:w=200,h=200", 200, 150},  // inside: the tighter axis wins
     {"resize:w=300,h=100", 133, 100},
-    {"resize:w=200,h=200,fit=contain", 200, 200},          // letterboxed to exactly w x h
+    {"resize:w=200,h=200,fit=contain", 200, 200},  // letterboxed to exactly w x h
     {"resize:w=300,h=100,fit=contain", 300, 100},
-    {"resize:w=200,h=200,fit=cover", 200, 200},            // fills, excess cropped
+    {"resize:w=200,h=200,fit=cover", 200, 200},  // fills, excess cropped
     {"resize:w=300,h=100,fit=cover", 300, 100},
-    {"resize:w=100,h=250,fit=fill", 100, 250},             // stretched
-    {"resize:w=200,h=200,fit=outside", 267, 200},          // covers, nothing cropped
+    {"resize:w=100,h=250,fit=fill", 100, 250},     // stretched
+    {"resize:w=200,h=200,fit=outside", 267, 200},  // covers, nothing cropped
     {"resize:w=300,h=100,fit=outside", 300, 225},
     // enlarge=false (the default) never scales up...
     {"resize:w=800", 400, 300},
     {"resize:h=600", 400, 300},
     {"resize:w=800,h=900", 400, 300},
-    {"resize:w=500,h=100,fit=fill", 400, 100},             // fill caps each axis on its own
-    {"resize:w=800,h=100,fit=cover", 400, 100},            // crop still applies
+    {"resize:w=500,h=100,fit=fill", 400, 100},   // fill caps each axis on its own
+    {"resize:w=800,h=100,fit=cover", 400, 100},  // crop still applies
     {"resize:w=1000,h=1000,fit=outside", 400, 300},
-    {"resize:w=600,h=600,fit=contain", 600, 600},          // unscaled, but still letterboxed
+    {"resize:w=600,h=600,fit=contain", 600, 600},  // unscaled, but still letterboxed
     // ...enlarge=true does.
     {"resize:w=800,enlarge=true", 800, 600},
     {"resize:h=450,enlarge=true", 600, 450},
@@ -124,9 +124,9 @@ TEST(ResizeOp, GeometryOfPortraitSource) {
 TEST(ResizeOp, DownscaleMatchesOpenCvAreaAverage) {
   cv::Mat in = MakeSmoothPattern(800, 600, 3);
   const GeometryCase cases[] = {
-      {"resize:w=200", 200, 150},              // integer factor 4
-      {"resize:w=300", 300, 225},              // 2.67
-      {"resize:w=560,h=420", 560, 420},        // 1.43
+      {"resize:w=200", 200, 150},                 // integer factor 4
+      {"resize:w=300", 300, 225},                 // 2.67
+      {"resize:w=560,h=420", 560, 420},           // 1.43
       {"resize:w=150,h=400,fit=fill", 150, 400},  // different factor per axis
   };
   for (const GeometryCase& c : cases) {
@@ -207,9 +207,9 @@ TEST(ResizeOp, ShrinkOnLoadAgreesWithInPipelineResize) {
   auto png = EncodeWithOpenCv(in, ".png");
   auto jpeg = EncodeWithOpenCv(in, ".jpg");
   cv::Mat jpeg_pixels = tessera::testing::DecodeWithOpenCv(jpeg);
-  for (const char* step : {"resize:w=200", "resize:w=310,h=170,fit=cover",
-                           "resize:w=300,h=300,fit=contain", "resize:w=250,h=250,fit=fill",
-                           "resize:h=123,fit=outside,w=100"}) {
+  for (const char* step :
+       {"resize:w=200", "resize:w=310,h=170,fit=cover", "resize:w=300,h=300,fit=contain",
+        "resize:w=250,h=250,fit=fill", "resize:h=123,fit=outside,w=100"}) {
     SCOPED_TRACE(step);
     cv::Mat in_pipeline = ApplyToMat(step, in, false);
     cv::Mat loaded_png = ProcessAndDecode(png, step);
@@ -321,14 +321,14 @@ TEST(ResizeOp, ShrinkOnLoadHonoursExifOrientation) {
 // ---- thumbnail ----
 
 const GeometryCase kThumbnailCases[] = {
-    {"thumbnail:w=100", 100, 75},                          // square 100x100 box by default
+    {"thumbnail:w=100", 100, 75},  // square 100x100 box by default
     {"thumbnail:w=100,h=50", 67, 50},
     {"thumbnail:w=50,h=100", 50, 38},
-    {"thumbnail:w=100,crop=centre", 100, 100},             // crop modes fill the box exactly
+    {"thumbnail:w=100,crop=centre", 100, 100},  // crop modes fill the box exactly
     {"thumbnail:w=120,h=80,crop=center", 120, 80},
     {"thumbnail:w=120,h=80,crop=entropy", 120, 80},
     {"thumbnail:w=60,h=110,crop=attention", 60, 110},
-    {"thumbnail:w=1000", 400, 300},                        // enlarge=false
+    {"thumbnail:w=1000", 400, 300},  // enlarge=false
     {"thumbnail:w=800,enlarge=true", 800, 600},
     {"thumbnail:w=400,h=300", 400, 300},
 };

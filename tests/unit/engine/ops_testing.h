@@ -57,8 +57,7 @@ inline cv::Mat ApplyToMat(std::string_view text, const cv::Mat& in, bool has_alp
 }
 
 // Runs the pipeline `text` on encoded `bytes` through engine::Process.
-inline Result<ProcessResult> ProcessText(const std::vector<uint8_t>& bytes,
-                                         std::string_view text) {
+inline Result<ProcessResult> ProcessText(const std::vector<uint8_t>& bytes, std::string_view text) {
   auto p = ParsePipeline(text);
   if (!p) return p.error();
   return Process(bytes, *p);
@@ -111,10 +110,9 @@ inline cv::Mat MakeSmoothPattern(int width, int height, int bands = 3, int depth
   for (int y = 0; y < height; ++y) {
     for (int x = 0; x < width; ++x) {
       double u = static_cast<double>(x) / width, v = static_cast<double>(y) / height;
-      double s[4] = {40 + 170 * u + 30 * std::sin(6.0 * v),
-                     128 + 90 * std::sin(2 * M_PI * (10 * u + 3 * v)),
-                     128 + 80 * std::cos(2 * M_PI * (2 * u - 10 * v)) * (0.5 + 0.5 * u),
-                     255 - 150 * v};
+      double s[4] = {
+          40 + 170 * u + 30 * std::sin(6.0 * v), 128 + 90 * std::sin(2 * M_PI * (10 * u + 3 * v)),
+          128 + 80 * std::cos(2 * M_PI * (2 * u - 10 * v)) * (0.5 + 0.5 * u), 255 - 150 * v};
       double* px = f.ptr<double>(y) + static_cast<size_t>(x) * bands;
       if (bands <= 2) {
         px[0] = 0.299 * s[0] + 0.587 * s[1] + 0.114 * s[2];
