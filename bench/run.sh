@@ -86,15 +86,16 @@ start=$SECONDS
   echo "# iters $iters warmup $warmup"
 } >>"$results"
 
-log "tessera (engine in-process, threads 1 and 2)"
-"$bench_bin" --iters "$iters" --warmup "$warmup" --threads 1,2 \
-  --ops "$ops" --save-dir "$out/images/tessera" "${files[@]}" >>"$results"
-
 IFS=, read -ra op_list <<<"$ops"
 IFS=, read -ra peer_list <<<"$peers"
-for peer in "${peer_list[@]}"; do
-  [[ "$peer" == none ]] && continue
-  for op in "${op_list[@]}"; do
+# Ops outer, tools inner: the other load on a shared machine drifts over minutes, and running
+# every tool on one op back to back keeps the drift from favouring whichever tool runs first.
+for op in "${op_list[@]}"; do
+  log "tessera $op (engine in-process, threads 1 and 2)"
+  "$bench_bin" --iters "$iters" --warmup "$warmup" --threads 1,2 --ops "$op" \
+    --save-dir "$out/images/tessera" "${files[@]}" >>"$results"
+  for peer in "${peer_list[@]}"; do
+    [[ "$peer" == none ]] && continue
     log "$peer $op"
     case "$peer" in
       vips|magick)

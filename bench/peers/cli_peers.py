@@ -21,7 +21,7 @@ Equivalence with tessera's pipeline (JPEG in, op, JPEG q=80 out), op by op:
              convert -define jpeg:size=512x512 -thumbnail 256x256: jpeg:size is libjpeg DCT
              shrink-on-load (keeping >= 2x the target), -thumbnail also strips metadata.
   resize     vipsthumbnail -s 1920x (width only; tessera also uses libvips thumbnail, lanczos3).
-             convert -resize 1920x (IM's default filter when shrinking: Lanczos).
+             convert -resize "1920x>" (shrink only; IM's default filter when shrinking: Lanczos).
   blur       vips gaussblur 5 --min-ampl 0.0111: a 31-tap mask like tessera's radius ceil(3 sigma)
              (libvips' default min_ampl 0.2 would cut it to 17 taps: faster, less accurate).
              convert -blur 0x5 (separable; -gaussian-blur is the same maths as a slow 2-D
