@@ -29,5 +29,7 @@ struct Command {
 Command RegisterProcessCommand(CLI::App& app);
 Command RegisterProbeCommand(CLI::App& app);
 Command RegisterOpsCommand(CLI::App& app);
+Command RegisterWorkerCommand(CLI::App& app);
+Command RegisterJobsCommand(CLI::App& app);
 
 }  // namespace tessera::cli

@@ -16,6 +16,8 @@ int main(int argc, char** argv) {
       tessera::cli::RegisterProcessCommand(app),
       tessera::cli::RegisterProbeCommand(app),
       tessera::cli::RegisterOpsCommand(app),
+      tessera::cli::RegisterWorkerCommand(app),
+      tessera::cli::RegisterJobsCommand(app),
   };
   try {
     app.parse(argc, argv);

@@ -1,0 +1,124 @@
+#include "cli/backends.h"
+
+#include <filesystem>
+
+#include "queue/redis/redis_client.h"
+#include "queue/redis/redis_durability.h"
+#include "queue/redis/redis_job_store.h"
+#include "queue/redis/redis_task_queue.h"
+#include "queue/redis/redis_worker_registry.h"
+#include "queue/sqlite/sqlite_database.h"
+#include "queue/sqlite/sqlite_job_store.h"
+#include "queue/sqlite/sqlite_task_queue.h"
+#include "queue/sqlite/sqlite_worker_registry.h"
+#include "store/fs/fs_blob_store.h"
+
+namespace tessera::cli {
+namespace fs = std::filesystem;
+
+void BackendFlags::Register(CLI::App& cmd) {
+  cmd.add_option("--data-dir", data_dir,
+                 "embedded state: DIR/tessera.db (queue, jobs) and DIR/blobs (images)")
+      ->envname("TESSERA_DATA_DIR")
+      ->capture_default_str();
+  cmd.add_option("--queue", queue_url,
+                 "queue and job records: sqlite:///path.db or redis://[:pass@]host:port[/db]")
+      ->envname("TESSERA_QUEUE");
+  cmd.add_option("--store", store_url, "image blobs: file:///path/to/dir")
+      ->envname("TESSERA_STORE");
+}
+
+namespace {
+
+Result<std::unique_ptr<store::BlobStore>> OpenStore(const BackendFlags& f, std::string* desc) {
+  fs::path dir;
+  if (f.store_url.empty()) {
+    dir = fs::path(f.data_dir) / "blobs";
+  } else if (f.store_url.rfind("file://", 0) == 0) {
+    dir = f.store_url.substr(7);
+    if (dir.empty()) {
+      return MakeError(ErrorCode::kBadRequest, "file:// store URL has no path", "store");
+    }
+  } else {
+    return MakeError(ErrorCode::kBadRequest,
+                     "unsupported store URL '" + f.store_url + "'; expected file:///path",
+                     "store");
+  }
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) {
+    return MakeError(ErrorCode::kUnavailable,
+                     "cannot create blob directory " + dir.string() + ": " + ec.message(),
+                     "store");
+  }
+  *desc = "file " + dir.string();
+  return std::unique_ptr<store::BlobStore>(std::make_unique<store::FsBlobStore>(dir));
+}
+
+Status OpenSqlite(const fs::path& path, const Clock& clock, Backends& out) {
+  std::error_code ec;
+  if (path.has_parent_path()) fs::create_directories(path.parent_path(), ec);
+  auto db = queue::SqliteDatabase::Open(path);
+  if (!db) return db.error();
+  out.connection = *db;
+  out.queue = std::make_unique<queue::SqliteTaskQueue>(*db, clock);
+  out.jobs = std::make_unique<queue::SqliteJobStore>(*db, clock);
+  out.registry = std::make_unique<queue::SqliteWorkerRegistry>(*db, clock);
+  out.description = "sqlite " + path.string();
+  out.durability =
+      "accepted jobs are in the SQLite database (WAL, synchronous=FULL) before they are "
+      "acknowledged";
+  return OkStatus();
+}
+
+Status OpenRedis(const std::string& url, const Clock& clock, Backends& out) {
+  auto parsed = queue::ParseRedisUrl(url);
+  if (!parsed) return parsed.error();
+  queue::RedisClientOptions options;
+  options.url = *parsed;
+  auto client = std::make_shared<queue::RedisClient>(options);
+  if (Status ping = client->Ping(); !ping) return ping.error();
+  out.connection = client;
+  out.queue = std::make_unique<queue::RedisTaskQueue>(client, clock);
+  out.jobs = std::make_unique<queue::RedisJobStore>(client, clock);
+  out.registry = std::make_unique<queue::RedisWorkerRegistry>(client, clock);
+  out.description = "redis " + parsed->host + ":" + std::to_string(parsed->port);
+  auto durability = queue::CheckRedisDurability(*client);
+  if (!durability) return durability.error();
+  out.durability = (durability->at_risk ? "AT RISK: " : "") + durability->statement;
+  return OkStatus();
+}
+
+}  // namespace
+
+Result<Backends> OpenBackends(const BackendFlags& flags, const Clock& clock) {
+  Backends out;
+  std::string store_desc;
+  auto blobs = OpenStore(flags, &store_desc);
+  if (!blobs) return blobs.error();
+  out.blobs = std::move(*blobs);
+
+  Status opened;
+  const std::string& q = flags.queue_url;
+  if (q.empty()) {
+    opened = OpenSqlite(fs::path(flags.data_dir) / "tessera.db", clock, out);
+  } else if (q.rfind("sqlite://", 0) == 0) {
+    std::string path = q.substr(9);
+    if (path.empty()) {
+      return MakeError(ErrorCode::kBadRequest, "sqlite:// queue URL has no path", "queue");
+    }
+    opened = OpenSqlite(path, clock, out);
+  } else if (q.rfind("redis://", 0) == 0) {
+    opened = OpenRedis(q, clock, out);
+  } else {
+    return MakeError(ErrorCode::kBadRequest,
+                     "unsupported queue URL '" + q +
+                         "'; expected sqlite:///path.db or redis://host:port[/db]",
+                     "queue");
+  }
+  if (!opened) return opened.error();
+  out.description += ", " + store_desc;
+  return out;
+}
+
+}  // namespace tessera::cli

@@ -1,0 +1,73 @@
+#include "jobs/job_json.h"
+
+#include <ctime>
+#include <nlohmann/json.hpp>
+
+namespace tessera::jobs {
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+Json TimeOrNull(SystemTime t) {
+  if (t == SystemTime{}) return nullptr;
+  return Rfc3339(t);
+}
+
+Json RecordJson(const queue::JobRecord& job) {
+  Json j;
+  j["id"] = job.id;
+  j["state"] = queue::JobStateName(job.state);
+  j["pipeline"] = job.pipeline;
+  j["priority"] = queue::PriorityName(job.priority);
+  j["capabilities"] = job.capabilities;
+  j["attempts"] = job.attempts;
+  j["progress"] = {{"done", job.tiles_done}, {"total", job.tiles_total}};
+  j["output_format"] = job.output_format.empty() ? Json(nullptr) : Json(job.output_format);
+  if (job.error_code.empty()) {
+    j["error"] = nullptr;
+  } else {
+    j["error"] = {{"code", job.error_code},
+                  {"message", job.error_message},
+                  {"field", job.error_field.empty() ? Json(nullptr) : Json(job.error_field)}};
+  }
+  j["request_id"] = job.request_id;
+  j["created_at"] = TimeOrNull(job.created);
+  j["updated_at"] = TimeOrNull(job.updated);
+  j["started_at"] = TimeOrNull(job.started);
+  j["finished_at"] = TimeOrNull(job.finished);
+  return j;
+}
+
+}  // namespace
+
+std::string Rfc3339(SystemTime t) {
+  int64_t ms = ToUnixMillis(t);
+  std::time_t secs = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+  char out[40];
+  std::snprintf(out, sizeof out, "%s.%03dZ", buf, static_cast<int>(ms % 1000));
+  return out;
+}
+
+std::string JobRecordToJson(const queue::JobRecord& job, int indent) {
+  return RecordJson(job).dump(indent);
+}
+
+std::string JobStatusToJson(const JobStatus& status, int indent) {
+  Json j = RecordJson(status.job);
+  j["waiting_for"] = status.waiting_for;
+  return j.dump(indent);
+}
+
+std::string JobPageToJson(const queue::JobPage& page, int indent) {
+  Json j;
+  j["jobs"] = Json::array();
+  for (const auto& job : page.jobs) j["jobs"].push_back(RecordJson(job));
+  j["next_cursor"] = page.next_cursor.empty() ? Json(nullptr) : Json(page.next_cursor);
+  return j.dump(indent);
+}
+
+}  // namespace tessera::jobs

@@ -1,0 +1,21 @@
+// The JSON shape of a job as clients see it (CLI `tessera jobs`, and the HTTP API):
+// {"id","state","pipeline","priority","attempts","progress":{"done","total"},
+//  "output_format","error":{"code","message","field"}|null,"waiting_for":[...],
+//  "created_at","updated_at","started_at","finished_at"} with RFC 3339 UTC timestamps
+// (null when unset).
+#pragma once
+
+#include <string>
+
+#include "jobs/job_service.h"
+
+namespace tessera::jobs {
+
+std::string JobStatusToJson(const JobStatus& status, int indent = -1);
+std::string JobRecordToJson(const queue::JobRecord& job, int indent = -1);
+std::string JobPageToJson(const queue::JobPage& page, int indent = -1);
+
+// "2026-11-23T12:00:00.123Z".
+std::string Rfc3339(SystemTime t);
+
+}  // namespace tessera::jobs
