@@ -1,6 +1,7 @@
-// Durable jobs with real processes on the embedded backend (SQLite + files): `tessera worker`
-// SIGKILLed mid-task, stopped with SIGTERM mid-task, and two worker processes sharing 1000
-// jobs. Every accepted job must finish, once, with output identical to a clean run.
+// Durable jobs with real processes on both backends (embedded SQLite + files, and a real
+// redis-server + shared directory): `tessera worker` SIGKILLed mid-task, stopped with SIGTERM
+// mid-task, two worker processes sharing 1000 jobs, and (Redis) the server SIGKILLed and
+// restarted mid-run. Every accepted job must finish, once, with output identical to a clean run.
 #include <gtest/gtest.h>
 #include <signal.h>
 
@@ -13,6 +14,7 @@
 
 #include "core/file_io.h"
 #include "support/image_testing.h"
+#include "support/redis_server.h"
 #include "support/subprocess.h"
 #include "support/temp_dir.h"
 #include "support/tessera_process.h"
@@ -23,12 +25,26 @@ namespace fs = std::filesystem;
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 
-class JobsCrashTest : public ::testing::Test {
+class JobsCrashTest : public ::testing::TestWithParam<std::string> {
  protected:
+  void SetUp() override {
+    if (GetParam() == "redis") {
+      RedisServerOptions options;
+      options.appendonly = true;
+      options.appendfsync = "always";  // every acknowledged write survives a SIGKILL
+      redis_ = std::make_unique<RedisServer>(options);
+      Status started = redis_->Start();
+      ASSERT_TRUE(started.has_value()) << started.error().ToString();
+    }
+  }
+
   fs::path data() const { return dir_.path() / "data"; }
   fs::path logs() const { return dir_.path() / "logs"; }
 
-  std::vector<std::string> Backend() const { return {"--data-dir", data().string()}; }
+  std::vector<std::string> Backend() const {
+    if (redis_ == nullptr) return {"--data-dir", data().string()};
+    return {"--queue", redis_->url(), "--store", "file://" + (data() / "blobs").string()};
+  }
 
   std::vector<std::string> Args(std::vector<std::string> head) const {
     auto b = Backend();
@@ -105,9 +121,10 @@ class JobsCrashTest : public ::testing::Test {
   }
 
   TempDir dir_;
+  std::unique_ptr<RedisServer> redis_;
 };
 
-TEST_F(JobsCrashTest, WorkerKilledMidTaskEveryJobCompletesIdentically) {
+TEST_P(JobsCrashTest, WorkerKilledMidTaskEveryJobCompletesIdentically) {
   const std::string pipeline = "blur:sigma=6;sharpen;format:type=png";
   auto inputs = MakeInputs(10, 1400, 1000);
   auto ids = Submit(inputs, pipeline);
@@ -137,7 +154,7 @@ TEST_F(JobsCrashTest, WorkerKilledMidTaskEveryJobCompletesIdentically) {
   EXPECT_EQ(stats["queue"]["dead"], 0);
 }
 
-TEST_F(JobsCrashTest, SigtermFinishesRunningTasksAndExitsZero) {
+TEST_P(JobsCrashTest, SigtermFinishesRunningTasksAndExitsZero) {
   const std::string pipeline = "blur:sigma=5;format:type=png";
   auto inputs = MakeInputs(6, 1200, 900);
   auto ids = Submit(inputs, pipeline);
@@ -157,7 +174,7 @@ TEST_F(JobsCrashTest, SigtermFinishesRunningTasksAndExitsZero) {
   for (const auto& id : ids) EXPECT_EQ(Show(id)["attempts"], 1) << id;
 }
 
-TEST_F(JobsCrashTest, TwoWorkerProcessesShareAThousandJobsEachRunOnce) {
+TEST_P(JobsCrashTest, TwoWorkerProcessesShareAThousandJobsEachRunOnce) {
   const std::string pipeline = "grayscale;format:type=png";
   const int kJobs = 1000;
   auto inputs = MakeInputs(4, 24, 16);
@@ -205,7 +222,7 @@ TEST_F(JobsCrashTest, TwoWorkerProcessesShareAThousandJobsEachRunOnce) {
   EXPECT_EQ(stats["queue"]["delayed"], 0);
 }
 
-TEST_F(JobsCrashTest, BadInputDiesAtOnceAndRetryRunsItAgain) {
+TEST_P(JobsCrashTest, BadInputDiesAtOnceAndRetryRunsItAgain) {
   fs::path bad = dir_.path() / "in" / "bad.png";
   auto good = MakeInputs(1, 40, 30);
   // A valid header with truncated pixel data: accepted at submit (header checks pass), fails
@@ -226,7 +243,7 @@ TEST_F(JobsCrashTest, BadInputDiesAtOnceAndRetryRunsItAgain) {
   ASSERT_TRUE(WaitFor([&] { return Show(ids[0])["state"] == "dead"; }, seconds(60)));
 }
 
-TEST_F(JobsCrashTest, CancelledQueuedJobNeverRuns) {
+TEST_P(JobsCrashTest, CancelledQueuedJobNeverRuns) {
   auto inputs = MakeInputs(1, 40, 30);
   auto ids = Submit(inputs, "invert");
   auto cancel = RunTessera(Args({"jobs", "cancel", ids[0]}));
@@ -241,7 +258,7 @@ TEST_F(JobsCrashTest, CancelledQueuedJobNeverRuns) {
   EXPECT_NE(again.err.find("conflict"), std::string::npos) << again.err;
 }
 
-TEST_F(JobsCrashTest, IdempotencyKeyReturnsTheSameJob) {
+TEST_P(JobsCrashTest, IdempotencyKeyReturnsTheSameJob) {
   auto inputs = MakeInputs(1, 40, 30);
   auto first = RunTessera(Args({"jobs", "submit", "--idempotency-key", "k-1", "-p", "invert",
                                 inputs[0]}));
@@ -254,7 +271,7 @@ TEST_F(JobsCrashTest, IdempotencyKeyReturnsTheSameJob) {
   EXPECT_EQ(CountInState("queued"), 1);
 }
 
-TEST_F(JobsCrashTest, JobWaitingForAMissingCapabilitySaysSo) {
+TEST_P(JobsCrashTest, JobWaitingForAMissingCapabilitySaysSo) {
   auto inputs = MakeInputs(1, 40, 30);
   auto ids = Submit(inputs, "invert");
   auto worker = StartWorker({"--threads", "1", "--capabilities", "gpu"});
@@ -263,6 +280,45 @@ TEST_F(JobsCrashTest, JobWaitingForAMissingCapabilitySaysSo) {
   EXPECT_EQ(job["state"], "queued");
   EXPECT_EQ(job["waiting_for"], nlohmann::json::array({"core"}));
 }
+
+// Redis only: the server is SIGKILLed and restarted (AOF, appendfsync always) while a worker is
+// busy. No acknowledged job is lost, the worker reconnects by itself, and everything finishes.
+TEST_P(JobsCrashTest, RedisRestartMidRunLosesNoAcknowledgedJob) {
+  if (GetParam() != "redis") GTEST_SKIP() << "only Redis has a server to restart";
+  const std::string pipeline = "blur:sigma=3;format:type=png";
+  auto inputs = MakeInputs(3, 600, 400);
+  std::vector<std::string> files;
+  for (int i = 0; i < 40; ++i) files.push_back(inputs[i % inputs.size()]);
+  auto ids = Submit(files, pipeline);
+  ASSERT_EQ(ids.size(), 40u);
+  auto worker = StartWorker({"--threads", "2", "--lease-ms", "2000"});
+  ASSERT_TRUE(WaitFor([&] { return CountInState("succeeded") >= 5; }, seconds(60)));
+
+  redis_->Kill();
+  std::this_thread::sleep_for(milliseconds(300));
+  Status restarted = redis_->Restart();
+  ASSERT_TRUE(restarted.has_value()) << restarted.error().ToString();
+  // Every job accepted before the crash is still known after it.
+  nlohmann::json after = Stats();
+  ASSERT_TRUE(after.contains("jobs")) << after.dump();
+  int64_t known = 0;
+  for (auto& [state, n] : after["jobs"].items()) known += n.get<int64_t>();
+  EXPECT_EQ(known, 40);
+
+  ASSERT_TRUE(WaitFor([&] { return CountInState("succeeded") == 40; }, seconds(180)))
+      << Stats().dump() << worker->Stderr().substr(0, 4000);
+  EXPECT_TRUE(worker->Running()) << "the worker should ride out the outage";
+  std::vector<std::vector<uint8_t>> expected;
+  for (const auto& in : inputs) expected.push_back(CleanRun(in, pipeline));
+  for (size_t i = 0; i < ids.size(); ++i) {
+    auto bytes = ReadFile(data() / "blobs" / "results" / ids[i]);
+    ASSERT_TRUE(bytes.has_value()) << ids[i];
+    EXPECT_EQ(*bytes, expected[i % inputs.size()]) << ids[i];
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, JobsCrashTest, ::testing::Values("sqlite", "redis"),
+                         [](const auto& info) { return info.param; });
 
 }  // namespace
 }  // namespace tessera::testing
