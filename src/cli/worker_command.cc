@@ -24,6 +24,7 @@ struct WorkerArgs {
   int64_t lease_ms = 30'000;
   int64_t drain_ms = 30'000;
   int max_attempts = 5;
+  int64_t retention_hours = 24 * 7;
 };
 
 std::vector<std::string> SplitCommas(const std::string& s) {
@@ -60,6 +61,7 @@ int Run(WorkerArgs& args) {
   options.capabilities = SplitCommas(args.capabilities);
   options.lease = std::chrono::milliseconds(args.lease_ms);
   options.retry.max_attempts = args.max_attempts;
+  options.retention = std::chrono::hours(args.retention_hours);
   options.engine = args.engine.ToOptions();
   Log(LogLevel::kInfo, "worker_backends",
       {{"backends", backends->description}, {"durability", backends->durability}});
@@ -115,6 +117,10 @@ Command RegisterWorkerCommand(CLI::App& app) {
   cmd->add_option("--max-attempts", args->max_attempts, "deliveries before a failing job dies")
       ->envname("TESSERA_MAX_ATTEMPTS")
       ->check(CLI::Range(1, 100))
+      ->capture_default_str();
+  cmd->add_option("--retention-hours", args->retention_hours,
+                  "delete finished jobs and their images this long after they finish (0: keep)")
+      ->envname("TESSERA_RETENTION_HOURS")
       ->capture_default_str();
   return {cmd, [args] { return Run(*args); }};
 }

@@ -29,6 +29,7 @@ Worker::Worker(queue::TaskQueue& queue, queue::JobStore& jobs, store::BlobStore&
                queue::WorkerRegistry& registry, const Clock& clock, WorkerOptions options)
     : queue_(queue),
       jobs_(jobs),
+      blobs_(blobs),
       registry_(registry),
       clock_(clock),
       options_(std::move(options)),
@@ -138,9 +139,26 @@ void Worker::ReconcileDeadTasks() {
   }
 }
 
+void Worker::ExpireFinishedJobs() {
+  if (options_.retention.count() <= 0) return;
+  auto expired = jobs_.ExpireFinished(clock_.Now() - options_.retention, 200);
+  if (!expired) {
+    Log(LogLevel::kWarn, "expire_failed", {{"error", expired.error().ToString()}});
+    return;
+  }
+  for (const auto& job : *expired) {
+    (void)blobs_.Delete(job.input_key);
+    if (!job.output_key.empty()) (void)blobs_.Delete(job.output_key);
+  }
+  if (!expired->empty()) {
+    Log(LogLevel::kInfo, "jobs_expired", {{"count", std::to_string(expired->size())}});
+  }
+}
+
 void Worker::Housekeeping() {
   auto next_heartbeat = clock_.Monotonic() + options_.heartbeat;
   auto next_reclaim = clock_.Monotonic();
+  auto next_expiry = clock_.Monotonic();
   std::unique_lock<std::mutex> lock(mu_);
   while (!stopping_ || running_threads_ > 0) {
     stop_cv_.wait_for(lock, std::chrono::milliseconds(100));
@@ -157,6 +175,10 @@ void Worker::Housekeeping() {
       }
       ReconcileDeadTasks();
       next_reclaim = now + options_.reclaim_every;
+    }
+    if (now >= next_expiry && !stopping_) {
+      ExpireFinishedJobs();
+      next_expiry = now + options_.expire_every;
     }
     lock.lock();
   }

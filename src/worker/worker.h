@@ -40,6 +40,10 @@ struct WorkerOptions {
   std::chrono::milliseconds reclaim_every{2'000};
   std::chrono::milliseconds idle_poll_min{20};  // claim polling backs off from this...
   std::chrono::milliseconds idle_poll_max{500};  // ...to this while the queue is empty
+  // Finished jobs (succeeded, dead, cancelled) and their blobs are deleted this long after
+  // they finished; zero keeps them forever.
+  std::chrono::milliseconds retention{std::chrono::hours(24 * 7)};
+  std::chrono::milliseconds expire_every{60'000};
   jobs::RetryPolicy retry;
   engine::ProcessOptions engine;
 };
@@ -75,9 +79,11 @@ class Worker {
   void Housekeeping();
   void HeartbeatRegistration();
   void ReconcileDeadTasks();
+  void ExpireFinishedJobs();
 
   queue::TaskQueue& queue_;
   queue::JobStore& jobs_;
+  store::BlobStore& blobs_;
   queue::WorkerRegistry& registry_;
   const Clock& clock_;
   WorkerOptions options_;

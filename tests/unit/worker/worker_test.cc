@@ -1,0 +1,149 @@
+// The worker pool in-process over the embedded backends: retries with backoff until the
+// attempt budget, dead-task reconciliation after a lease-expiry burial, and retention of
+// finished jobs and their blobs.
+#include <gtest/gtest.h>
+
+#include "core/clock.h"
+#include "jobs/job_service.h"
+#include "queue/sqlite/sqlite_database.h"
+#include "queue/sqlite/sqlite_job_store.h"
+#include "queue/sqlite/sqlite_task_queue.h"
+#include "queue/sqlite/sqlite_worker_registry.h"
+#include "store/fs/fs_blob_store.h"
+#include "support/image_testing.h"
+#include "support/temp_dir.h"
+#include "support/tessera_process.h"
+#include "worker/worker.h"
+
+namespace tessera::worker {
+namespace {
+
+using std::chrono::milliseconds;
+
+// Fails every Get of inputs: the worker sees a transient storage error on every attempt.
+class FailingGetStore final : public store::BlobStore {
+ public:
+  explicit FailingGetStore(store::BlobStore& inner) : inner_(inner) {}
+  Status Put(std::string_view k, std::span<const uint8_t> b) override { return inner_.Put(k, b); }
+  Result<std::vector<uint8_t>> Get(std::string_view k, uint64_t max) override {
+    if (k.rfind("inputs/", 0) == 0) {
+      ++gets;
+      return MakeError(ErrorCode::kUnavailable, "injected: store unreachable");
+    }
+    return inner_.Get(k, max);
+  }
+  Result<bool> Exists(std::string_view k) override { return inner_.Exists(k); }
+  Result<store::BlobInfo> Stat(std::string_view k) override { return inner_.Stat(k); }
+  Status Delete(std::string_view k) override { return inner_.Delete(k); }
+  Status Ping() override { return inner_.Ping(); }
+  std::atomic<int> gets{0};
+
+ private:
+  store::BlobStore& inner_;
+};
+
+class WorkerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    testing::InitEngineForTests();
+    auto db = queue::SqliteDatabase::Open(dir_.path() / "t.db");
+    ASSERT_TRUE(db.has_value());
+    db_ = *db;
+    queue_ = std::make_unique<queue::SqliteTaskQueue>(db_, clock_);
+    jobs_ = std::make_unique<queue::SqliteJobStore>(db_, clock_);
+    registry_ = std::make_unique<queue::SqliteWorkerRegistry>(db_, clock_);
+    blobs_ = std::make_unique<store::FsBlobStore>(dir_.path() / "blobs");
+    service_ = std::make_unique<jobs::JobService>(*jobs_, *queue_, *blobs_, *registry_, clock_,
+                                                  engine::Limits{});
+  }
+
+  std::string SubmitOne() {
+    auto png = testing::EncodeWithOpenCv(testing::MakeTestPattern(32, 24), ".png");
+    jobs::SubmitRequest req;
+    req.image = png;
+    req.pipeline = "invert;format:type=png";
+    auto created = service_->Submit(req);
+    EXPECT_TRUE(created.has_value()) << created.error().ToString();
+    return created ? created->job.id : "";
+  }
+
+  WorkerOptions FastOptions() {
+    WorkerOptions o;
+    o.threads = 1;
+    o.lease = milliseconds(600);
+    o.reclaim_every = milliseconds(50);
+    o.idle_poll_max = milliseconds(20);
+    o.retry.base = milliseconds(10);
+    o.retry.cap = milliseconds(40);
+    o.retry.max_attempts = 3;
+    return o;
+  }
+
+  queue::JobState StateOf(const std::string& id) { return jobs_->Get(id)->state; }
+
+  testing::TempDir dir_;
+  SystemClock& clock_ = SystemClock::Get();
+  std::shared_ptr<queue::SqliteDatabase> db_;
+  std::unique_ptr<queue::SqliteTaskQueue> queue_;
+  std::unique_ptr<queue::SqliteJobStore> jobs_;
+  std::unique_ptr<queue::SqliteWorkerRegistry> registry_;
+  std::unique_ptr<store::FsBlobStore> blobs_;
+  std::unique_ptr<jobs::JobService> service_;
+};
+
+TEST_F(WorkerTest, TransientFailuresRetryThenDieWithTheLastError) {
+  std::string id = SubmitOne();
+  FailingGetStore failing(*blobs_);
+  Worker w(*queue_, *jobs_, failing, *registry_, clock_, FastOptions());
+  w.Start();
+  ASSERT_TRUE(testing::WaitFor([&] { return StateOf(id) == queue::JobState::kDead; },
+                               milliseconds(10'000)));
+  w.RequestStop();
+  ASSERT_TRUE(w.Wait(milliseconds(5000)));
+  auto job = jobs_->Get(id);
+  EXPECT_EQ(job->attempts, 3);
+  EXPECT_EQ(job->error_code, "unavailable");
+  EXPECT_EQ(failing.gets.load(), 3);
+  EXPECT_EQ(queue_->Stats()->dead, 1);
+}
+
+TEST_F(WorkerTest, ATaskBuriedByLeaseExpiryMarksItsJobDead) {
+  std::string id = SubmitOne();
+  // Three holders claim the task and vanish (as if SIGKILLed) until the lease budget is spent.
+  queue::WorkerIdentity ghost{"ghost", {"core"}};
+  for (int i = 0; i < 4; ++i) {
+    auto claimed = queue_->Claim(ghost, milliseconds(30));
+    ASSERT_TRUE(claimed.has_value() && claimed->has_value()) << i;
+    ASSERT_TRUE(jobs_->Transition(id, queue::JobState::kRunning, {}).has_value());
+    std::this_thread::sleep_for(milliseconds(60));
+    ASSERT_TRUE(queue_->ReclaimExpired(3).has_value());
+  }
+  ASSERT_EQ(queue_->Stats()->dead, 1);
+  ASSERT_EQ(StateOf(id), queue::JobState::kRunning);
+  Worker w(*queue_, *jobs_, *blobs_, *registry_, clock_, FastOptions());
+  w.Start();
+  ASSERT_TRUE(testing::WaitFor([&] { return StateOf(id) == queue::JobState::kDead; },
+                               milliseconds(5000)));
+  EXPECT_EQ(jobs_->Get(id)->error_code, "deadline_exceeded");
+}
+
+TEST_F(WorkerTest, FinishedJobsAndTheirBlobsExpireAfterRetention) {
+  std::string id = SubmitOne();
+  WorkerOptions o = FastOptions();
+  o.retention = milliseconds(300);
+  o.expire_every = milliseconds(50);
+  Worker w(*queue_, *jobs_, *blobs_, *registry_, clock_, o);
+  w.Start();
+  ASSERT_TRUE(testing::WaitFor(
+      [&] { return jobs_->Get(id).has_value() && StateOf(id) == queue::JobState::kSucceeded; },
+      milliseconds(5000)));
+  EXPECT_TRUE(*blobs_->Exists("results/" + id));
+  ASSERT_TRUE(testing::WaitFor(
+      [&] { return !jobs_->Get(id).has_value(); }, milliseconds(5000)));
+  EXPECT_EQ(jobs_->Get(id).error().code, ErrorCode::kNotFound);
+  EXPECT_FALSE(*blobs_->Exists("results/" + id));
+  EXPECT_FALSE(*blobs_->Exists("inputs/" + id));
+}
+
+}  // namespace
+}  // namespace tessera::worker
