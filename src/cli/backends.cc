@@ -41,15 +41,13 @@ Result<std::unique_ptr<store::BlobStore>> OpenStore(const BackendFlags& f, std::
     }
   } else {
     return MakeError(ErrorCode::kBadRequest,
-                     "unsupported store URL '" + f.store_url + "'; expected file:///path",
-                     "store");
+                     "unsupported store URL '" + f.store_url + "'; expected file:///path", "store");
   }
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec) {
     return MakeError(ErrorCode::kUnavailable,
-                     "cannot create blob directory " + dir.string() + ": " + ec.message(),
-                     "store");
+                     "cannot create blob directory " + dir.string() + ": " + ec.message(), "store");
   }
   *desc = "file " + dir.string();
   return std::unique_ptr<store::BlobStore>(std::make_unique<store::FsBlobStore>(dir));
@@ -111,10 +109,10 @@ Result<Backends> OpenBackends(const BackendFlags& flags, const Clock& clock) {
   } else if (q.rfind("redis://", 0) == 0) {
     opened = OpenRedis(q, clock, out);
   } else {
-    return MakeError(ErrorCode::kBadRequest,
-                     "unsupported queue URL '" + q +
-                         "'; expected sqlite:///path.db or redis://host:port[/db]",
-                     "queue");
+    return MakeError(
+        ErrorCode::kBadRequest,
+        "unsupported queue URL '" + q + "'; expected sqlite:///path.db or redis://host:port[/db]",
+        "queue");
   }
   if (!opened) return opened.error();
   out.description += ", " + store_desc;

@@ -3,9 +3,8 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
-#include <thread>
-
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "cli/backends.h"
 #include "cli/commands.h"
@@ -49,10 +48,9 @@ Result<Opened> Open(const JobsArgs& args) {
   if (!b) return b.error();
   if (auto s = engine::InitializeEngine(1); !s) return s.error();
   Opened o{std::move(*b), nullptr};
-  o.service = std::make_unique<jobs::JobService>(*o.backends.jobs, *o.backends.queue,
-                                                 *o.backends.blobs, *o.backends.registry,
-                                                 SystemClock::Get(),
-                                                 args.engine.ToOptions().limits);
+  o.service = std::make_unique<jobs::JobService>(
+      *o.backends.jobs, *o.backends.queue, *o.backends.blobs, *o.backends.registry,
+      SystemClock::Get(), args.engine.ToOptions().limits);
   return o;
 }
 
@@ -61,8 +59,8 @@ int Submit(const JobsArgs& args) {
   if (!opened) return Fail("submit", opened.error());
   auto priority = queue::ParsePriority(args.priority);
   if (!priority) {
-    return Fail("submit", MakeError(ErrorCode::kBadRequest,
-                                    "priority must be high, normal or low", "priority"));
+    return Fail("submit", MakeError(ErrorCode::kBadRequest, "priority must be high, normal or low",
+                                    "priority"));
   }
   int failures = 0;
   std::vector<std::pair<std::string, std::string>> submitted;  // (file, job id)
@@ -79,8 +77,8 @@ int Submit(const JobsArgs& args) {
     req.pipeline = args.pipeline;
     req.priority = *priority;
     if (!args.idempotency_key.empty()) {
-      req.idempotency_key = args.files.size() == 1 ? args.idempotency_key
-                                                   : args.idempotency_key + ":" + file;
+      req.idempotency_key =
+          args.files.size() == 1 ? args.idempotency_key : args.idempotency_key + ":" + file;
     }
     auto created = opened->service->Submit(req);
     if (!created) {
@@ -89,14 +87,15 @@ int Submit(const JobsArgs& args) {
       ++failures;
       continue;
     }
-    std::printf("%s\t%s\t%s\n", created->job.id.c_str(),
-                created->created ? "created" : "existing", file.c_str());
+    std::printf("%s\t%s\t%s\n", created->job.id.c_str(), created->created ? "created" : "existing",
+                file.c_str());
     std::fflush(stdout);
     submitted.emplace_back(file, created->job.id);
   }
   if (!args.wait) return failures ? 1 : 0;
 
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(args.wait_timeout_ms);
+  auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::milliseconds(args.wait_timeout_ms);
   for (const auto& [file, id] : submitted) {
     while (true) {
       auto st = opened->service->Get(id);
@@ -110,9 +109,10 @@ int Submit(const JobsArgs& args) {
         } else if (!args.output_dir.empty()) {
           auto bytes = opened->service->ResultBytes(id);
           if (!bytes) return Fail("submit", bytes.error());
-          fs::path out = fs::path(args.output_dir) /
-                         fs::path(file).filename().replace_extension(
-                             st->job.output_format == "jpeg" ? ".jpg" : "." + st->job.output_format);
+          fs::path out =
+              fs::path(args.output_dir) /
+              fs::path(file).filename().replace_extension(
+                  st->job.output_format == "jpeg" ? ".jpg" : "." + st->job.output_format);
           if (Status w = WriteFileAtomically(out, *bytes); !w) return Fail("submit", w.error());
         }
         break;
@@ -134,8 +134,8 @@ int List(const JobsArgs& args) {
   if (!args.state.empty()) {
     state = queue::ParseJobState(args.state);
     if (!state) {
-      return Fail("list", MakeError(ErrorCode::kBadRequest,
-                                    "unknown state '" + args.state + "'", "state"));
+      return Fail("list",
+                  MakeError(ErrorCode::kBadRequest, "unknown state '" + args.state + "'", "state"));
     }
   }
   auto page = opened->service->List(state, args.limit, args.cursor);
@@ -158,7 +158,8 @@ int ResultCmd(const JobsArgs& args) {
   if (!opened) return Fail("result", opened.error());
   auto bytes = opened->service->ResultBytes(args.id);
   if (!bytes) return Fail("result", bytes.error());
-  if (Status w = WriteFileAtomically(args.result_path, *bytes); !w) return Fail("result", w.error());
+  if (Status w = WriteFileAtomically(args.result_path, *bytes); !w)
+    return Fail("result", w.error());
   return 0;
 }
 
@@ -197,9 +198,9 @@ int Stats(const JobsArgs& args) {
                 {"dead", stats->dead},
                 {"oldest_ready_age_ms", stats->oldest_ready_age.count()}};
   nlohmann::ordered_json by_state = nlohmann::ordered_json::object();
-  for (queue::JobState s : {queue::JobState::kQueued, queue::JobState::kRunning,
-                            queue::JobState::kSucceeded, queue::JobState::kFailedRetrying,
-                            queue::JobState::kDead, queue::JobState::kCancelled}) {
+  for (queue::JobState s :
+       {queue::JobState::kQueued, queue::JobState::kRunning, queue::JobState::kSucceeded,
+        queue::JobState::kFailedRetrying, queue::JobState::kDead, queue::JobState::kCancelled}) {
     auto it = counts->find(s);
     by_state[std::string(queue::JobStateName(s))] = it == counts->end() ? 0 : it->second;
   }

@@ -13,10 +13,8 @@ int main(int argc, char** argv) {
   app.set_config("--config", "", "read options from this TOML/INI file", false);
 
   std::vector<tessera::cli::Command> commands = {
-      tessera::cli::RegisterProcessCommand(app),
-      tessera::cli::RegisterProbeCommand(app),
-      tessera::cli::RegisterOpsCommand(app),
-      tessera::cli::RegisterWorkerCommand(app),
+      tessera::cli::RegisterProcessCommand(app), tessera::cli::RegisterProbeCommand(app),
+      tessera::cli::RegisterOpsCommand(app),     tessera::cli::RegisterWorkerCommand(app),
       tessera::cli::RegisterJobsCommand(app),
   };
   try {

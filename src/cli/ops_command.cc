@@ -11,10 +11,10 @@ Command RegisterOpsCommand(CLI::App& app) {
   auto json = std::make_shared<bool>(false);
   cmd->add_flag("--json", *json, "print JSON instead of text");
   return {cmd, [json] {
-    std::string out = *json ? engine::OpsAsJson() + "\n" : engine::OpsAsText();
-    std::fwrite(out.data(), 1, out.size(), stdout);
-    return 0;
-  }};
+            std::string out = *json ? engine::OpsAsJson() + "\n" : engine::OpsAsText();
+            std::fwrite(out.data(), 1, out.size(), stdout);
+            return 0;
+          }};
 }
 
 }  // namespace tessera::cli

@@ -119,16 +119,15 @@ int Run(const ProcessArgs& args) {
       }
       fs::path target = out;
       if (!single_file) {
-        bool keep_ext = pipeline->FormatStep() == nullptr ||
-                        !pipeline->FormatStep()->args.Given("type");
-        target = OutputPathFor(in, out,
-                               keep_ext ? std::string_view()
-                                        : engine::FormatExtension(result->format));
+        bool keep_ext =
+            pipeline->FormatStep() == nullptr || !pipeline->FormatStep()->args.Given("type");
+        target = OutputPathFor(
+            in, out, keep_ext ? std::string_view() : engine::FormatExtension(result->format));
         std::lock_guard<std::mutex> lock(claimed_mu);
         auto [it, inserted] = claimed.emplace(target, in.path);
         if (!inserted) {
-          report(in.path, "io: " + target.string() + " is already written by " +
-                              it->second.string());
+          report(in.path,
+                 "io: " + target.string() + " is already written by " + it->second.string());
           progress.Done(false);
           continue;
         }

@@ -66,15 +66,15 @@ int Run(WorkerArgs& args) {
   Log(LogLevel::kInfo, "worker_backends",
       {{"backends", backends->description}, {"durability", backends->durability}});
 
-  jobs::JobService service(*backends->jobs, *backends->queue, *backends->blobs,
-                           *backends->registry, clock, options.engine.limits);
+  jobs::JobService service(*backends->jobs, *backends->queue, *backends->blobs, *backends->registry,
+                           clock, options.engine.limits);
   auto repaired = service.RepairQueuedJobs();
   if (!repaired) {
     Log(LogLevel::kWarn, "repair_failed", {{"error", repaired.error().ToString()}});
   }
 
-  worker::Worker w(*backends->queue, *backends->jobs, *backends->blobs, *backends->registry,
-                   clock, options);
+  worker::Worker w(*backends->queue, *backends->jobs, *backends->blobs, *backends->registry, clock,
+                   options);
   w.Start();
   int sig = 0;
   sigwait(&signals, &sig);

@@ -59,8 +59,6 @@ class ManualClock final : public Clock {
 inline int64_t ToUnixMillis(SystemTime t) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
 }
-inline SystemTime FromUnixMillis(int64_t ms) {
-  return SystemTime(std::chrono::milliseconds(ms));
-}
+inline SystemTime FromUnixMillis(int64_t ms) { return SystemTime(std::chrono::milliseconds(ms)); }
 
 }  // namespace tessera

@@ -20,13 +20,13 @@ enum class ErrorCode {
   kTooManyPixels,     // width*height (or frames) from the header over a limit
   kQueueFull,
   kNotFound,
-  kConflict,          // the record is not in a state that allows this (illegal transition,
-                      // lost lease, duplicate key with different content)
+  kConflict,  // the record is not in a state that allows this (illegal transition,
+              // lost lease, duplicate key with different content)
   kUnauthorized,
   kUnavailable,
   kDeadlineExceeded,
   kCancelled,
-  kIo,                // a local file could not be read or written
+  kIo,  // a local file could not be read or written
   kInternal,
 };
 

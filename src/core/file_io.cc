@@ -52,9 +52,8 @@ Result<std::vector<uint8_t>> ReadFile(const std::filesystem::path& path, uint64_
   if (::fstat(fd.get(), &st) != 0) return IoError("cannot stat", path, errno);
   if (S_ISDIR(st.st_mode)) return IoError("cannot read", path, EISDIR);
   if (static_cast<uint64_t>(st.st_size) > max_bytes) {
-    return MakeError(ErrorCode::kTooLarge,
-                     path.string() + " is " + std::to_string(st.st_size) +
-                         " bytes; the limit is " + std::to_string(max_bytes));
+    return MakeError(ErrorCode::kTooLarge, path.string() + " is " + std::to_string(st.st_size) +
+                                               " bytes; the limit is " + std::to_string(max_bytes));
   }
   std::vector<uint8_t> out(static_cast<size_t>(st.st_size));
   size_t done = 0;

@@ -152,8 +152,7 @@ Result<ImageInfo> Probe(std::span<const uint8_t> bytes, const Limits& limits) {
   auto format = SniffFormat(bytes);
   if (!format) {
     return MakeError(ErrorCode::kUnsupportedMedia,
-                     "the input is not a JPEG, PNG, WebP, TIFF, GIF, HEIF or AVIF image",
-                     "image");
+                     "the input is not a JPEG, PNG, WebP, TIFF, GIF, HEIF or AVIF image", "image");
   }
   return vips::ReadHeader(bytes, *format);
 }

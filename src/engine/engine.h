@@ -26,10 +26,10 @@
 namespace tessera::engine {
 
 struct Limits {
-  uint64_t max_input_bytes = 256ull << 20;      // bytes of encoded input (256 MiB)
-  uint64_t max_pixels = 100'000'000;            // input width * height from the header (100 MP)
-  int max_frames = 1000;                        // pages/frames declared by the header
-  uint64_t max_output_pixels = 100'000'000;     // any intermediate or final width * height
+  uint64_t max_input_bytes = 256ull << 20;   // bytes of encoded input (256 MiB)
+  uint64_t max_pixels = 100'000'000;         // input width * height from the header (100 MP)
+  int max_frames = 1000;                     // pages/frames declared by the header
+  uint64_t max_output_pixels = 100'000'000;  // any intermediate or final width * height
 };
 
 // Starts the image libraries. `threads_per_image` is how many threads one pipeline may use

@@ -29,15 +29,15 @@ std::string_view FormatExtension(Format format);
 // What the header of an encoded image says, read without decoding any pixels.
 struct ImageInfo {
   Format format = Format::kJpeg;
-  int width = 0;          // as stored, before EXIF orientation is applied
+  int width = 0;  // as stored, before EXIF orientation is applied
   int height = 0;
-  int bands = 0;          // samples per pixel, alpha included
-  int bits = 8;           // bits per sample: 8 or 16 (others are reported as stored)
-  int frames = 1;         // pages / animation frames
-  int orientation = 1;    // EXIF orientation 1..8 (1 when absent)
+  int bands = 0;        // samples per pixel, alpha included
+  int bits = 8;         // bits per sample: 8 or 16 (others are reported as stored)
+  int frames = 1;       // pages / animation frames
+  int orientation = 1;  // EXIF orientation 1..8 (1 when absent)
   bool has_alpha = false;
   std::string colourspace;  // "srgb", "b-w", "cmyk", "rgb16", "grey16", ...
-  uint64_t bytes = 0;     // size of the encoded input
+  uint64_t bytes = 0;       // size of the encoded input
 
   // Width and height once EXIF orientation is honoured (swapped for orientations 5..8).
   int oriented_width() const { return orientation >= 5 ? height : width; }
@@ -55,9 +55,9 @@ class Image {
   int width() const;
   int height() const;
   int bands() const;
-  int bits() const;          // 8 or 16
+  int bits() const;  // 8 or 16
   bool has_alpha() const;
-  bool is_grey() const;      // 1 band, or 2 with alpha
+  bool is_grey() const;  // 1 band, or 2 with alpha
 
   const Rep& rep() const { return *rep_; }
 

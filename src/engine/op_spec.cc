@@ -24,8 +24,8 @@ size_t Args::IndexOf(std::string_view name) const {
     if (op_->params[i].name == name) return i;
   }
   std::fprintf(stderr, "tessera: op %.*s has no parameter %.*s\n",
-               static_cast<int>(op_->name.size()), op_->name.data(),
-               static_cast<int>(name.size()), name.data());
+               static_cast<int>(op_->name.size()), op_->name.data(), static_cast<int>(name.size()),
+               name.data());
   std::abort();
 }
 

@@ -46,8 +46,8 @@ class Args {
   explicit Args(const OpSpec* op);
 
   const OpSpec& op() const { return *op_; }
-  bool Given(std::string_view name) const;        // spelled out by the user
-  bool Has(std::string_view name) const;          // given, or has a default
+  bool Given(std::string_view name) const;  // spelled out by the user
+  bool Has(std::string_view name) const;    // given, or has a default
   int64_t Int(std::string_view name) const;
   double Float(std::string_view name) const;
   bool Bool(std::string_view name) const;

@@ -33,8 +33,7 @@ std::string AllowedText(const ParamSpec& p) {
       return "an integer from " + FormatNumber(p.min) + " to " + FormatNumber(p.max);
     case ParamType::kFloat:
       return "a number from " + FormatNumber(p.min) + " to " + FormatNumber(p.max);
-    case ParamType::kBool:
-      return "true or false";
+    case ParamType::kBool: return "true or false";
     case ParamType::kEnum: {
       std::string s = "one of ";
       for (size_t i = 0; i < p.choices.size(); ++i) {
@@ -43,8 +42,7 @@ std::string AllowedText(const ParamSpec& p) {
       }
       return s;
     }
-    case ParamType::kColour:
-      return "rrggbb or rrggbbaa hex, black, white or transparent";
+    case ParamType::kColour: return "rrggbb or rrggbbaa hex, black, white or transparent";
   }
   return "";
 }
@@ -90,8 +88,7 @@ Result<ParamValue> ValueFromText(size_t step, const OpSpec& op, const ParamSpec&
   return ValueError(step, op, p, text);
 }
 
-Result<ParamValue> ValueFromJson(size_t step, const OpSpec& op, const ParamSpec& p,
-                                 const Json& j) {
+Result<ParamValue> ValueFromJson(size_t step, const OpSpec& op, const ParamSpec& p, const Json& j) {
   std::string shown = j.dump();
   switch (p.type) {
     case ParamType::kInt:
@@ -146,11 +143,11 @@ Error UnknownParam(size_t step, const OpSpec& op, std::string_view name) {
     if (!known.empty()) known += ", ";
     known += p.name;
   }
-  return MakeError(ErrorCode::kBadPipeline,
-                   StepPrefix(step, op.name) + "unknown parameter " + Quote(name) +
-                       (known.empty() ? "; this op takes no parameters"
-                                      : "; its parameters are " + known),
-                   Field(op, name));
+  return MakeError(
+      ErrorCode::kBadPipeline,
+      StepPrefix(step, op.name) + "unknown parameter " + Quote(name) +
+          (known.empty() ? "; this op takes no parameters" : "; its parameters are " + known),
+      Field(op, name));
 }
 
 // Collects a step's arguments, then fills defaults and checks required ones and the op's own
@@ -189,8 +186,8 @@ class StepBuilder {
       if (args_.GivenAt(i)) continue;
       if (p.required) {
         return MakeError(ErrorCode::kBadPipeline,
-                         StepPrefix(index_, op_->name) + std::string(p.name) +
-                             " is required (" + AllowedText(p) + ")",
+                         StepPrefix(index_, op_->name) + std::string(p.name) + " is required (" +
+                             AllowedText(p) + ")",
                          Field(*op_, p.name));
       }
       if (!p.default_value.empty()) {
@@ -230,12 +227,12 @@ Status CheckPipeline(const Pipeline& p) {
 }
 
 std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\n' ||
-                        s.front() == '\r')) {
+  while (!s.empty() &&
+         (s.front() == ' ' || s.front() == '\t' || s.front() == '\n' || s.front() == '\r')) {
     s.remove_prefix(1);
   }
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\n' ||
-                        s.back() == '\r')) {
+  while (!s.empty() &&
+         (s.back() == ' ' || s.back() == '\t' || s.back() == '\n' || s.back() == '\r')) {
     s.remove_suffix(1);
   }
   return s;
@@ -254,8 +251,8 @@ Result<Pipeline> ParsePipelineText(std::string_view text) {
     size_t index = out.steps.size();
     if (step_text.empty()) {
       if (end == text.size()) break;  // a trailing separator is harmless
-      return MakeError(ErrorCode::kBadPipeline,
-                       "step " + std::to_string(index + 1) + " is empty", "pipeline");
+      return MakeError(ErrorCode::kBadPipeline, "step " + std::to_string(index + 1) + " is empty",
+                       "pipeline");
     }
     size_t colon = step_text.find(':');
     std::string_view name = Trim(step_text.substr(0, colon));
@@ -272,8 +269,7 @@ Result<Pipeline> ParsePipelineText(std::string_view text) {
         size_t eq = kv.find('=');
         if (kv.empty() || eq == std::string_view::npos || eq == 0) {
           return MakeError(ErrorCode::kBadPipeline,
-                           StepPrefix(index, op->name) + "expected name=value, got " +
-                               Quote(kv),
+                           StepPrefix(index, op->name) + "expected name=value, got " + Quote(kv),
                            std::string(op->name));
         }
         Status s = builder.Add(Trim(kv.substr(0, eq)), Trim(kv.substr(eq + 1)), false);
@@ -304,10 +300,9 @@ Result<Pipeline> ParsePipelineJson(std::string_view json) {
   for (size_t i = 0; i < doc.size(); ++i) {
     const Json& item = doc[i];
     if (!item.is_object() || !item.contains("op") || !item["op"].is_string()) {
-      return MakeError(ErrorCode::kBadPipeline,
-                       "step " + std::to_string(i + 1) +
-                           " must be an object with a string \"op\" member",
-                       "op");
+      return MakeError(
+          ErrorCode::kBadPipeline,
+          "step " + std::to_string(i + 1) + " must be an object with a string \"op\" member", "op");
     }
     std::string name = item["op"].get<std::string>();
     const OpSpec* op = FindOp(name);

@@ -9,9 +9,12 @@
 namespace tessera::jobs {
 
 JobService::JobService(queue::JobStore& jobs, queue::TaskQueue& queue, store::BlobStore& blobs,
-                       queue::WorkerRegistry& workers, const Clock& clock,
-                       engine::Limits limits)
-    : jobs_(jobs), queue_(queue), blobs_(blobs), workers_(workers), clock_(clock),
+                       queue::WorkerRegistry& workers, const Clock& clock, engine::Limits limits)
+    : jobs_(jobs),
+      queue_(queue),
+      blobs_(blobs),
+      workers_(workers),
+      clock_(clock),
       limits_(limits) {}
 
 queue::TaskSpec JobService::TaskFor(const queue::JobRecord& job) const {

@@ -21,10 +21,8 @@ bool IsPermanent(ErrorCode code) {
     case ErrorCode::kTooLarge:
     case ErrorCode::kTooManyPixels:
     case ErrorCode::kNotFound:
-    case ErrorCode::kCancelled:
-      return true;
-    default:
-      return false;
+    case ErrorCode::kCancelled: return true;
+    default: return false;
   }
 }
 

@@ -9,11 +9,11 @@
 namespace tessera::jobs {
 
 struct RetryPolicy {
-  int max_attempts = 5;                              // deliveries in all, then dead
-  std::chrono::milliseconds base{1000};              // delay after the first failure
-  double multiplier = 2.0;                           // growth per further failure
-  std::chrono::milliseconds cap{5 * 60 * 1000};      // longest delay (5 min)
-  int max_lease_expiries = 3;                        // worker deaths tolerated, then dead
+  int max_attempts = 5;                          // deliveries in all, then dead
+  std::chrono::milliseconds base{1000};          // delay after the first failure
+  double multiplier = 2.0;                       // growth per further failure
+  std::chrono::milliseconds cap{5 * 60 * 1000};  // longest delay (5 min)
+  int max_lease_expiries = 3;                    // worker deaths tolerated, then dead
 
   // Delay before attempt `attempt + 1` after attempt `attempt` (1-based) failed: base *
   // multiplier^(attempt-1), capped, with "equal jitter" (a uniformly random half of it

@@ -14,9 +14,9 @@ std::string ProcessTaskPayload::ToJson() const {
 
 Result<ProcessTaskPayload> ProcessTaskPayload::FromJson(std::string_view json) {
   auto j = nlohmann::json::parse(json.begin(), json.end(), nullptr, false);
-  if (j.is_discarded() || !j.is_object() || !j.contains("pipeline") ||
-      !j["pipeline"].is_string() || !j.contains("input_key") || !j["input_key"].is_string() ||
-      !j.contains("output_key") || !j["output_key"].is_string()) {
+  if (j.is_discarded() || !j.is_object() || !j.contains("pipeline") || !j["pipeline"].is_string() ||
+      !j.contains("input_key") || !j["input_key"].is_string() || !j.contains("output_key") ||
+      !j["output_key"].is_string()) {
     return MakeError(ErrorCode::kBadRequest, "malformed process task payload", "payload");
   }
   return ProcessTaskPayload{j["pipeline"].get<std::string>(), j["input_key"].get<std::string>(),

@@ -13,7 +13,7 @@ namespace tessera::jobs {
 inline constexpr std::string_view kProcessTaskKind = "process";
 
 struct ProcessTaskPayload {
-  std::string pipeline;    // canonical text
+  std::string pipeline;  // canonical text
   std::string input_key;
   std::string output_key;
 

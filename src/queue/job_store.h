@@ -41,26 +41,26 @@ bool IsTerminal(JobState s);  // succeeded, dead, cancelled
 bool IsLegalTransition(JobState from, JobState to);
 
 struct JobRecord {
-  std::string id;               // NewId(); also the id of its first task
+  std::string id;  // NewId(); also the id of its first task
   JobState state = JobState::kQueued;
-  std::string pipeline;         // canonical text spelling
-  std::string input_key;        // blob key of the input
-  std::string output_key;       // blob key of the result (set when it succeeds)
-  std::string output_format;    // "jpeg", "png", ... (set when it succeeds)
+  std::string pipeline;       // canonical text spelling
+  std::string input_key;      // blob key of the input
+  std::string output_key;     // blob key of the result (set when it succeeds)
+  std::string output_format;  // "jpeg", "png", ... (set when it succeeds)
   Priority priority = Priority::kNormal;
   std::vector<std::string> capabilities;  // what a worker needs to run it
-  std::string idempotency_key;  // empty: none
-  std::string request_id;       // the submitting request's id, for logs
-  int attempts = 0;             // deliveries so far
-  int64_t tiles_done = 0;       // progress (tiled jobs); 0/0 for whole-image jobs
+  std::string idempotency_key;            // empty: none
+  std::string request_id;                 // the submitting request's id, for logs
+  int attempts = 0;                       // deliveries so far
+  int64_t tiles_done = 0;                 // progress (tiled jobs); 0/0 for whole-image jobs
   int64_t tiles_total = 0;
-  std::string error_code;       // last error, CodeName() spelling; empty if none
+  std::string error_code;  // last error, CodeName() spelling; empty if none
   std::string error_message;
   std::string error_field;
   SystemTime created{};
   SystemTime updated{};
-  SystemTime started{};         // first time it entered running (epoch: never)
-  SystemTime finished{};        // when it reached succeeded/dead/cancelled (epoch: not yet)
+  SystemTime started{};   // first time it entered running (epoch: never)
+  SystemTime finished{};  // when it reached succeeded/dead/cancelled (epoch: not yet)
 
   bool operator==(const JobRecord&) const = default;
 };
@@ -70,8 +70,8 @@ struct JobUpdate {
   std::optional<int> attempts;
   std::optional<std::string> output_key;
   std::optional<std::string> output_format;
-  std::optional<Error> error;   // sets error_code/message/field
-  bool clear_error = false;     // empties them (a successful retry)
+  std::optional<Error> error;  // sets error_code/message/field
+  bool clear_error = false;    // empties them (a successful retry)
 };
 
 struct CreatedJob {

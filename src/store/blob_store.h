@@ -4,8 +4,8 @@
 // an S3-compatible store. Every implementation passes tests/contract/blob_store_contract_test.cc.
 //
 // Keys are '/'-separated paths of [A-Za-z0-9._-] segments (each at most 200 bytes), at most
-// 512 bytes in all, with no empty, "." or ".." segment and no leading '/'; anything else is kBadRequest (field "key"), so a
-// client-chosen name can never escape the store.
+// 512 bytes in all, with no empty, "." or ".." segment and no leading '/'; anything else is
+// kBadRequest (field "key"), so a client-chosen name can never escape the store.
 //
 // Thread-safety: every method may be called concurrently from any thread and any process that
 // shares the store.

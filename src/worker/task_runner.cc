@@ -28,8 +28,14 @@ std::string_view TaskOutcomeName(TaskOutcome o) {
 TaskRunner::TaskRunner(queue::TaskQueue& queue, queue::JobStore& jobs, store::BlobStore& blobs,
                        LeaseKeeper& keeper, const Clock& clock, jobs::RetryPolicy policy,
                        engine::ProcessOptions engine_options)
-    : queue_(queue), jobs_(jobs), blobs_(blobs), keeper_(keeper), clock_(clock),
-      policy_(policy), engine_options_(engine_options), rng_(std::random_device{}()) {}
+    : queue_(queue),
+      jobs_(jobs),
+      blobs_(blobs),
+      keeper_(keeper),
+      clock_(clock),
+      policy_(policy),
+      engine_options_(engine_options),
+      rng_(std::random_device{}()) {}
 
 std::chrono::milliseconds TaskRunner::Backoff(int attempt) {
   std::lock_guard<std::mutex> lock(rng_mu_);
@@ -58,7 +64,8 @@ TaskOutcome TaskRunner::Fail(const queue::ClaimedTask& task, const Error& error)
     update.error = error;
     auto moved = jobs_.Transition(job_id, JobState::kDead, update);
     Log(LogLevel::kWarn, "job_dead",
-        {{"job_id", job_id}, {"attempt", std::to_string(task.attempt)},
+        {{"job_id", job_id},
+         {"attempt", std::to_string(task.attempt)},
          {"error", error.ToString()}});
     (void)moved;
     return TaskOutcome::kBuried;
@@ -71,8 +78,10 @@ TaskOutcome TaskRunner::Fail(const queue::ClaimedTask& task, const Error& error)
   update.error = error;
   (void)jobs_.Transition(job_id, JobState::kFailedRetrying, update);
   Log(LogLevel::kInfo, "job_retry",
-      {{"job_id", job_id}, {"attempt", std::to_string(task.attempt)},
-       {"delay_ms", std::to_string(delay.count())}, {"error", error.ToString()}});
+      {{"job_id", job_id},
+       {"attempt", std::to_string(task.attempt)},
+       {"delay_ms", std::to_string(delay.count())},
+       {"error", error.ToString()}});
   return TaskOutcome::kRetried;
 }
 
@@ -145,7 +154,8 @@ TaskOutcome TaskRunner::RunProcess(const queue::ClaimedTask& task) {
   Status acked = queue_.Ack(task);
   if (!acked && acked.error().code == ErrorCode::kCancelled) return TaskOutcome::kCancelled;
   Log(LogLevel::kInfo, "job_succeeded",
-      {{"job_id", job_id}, {"request_id", job->request_id},
+      {{"job_id", job_id},
+       {"request_id", job->request_id},
        {"attempt", std::to_string(task.attempt)},
        {"ms", Millis(clock_.Monotonic() - started)},
        {"bytes", std::to_string(result->bytes.size())}});

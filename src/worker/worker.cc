@@ -133,7 +133,8 @@ void Worker::ReconcileDeadTasks() {
     update.error = task.last_error;
     if (jobs_.Transition(task.spec.job_id, queue::JobState::kDead, update)) {
       Log(LogLevel::kWarn, "job_dead",
-          {{"job_id", task.spec.job_id}, {"error", task.last_error.ToString()},
+          {{"job_id", task.spec.job_id},
+           {"error", task.last_error.ToString()},
            {"reason", "task buried"}});
     }
   }

@@ -32,13 +32,13 @@
 namespace tessera::worker {
 
 struct WorkerOptions {
-  std::string id;                              // unique per process (default: host-pid-random)
-  int threads = 2;                             // tasks run at once
+  std::string id;   // unique per process (default: host-pid-random)
+  int threads = 2;  // tasks run at once
   std::vector<std::string> capabilities = {"core"};
   std::chrono::milliseconds lease{30'000};     // how long a silent worker keeps a task
   std::chrono::milliseconds heartbeat{5'000};  // registration refresh (TTL = 3x this)
   std::chrono::milliseconds reclaim_every{2'000};
-  std::chrono::milliseconds idle_poll_min{20};  // claim polling backs off from this...
+  std::chrono::milliseconds idle_poll_min{20};   // claim polling backs off from this...
   std::chrono::milliseconds idle_poll_max{500};  // ...to this while the queue is empty
   // Finished jobs (succeeded, dead, cancelled) and their blobs are deleted this long after
   // they finished; zero keeps them forever.

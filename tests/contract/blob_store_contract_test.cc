@@ -91,8 +91,8 @@ TEST_P(BlobStoreContract, BadKeysAreRejectedBeforeTouchingTheBackend) {
     EXPECT_EQ(store_->Get(key).error().code, ErrorCode::kBadRequest) << key;
     EXPECT_EQ(store_->Delete(key).error().code, ErrorCode::kBadRequest) << key;
   }
-  std::string longest = std::string(200, 'a') + "/" + std::string(200, 'b') + "/" +
-                        std::string(110, 'c');
+  std::string longest =
+      std::string(200, 'a') + "/" + std::string(200, 'b') + "/" + std::string(110, 'c');
   ASSERT_EQ(longest.size(), 512u);
   EXPECT_TRUE(store_->Put(longest, Bytes("x")).has_value());
   EXPECT_EQ(store_->Put(longest + "c", Bytes("x")).error().code, ErrorCode::kBadRequest);
@@ -142,8 +142,8 @@ TEST(FsBlobStore, LeavesNoTemporariesAndSweepsStaleOnes) {
   EXPECT_EQ(files, 1u);
   std::filesystem::path stale = dir.path() / "x" / ".y.tmp-deadbeef";
   { std::ofstream(stale) << "partial"; }
-  std::filesystem::last_write_time(stale, std::filesystem::file_time_type::clock::now() -
-                                              std::chrono::hours(2));
+  std::filesystem::last_write_time(
+      stale, std::filesystem::file_time_type::clock::now() - std::chrono::hours(2));
   auto removed = store.RemoveStaleTemporaries(std::chrono::hours(1));
   ASSERT_TRUE(removed.has_value());
   EXPECT_EQ(*removed, 1);

@@ -3,11 +3,10 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <set>
-
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "core/file_io.h"
 #include "support/image_testing.h"
@@ -71,8 +70,8 @@ TEST(CliProcess, DirectoryTreeIsMirroredAndBadFilesAreReportedOnce) {
   WriteBytes(in / "notes.txt", {'h', 'i'});
   WriteBytes(in / ".hidden" / "skip.png", EncodeWithOpenCv(MakeTestPattern(5, 5), ".png"));
 
-  auto r = RunTessera({"process", in.string(), "-o", out.string(), "-p",
-                       "grayscale;format:type=png", "-j", "2"});
+  auto r = RunTessera(
+      {"process", in.string(), "-o", out.string(), "-p", "grayscale;format:type=png", "-j", "2"});
   EXPECT_EQ(r.exit_code, 1) << r.err;
   // Exactly one line per bad file, each naming the file and a typed error code.
   EXPECT_NE(r.err.find("broken.jpg: corrupt_image"), std::string::npos) << r.err;
@@ -110,8 +109,8 @@ TEST(CliProcess, BadPipelineIsAUsageErrorNamingTheField) {
 
 TEST(CliProcess, MissingInputIsReported) {
   TempDir dir;
-  auto r = RunTessera({"process", (dir.path() / "nope.png").string(), "-o",
-                       (dir.path() / "o.png").string()});
+  auto r = RunTessera(
+      {"process", (dir.path() / "nope.png").string(), "-o", (dir.path() / "o.png").string()});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("no such file"), std::string::npos) << r.err;
 }
@@ -125,15 +124,13 @@ TEST(CliProcess, LimitsComeFromFlagsAndEnvironment) {
   EXPECT_NE(flag.err.find("too_many_pixels"), std::string::npos) << flag.err;
 
   auto env = RunProcess({"/usr/bin/env", "TESSERA_MAX_PIXELS=9999", TESSERA_BINARY, "process",
-                         (dir.path() / "in.png").string(), "-o",
-                         (dir.path() / "o.png").string()});
+                         (dir.path() / "in.png").string(), "-o", (dir.path() / "o.png").string()});
   EXPECT_EQ(env.exit_code, 1);
   EXPECT_NE(env.err.find("too_many_pixels"), std::string::npos) << env.err;
 
   std::ofstream(dir.path() / "tessera.toml") << "[process]\nmax-pixels = 9999\n";
   auto cfg = RunTessera({"--config", (dir.path() / "tessera.toml").string(), "process",
-                         (dir.path() / "in.png").string(), "-o",
-                         (dir.path() / "o.png").string()});
+                         (dir.path() / "in.png").string(), "-o", (dir.path() / "o.png").string()});
   EXPECT_EQ(cfg.exit_code, 1) << cfg.err;
   EXPECT_NE(cfg.err.find("too_many_pixels"), std::string::npos) << cfg.err;
   EXPECT_FALSE(fs::exists(dir.path() / "o.png"));
@@ -145,9 +142,9 @@ TEST(CliOps, JsonListsEveryOpWithParameters) {
   auto j = nlohmann::json::parse(r.out);
   std::set<std::string> names;
   for (const auto& op : j) names.insert(op["name"].get<std::string>());
-  for (const char* want : {"resize", "thumbnail", "crop", "rotate", "flip", "blur", "sharpen",
-                           "edges", "brightness", "contrast", "saturation", "gamma",
-                           "grayscale", "invert", "format"}) {
+  for (const char* want :
+       {"resize", "thumbnail", "crop", "rotate", "flip", "blur", "sharpen", "edges", "brightness",
+        "contrast", "saturation", "gamma", "grayscale", "invert", "format"}) {
     EXPECT_TRUE(names.count(want)) << want;
   }
   const auto& resize = j[0];

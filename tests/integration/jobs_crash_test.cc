@@ -131,8 +131,7 @@ TEST_P(JobsCrashTest, WorkerKilledMidTaskEveryJobCompletesIdentically) {
   ASSERT_EQ(CountInState("queued"), 10);
 
   auto first = StartWorker({"--threads", "2", "--lease-ms", "1500"});
-  ASSERT_TRUE(WaitFor([&] { return CountInState("running") > 0; }, seconds(60)))
-      << first->Stderr();
+  ASSERT_TRUE(WaitFor([&] { return CountInState("running") > 0; }, seconds(60))) << first->Stderr();
   first->Kill();  // SIGKILL: no chance to ack, release or deregister
   int64_t done_before = CountInState("succeeded");
   ASSERT_LT(done_before, 10) << "the kill came too late to interrupt anything";
@@ -260,10 +259,10 @@ TEST_P(JobsCrashTest, CancelledQueuedJobNeverRuns) {
 
 TEST_P(JobsCrashTest, IdempotencyKeyReturnsTheSameJob) {
   auto inputs = MakeInputs(1, 40, 30);
-  auto first = RunTessera(Args({"jobs", "submit", "--idempotency-key", "k-1", "-p", "invert",
-                                inputs[0]}));
-  auto second = RunTessera(Args({"jobs", "submit", "--idempotency-key", "k-1", "-p", "invert",
-                                 inputs[0]}));
+  auto first =
+      RunTessera(Args({"jobs", "submit", "--idempotency-key", "k-1", "-p", "invert", inputs[0]}));
+  auto second =
+      RunTessera(Args({"jobs", "submit", "--idempotency-key", "k-1", "-p", "invert", inputs[0]}));
   ASSERT_EQ(first.exit_code, 0) << first.err;
   ASSERT_EQ(second.exit_code, 0) << second.err;
   EXPECT_EQ(first.out.substr(0, 26), second.out.substr(0, 26));

@@ -7,12 +7,16 @@ namespace tessera::engine::ops {
 namespace {
 
 constexpr ParamSpec kParams[] = {
-    {.name = "sigma", .type = ParamType::kFloat,
-     .description = "standard deviation in pixels (default 1.5 unless k is given)", .min = 0.1,
+    {.name = "sigma",
+     .type = ParamType::kFloat,
+     .description = "standard deviation in pixels (default 1.5 unless k is given)",
+     .min = 0.1,
      .max = 500},
-    {.name = "k", .type = ParamType::kInt,
+    {.name = "k",
+     .type = ParamType::kInt,
      .description = "kernel size in pixels, odd; means sigma = k/3 (compatibility spelling)",
-     .min = 3, .max = 3001},
+     .min = 3,
+     .max = 3001},
 };
 
 constexpr double kDefaultSigma = 1.5;
@@ -22,8 +26,8 @@ Status Validate(const Args& a) {
     return MakeError(ErrorCode::kBadPipeline, "give sigma or k, not both", "blur.k");
   }
   if (a.Has("k") && a.Int("k") % 2 == 0) {
-    return MakeError(ErrorCode::kBadPipeline,
-                     "k=" + std::to_string(a.Int("k")) + " must be odd", "blur.k");
+    return MakeError(ErrorCode::kBadPipeline, "k=" + std::to_string(a.Int("k")) + " must be odd",
+                     "blur.k");
   }
   return OkStatus();
 }

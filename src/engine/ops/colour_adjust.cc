@@ -8,10 +8,13 @@ namespace tessera::engine::ops {
 namespace {
 
 constexpr ParamSpec kFactor[] = {
-    {.name = "factor", .type = ParamType::kFloat,
+    {.name = "factor",
+     .type = ParamType::kFloat,
      .description = "1 leaves the image unchanged; 0 gives the extreme (black, flat grey, grey "
                     "scale); above 1 strengthens",
-     .min = 0, .max = 10, .default_value = "1"},
+     .min = 0,
+     .max = 10,
+     .default_value = "1"},
 };
 
 Result<Image> Brightness(const Image& in, const Args& a) {

@@ -7,23 +7,41 @@
 namespace tessera::engine::ops {
 namespace {
 
-constexpr std::string_view kGravities[] = {"none",  "centre", "center", "north",    "south",
-                                           "east",  "west",   "ne",     "nw",       "se",
-                                           "sw",    "entropy", "attention"};
+constexpr std::string_view kGravities[] = {"none", "centre",  "center",   "north", "south",
+                                           "east", "west",    "ne",       "nw",    "se",
+                                           "sw",   "entropy", "attention"};
 
 constexpr ParamSpec kParams[] = {
-    {.name = "x", .type = ParamType::kInt, .description = "left edge (with gravity=none)",
-     .min = 0, .max = 1 << 30, .default_value = "0"},
-    {.name = "y", .type = ParamType::kInt, .description = "top edge (with gravity=none)",
-     .min = 0, .max = 1 << 30, .default_value = "0"},
-    {.name = "w", .type = ParamType::kInt, .description = "width in pixels", .min = 1,
-     .max = 1 << 30, .required = true},
-    {.name = "h", .type = ParamType::kInt, .description = "height in pixels", .min = 1,
-     .max = 1 << 30, .required = true},
-    {.name = "gravity", .type = ParamType::kEnum,
+    {.name = "x",
+     .type = ParamType::kInt,
+     .description = "left edge (with gravity=none)",
+     .min = 0,
+     .max = 1 << 30,
+     .default_value = "0"},
+    {.name = "y",
+     .type = ParamType::kInt,
+     .description = "top edge (with gravity=none)",
+     .min = 0,
+     .max = 1 << 30,
+     .default_value = "0"},
+    {.name = "w",
+     .type = ParamType::kInt,
+     .description = "width in pixels",
+     .min = 1,
+     .max = 1 << 30,
+     .required = true},
+    {.name = "h",
+     .type = ParamType::kInt,
+     .description = "height in pixels",
+     .min = 1,
+     .max = 1 << 30,
+     .required = true},
+    {.name = "gravity",
+     .type = ParamType::kEnum,
      .description = "none: use x,y; a compass point or centre places the window; entropy and "
                     "attention pick the busiest region",
-     .default_value = "none", .choices = kGravities},
+     .default_value = "none",
+     .choices = kGravities},
 };
 
 Status Validate(const Args& a) {

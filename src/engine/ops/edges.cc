@@ -12,17 +12,29 @@ namespace {
 constexpr std::string_view kModes[] = {"sobel", "canny"};
 
 constexpr ParamSpec kParams[] = {
-    {.name = "mode", .type = ParamType::kEnum,
+    {.name = "mode",
+     .type = ParamType::kEnum,
      .description = "sobel: gradient magnitude sqrt(gx^2+gy^2) clamped to 255; canny: binary "
                     "edges after hysteresis",
-     .default_value = "sobel", .choices = kModes},
-    {.name = "sigma", .type = ParamType::kFloat,
-     .description = "canny: Gaussian pre-blur (0 = none)", .min = 0, .max = 20,
+     .default_value = "sobel",
+     .choices = kModes},
+    {.name = "sigma",
+     .type = ParamType::kFloat,
+     .description = "canny: Gaussian pre-blur (0 = none)",
+     .min = 0,
+     .max = 20,
      .default_value = "1.4"},
-    {.name = "low", .type = ParamType::kFloat, .description = "canny: lower hysteresis threshold",
-     .min = 0, .max = 10000, .default_value = "50"},
-    {.name = "high", .type = ParamType::kFloat,
-     .description = "canny: upper hysteresis threshold", .min = 0, .max = 10000,
+    {.name = "low",
+     .type = ParamType::kFloat,
+     .description = "canny: lower hysteresis threshold",
+     .min = 0,
+     .max = 10000,
+     .default_value = "50"},
+    {.name = "high",
+     .type = ParamType::kFloat,
+     .description = "canny: upper hysteresis threshold",
+     .min = 0,
+     .max = 10000,
      .default_value = "150"},
 };
 

@@ -8,14 +8,14 @@ namespace {
 constexpr std::string_view kDirs[] = {"h", "v"};
 
 constexpr ParamSpec kParams[] = {
-    {.name = "dir", .type = ParamType::kEnum,
-     .description = "h mirrors left-right, v mirrors top-bottom", .default_value = "h",
+    {.name = "dir",
+     .type = ParamType::kEnum,
+     .description = "h mirrors left-right, v mirrors top-bottom",
+     .default_value = "h",
      .choices = kDirs},
 };
 
-Result<Image> Apply(const Image& in, const Args& a) {
-  return vips::Flip(in, a.Enum("dir") == "h");
-}
+Result<Image> Apply(const Image& in, const Args& a) { return vips::Flip(in, a.Enum("dir") == "h"); }
 
 }  // namespace
 

@@ -10,8 +10,12 @@ namespace tessera::engine::ops {
 namespace {
 
 constexpr ParamSpec kParams[] = {
-    {.name = "g", .type = ParamType::kFloat, .description = "gamma (1 = unchanged)",
-     .min = 0.1, .max = 10, .default_value = "2.2"},
+    {.name = "g",
+     .type = ParamType::kFloat,
+     .description = "gamma (1 = unchanged)",
+     .min = 0.1,
+     .max = 10,
+     .default_value = "2.2"},
 };
 
 template <class T>

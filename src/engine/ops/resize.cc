@@ -10,24 +10,38 @@ namespace tessera::engine::ops {
 namespace {
 
 constexpr std::string_view kFits[] = {"inside", "contain", "cover", "fill", "outside"};
-constexpr std::string_view kKernels[] = {"nearest", "linear", "cubic", "mitchell", "lanczos2",
-                                         "lanczos3"};
+constexpr std::string_view kKernels[] = {"nearest",  "linear",   "cubic",
+                                         "mitchell", "lanczos2", "lanczos3"};
 
 constexpr ParamSpec kParams[] = {
-    {.name = "w", .type = ParamType::kInt, .description = "target width in pixels",
-     .min = 1, .max = 65535},
-    {.name = "h", .type = ParamType::kInt, .description = "target height in pixels",
-     .min = 1, .max = 65535},
-    {.name = "fit", .type = ParamType::kEnum,
+    {.name = "w",
+     .type = ParamType::kInt,
+     .description = "target width in pixels",
+     .min = 1,
+     .max = 65535},
+    {.name = "h",
+     .type = ParamType::kInt,
+     .description = "target height in pixels",
+     .min = 1,
+     .max = 65535},
+    {.name = "fit",
+     .type = ParamType::kEnum,
      .description = "inside: fit within w x h keeping aspect; contain: fit within and letterbox "
                     "to exactly w x h; cover: fill w x h keeping aspect, centre-crop the excess; "
                     "fill: stretch to exactly w x h; outside: cover w x h keeping aspect, no crop",
-     .default_value = "inside", .choices = kFits},
-    {.name = "kernel", .type = ParamType::kEnum, .description = "resampling kernel",
-     .default_value = "lanczos3", .choices = kKernels},
-    {.name = "enlarge", .type = ParamType::kBool,
-     .description = "allow the result to be larger than the input", .default_value = "false"},
-    {.name = "bg", .type = ParamType::kColour,
+     .default_value = "inside",
+     .choices = kFits},
+    {.name = "kernel",
+     .type = ParamType::kEnum,
+     .description = "resampling kernel",
+     .default_value = "lanczos3",
+     .choices = kKernels},
+    {.name = "enlarge",
+     .type = ParamType::kBool,
+     .description = "allow the result to be larger than the input",
+     .default_value = "false"},
+    {.name = "bg",
+     .type = ParamType::kColour,
      .description = "letterbox colour for fit=contain (rrggbb[aa] or black/white/transparent)",
      .default_value = "black"},
 };
@@ -48,8 +62,7 @@ Status Validate(const Args& a) {
   const std::string& fit = a.Enum("fit");
   if ((fit == "contain" || fit == "cover" || fit == "fill" || fit == "outside") &&
       !(a.Has("w") && a.Has("h"))) {
-    return MakeError(ErrorCode::kBadPipeline, "fit=" + fit + " needs both w and h",
-                     "resize.fit");
+    return MakeError(ErrorCode::kBadPipeline, "fit=" + fit + " needs both w and h", "resize.fit");
   }
   return OkStatus();
 }
@@ -85,8 +98,8 @@ ResizePlan PlanResize(const Args& a, int sw, int sh) {
     p.scaled_width = enlarge ? tw : std::min(tw, sw);
     p.scaled_height = enlarge ? th : std::min(th, sh);
   } else {
-    double s = !a.Has("h")   ? rw
-               : !a.Has("w") ? rh
+    double s = !a.Has("h")                            ? rw
+               : !a.Has("w")                          ? rh
                : (fit == "cover" || fit == "outside") ? std::max(rw, rh)
                                                       : std::min(rw, rh);
     bool capped = !enlarge && s > 1.0;
@@ -113,11 +126,10 @@ ResizePlan PlanResize(const Args& a, int sw, int sh) {
 
 Result<Image> FinishResize(const Image& scaled, const ResizePlan& plan) {
   Image out = scaled;
-  if (plan.crop_width > 0 &&
-      (plan.crop_width < out.width() || plan.crop_height < out.height())) {
-    auto c = vips::ExtractArea(out, (out.width() - plan.crop_width) / 2,
-                               (out.height() - plan.crop_height) / 2, plan.crop_width,
-                               plan.crop_height);
+  if (plan.crop_width > 0 && (plan.crop_width < out.width() || plan.crop_height < out.height())) {
+    auto c =
+        vips::ExtractArea(out, (out.width() - plan.crop_width) / 2,
+                          (out.height() - plan.crop_height) / 2, plan.crop_width, plan.crop_height);
     if (!c) return c;
     out = *c;
   }

@@ -9,11 +9,11 @@
 namespace tessera::engine::ops {
 
 struct ResizePlan {
-  int scaled_width = 0;   // size after scaling (aspect kept unless fit=fill)
+  int scaled_width = 0;  // size after scaling (aspect kept unless fit=fill)
   int scaled_height = 0;
-  int crop_width = 0;     // fit=cover: centre crop to this (0 = no crop)
+  int crop_width = 0;  // fit=cover: centre crop to this (0 = no crop)
   int crop_height = 0;
-  int canvas_width = 0;   // fit=contain: letterbox onto this canvas (0 = none)
+  int canvas_width = 0;  // fit=contain: letterbox onto this canvas (0 = none)
   int canvas_height = 0;
   Colour background;
   vips::Kernel kernel = vips::Kernel::kLanczos3;

@@ -8,9 +8,14 @@ namespace tessera::engine::ops {
 namespace {
 
 constexpr ParamSpec kParams[] = {
-    {.name = "angle", .type = ParamType::kFloat, .description = "degrees clockwise",
-     .min = -360, .max = 360, .default_value = "90"},
-    {.name = "bg", .type = ParamType::kColour,
+    {.name = "angle",
+     .type = ParamType::kFloat,
+     .description = "degrees clockwise",
+     .min = -360,
+     .max = 360,
+     .default_value = "90"},
+    {.name = "bg",
+     .type = ParamType::kColour,
      .description = "fill for uncovered corners (angles that are not multiples of 90)",
      .default_value = "black"},
 };

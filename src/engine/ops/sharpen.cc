@@ -10,13 +10,24 @@ namespace tessera::engine::ops {
 namespace {
 
 constexpr ParamSpec kParams[] = {
-    {.name = "sigma", .type = ParamType::kFloat, .description = "blur radius of the mask",
-     .min = 0.1, .max = 50, .default_value = "1"},
-    {.name = "amount", .type = ParamType::kFloat, .description = "strength (0 = none)",
-     .min = 0, .max = 20, .default_value = "1"},
-    {.name = "threshold", .type = ParamType::kFloat,
-     .description = "minimum difference (0..255 scale) before a pixel is sharpened", .min = 0,
-     .max = 255, .default_value = "0"},
+    {.name = "sigma",
+     .type = ParamType::kFloat,
+     .description = "blur radius of the mask",
+     .min = 0.1,
+     .max = 50,
+     .default_value = "1"},
+    {.name = "amount",
+     .type = ParamType::kFloat,
+     .description = "strength (0 = none)",
+     .min = 0,
+     .max = 20,
+     .default_value = "1"},
+    {.name = "threshold",
+     .type = ParamType::kFloat,
+     .description = "minimum difference (0..255 scale) before a pixel is sharpened",
+     .min = 0,
+     .max = 255,
+     .default_value = "0"},
 };
 
 int Halo(const Args& a) { return GaussianRadius(a.Float("sigma")); }

@@ -10,15 +10,26 @@ namespace {
 constexpr std::string_view kCrops[] = {"none", "centre", "center", "entropy", "attention"};
 
 constexpr ParamSpec kParams[] = {
-    {.name = "w", .type = ParamType::kInt, .description = "box width in pixels", .min = 1,
-     .max = 65535, .required = true},
-    {.name = "h", .type = ParamType::kInt,
-     .description = "box height in pixels (default: same as w)", .min = 1, .max = 65535},
-    {.name = "crop", .type = ParamType::kEnum,
+    {.name = "w",
+     .type = ParamType::kInt,
+     .description = "box width in pixels",
+     .min = 1,
+     .max = 65535,
+     .required = true},
+    {.name = "h",
+     .type = ParamType::kInt,
+     .description = "box height in pixels (default: same as w)",
+     .min = 1,
+     .max = 65535},
+    {.name = "crop",
+     .type = ParamType::kEnum,
      .description = "none: fit inside the box; otherwise fill it and crop by this strategy",
-     .default_value = "none", .choices = kCrops},
-    {.name = "enlarge", .type = ParamType::kBool,
-     .description = "allow the result to be larger than the input", .default_value = "false"},
+     .default_value = "none",
+     .choices = kCrops},
+    {.name = "enlarge",
+     .type = ParamType::kBool,
+     .description = "allow the result to be larger than the input",
+     .default_value = "false"},
 };
 
 vips::Interesting CropFromName(const std::string& c) {

@@ -24,9 +24,7 @@ struct Image::Rep {
 int Image::width() const { return vips_image_get_width(rep_->im); }
 int Image::height() const { return vips_image_get_height(rep_->im); }
 int Image::bands() const { return vips_image_get_bands(rep_->im); }
-int Image::bits() const {
-  return vips_image_get_format(rep_->im) == VIPS_FORMAT_USHORT ? 16 : 8;
-}
+int Image::bits() const { return vips_image_get_format(rep_->im) == VIPS_FORMAT_USHORT ? 16 : 8; }
 bool Image::has_alpha() const { return vips_image_hasalpha(rep_->im) != 0; }
 bool Image::is_grey() const { return bands() - (has_alpha() ? 1 : 0) == 1; }
 
@@ -134,24 +132,24 @@ int LoadWithFormat(std::span<const uint8_t> bytes, Format format, VipsImage** ou
   size_t len = bytes.size();
   switch (format) {
     case Format::kJpeg:
-      return vips_jpegload_buffer(buf, len, out, "access", access, "fail_on",
-                                  VIPS_FAIL_ON_ERROR, nullptr);
+      return vips_jpegload_buffer(buf, len, out, "access", access, "fail_on", VIPS_FAIL_ON_ERROR,
+                                  nullptr);
     case Format::kPng:
       return vips_pngload_buffer(buf, len, out, "access", access, "fail_on", VIPS_FAIL_ON_ERROR,
                                  nullptr);
     case Format::kWebp:
-      return vips_webpload_buffer(buf, len, out, "access", access, "fail_on",
-                                  VIPS_FAIL_ON_ERROR, nullptr);
+      return vips_webpload_buffer(buf, len, out, "access", access, "fail_on", VIPS_FAIL_ON_ERROR,
+                                  nullptr);
     case Format::kTiff:
-      return vips_tiffload_buffer(buf, len, out, "access", access, "fail_on",
-                                  VIPS_FAIL_ON_ERROR, nullptr);
+      return vips_tiffload_buffer(buf, len, out, "access", access, "fail_on", VIPS_FAIL_ON_ERROR,
+                                  nullptr);
     case Format::kGif:
       return vips_gifload_buffer(buf, len, out, "access", access, "fail_on", VIPS_FAIL_ON_ERROR,
                                  nullptr);
     case Format::kHeif:
     case Format::kAvif:
-      return vips_heifload_buffer(buf, len, out, "access", access, "fail_on",
-                                  VIPS_FAIL_ON_ERROR, nullptr);
+      return vips_heifload_buffer(buf, len, out, "access", access, "fail_on", VIPS_FAIL_ON_ERROR,
+                                  nullptr);
   }
   return -1;
 }
@@ -181,8 +179,9 @@ Result<Image> ToProcessingSpace(Ref& loaded) {
     if (ok_format) return Wrap(loaded);
   }
   // Anything else (CMYK, Lab, float samples, extra bands): convert to sRGB, 8 or 16 bits.
-  VipsInterpretation target = grey ? (sixteen ? VIPS_INTERPRETATION_GREY16 : VIPS_INTERPRETATION_B_W)
-                                   : (sixteen ? VIPS_INTERPRETATION_RGB16 : VIPS_INTERPRETATION_sRGB);
+  VipsInterpretation target =
+      grey ? (sixteen ? VIPS_INTERPRETATION_GREY16 : VIPS_INTERPRETATION_B_W)
+           : (sixteen ? VIPS_INTERPRETATION_RGB16 : VIPS_INTERPRETATION_sRGB);
   Ref converted;
   if (vips_colourspace(im, converted.out(), target, nullptr) != 0) {
     return Failure(ErrorCode::kUnsupportedMedia, "the image's colour space cannot be converted");
@@ -229,9 +228,8 @@ Status Initialize(int threads_per_image) {
 Result<ImageInfo> ReadHeader(std::span<const uint8_t> bytes, Format format) {
   Ref im;
   if (LoadWithFormat(bytes, format, im.out(), VIPS_ACCESS_SEQUENTIAL) != 0) {
-    return Failure(ErrorCode::kCorruptImage,
-                   std::string("the ") + std::string(FormatName(format)) +
-                       " header cannot be read");
+    return Failure(ErrorCode::kCorruptImage, std::string("the ") + std::string(FormatName(format)) +
+                                                 " header cannot be read");
   }
   VipsImage* v = im.get();
   ImageInfo info;
@@ -240,9 +238,13 @@ Result<ImageInfo> ReadHeader(std::span<const uint8_t> bytes, Format format) {
   info.height = vips_image_get_height(v);
   info.bands = vips_image_get_bands(v);
   switch (vips_image_get_format(v)) {
-    case VIPS_FORMAT_UCHAR: case VIPS_FORMAT_CHAR: info.bits = 8; break;
-    case VIPS_FORMAT_USHORT: case VIPS_FORMAT_SHORT: info.bits = 16; break;
-    case VIPS_FORMAT_UINT: case VIPS_FORMAT_INT: case VIPS_FORMAT_FLOAT: info.bits = 32; break;
+    case VIPS_FORMAT_UCHAR:
+    case VIPS_FORMAT_CHAR: info.bits = 8; break;
+    case VIPS_FORMAT_USHORT:
+    case VIPS_FORMAT_SHORT: info.bits = 16; break;
+    case VIPS_FORMAT_UINT:
+    case VIPS_FORMAT_INT:
+    case VIPS_FORMAT_FLOAT: info.bits = 32; break;
     default: info.bits = 64; break;
   }
   int pages = 1;
@@ -252,8 +254,7 @@ Result<ImageInfo> ReadHeader(std::span<const uint8_t> bytes, Format format) {
   }
   info.orientation = OrientationOf(v);
   info.has_alpha = vips_image_hasalpha(v) != 0;
-  const char* nick =
-      vips_enum_nick(VIPS_TYPE_INTERPRETATION, vips_image_guess_interpretation(v));
+  const char* nick = vips_enum_nick(VIPS_TYPE_INTERPRETATION, vips_image_guess_interpretation(v));
   info.colourspace = nick != nullptr ? nick : "unknown";
   info.bytes = bytes.size();
   return info;
@@ -264,9 +265,8 @@ Result<Image> DecodeBuffer(std::span<const uint8_t> bytes, Format format,
   Ref loaded;
   VipsAccess access = options.sequential ? VIPS_ACCESS_SEQUENTIAL : VIPS_ACCESS_RANDOM;
   if (LoadWithFormat(bytes, format, loaded.out(), access) != 0) {
-    return Failure(ErrorCode::kCorruptImage,
-                   std::string("the ") + std::string(FormatName(format)) +
-                       " image cannot be decoded");
+    return Failure(ErrorCode::kCorruptImage, std::string("the ") + std::string(FormatName(format)) +
+                                                 " image cannot be decoded");
   }
   int orientation = options.auto_orient ? OrientationOf(loaded.get()) : 1;
   if (access == VIPS_ACCESS_SEQUENTIAL && orientation > 2) {
@@ -275,9 +275,9 @@ Result<Image> DecodeBuffer(std::span<const uint8_t> bytes, Format format,
     // the header has been read so far, so load again with random access.
     loaded = Ref();
     if (LoadWithFormat(bytes, format, loaded.out(), VIPS_ACCESS_RANDOM) != 0) {
-      return Failure(ErrorCode::kCorruptImage,
-                     std::string("the ") + std::string(FormatName(format)) +
-                         " image cannot be decoded");
+      return Failure(
+          ErrorCode::kCorruptImage,
+          std::string("the ") + std::string(FormatName(format)) + " image cannot be decoded");
     }
   }
   if (orientation != 1) {
@@ -292,10 +292,10 @@ Result<Image> DecodeBuffer(std::span<const uint8_t> bytes, Format format,
 
 Result<Image> ThumbnailBuffer(std::span<const uint8_t> bytes, const ThumbnailOptions& o) {
   Ref out;
-  if (vips_thumbnail_buffer(const_cast<uint8_t*>(bytes.data()), bytes.size(), out.out(),
-                            o.width, "height", o.height, "size", ToVips(o.size), "crop",
-                            ToVips(o.crop), "no_rotate", !o.auto_orient, "fail_on",
-                            VIPS_FAIL_ON_ERROR, nullptr) != 0) {
+  if (vips_thumbnail_buffer(const_cast<uint8_t*>(bytes.data()), bytes.size(), out.out(), o.width,
+                            "height", o.height, "size", ToVips(o.size), "crop", ToVips(o.crop),
+                            "no_rotate", !o.auto_orient, "fail_on", VIPS_FAIL_ON_ERROR,
+                            nullptr) != 0) {
     return Failure(ErrorCode::kCorruptImage, "the image cannot be decoded");
   }
   return ToProcessingSpace(out);
@@ -303,8 +303,8 @@ Result<Image> ThumbnailBuffer(std::span<const uint8_t> bytes, const ThumbnailOpt
 
 Result<Image> ThumbnailImage(const Image& in, const ThumbnailOptions& o) {
   Ref out;
-  if (vips_thumbnail_image(Raw(in), out.out(), o.width, "height", o.height, "size",
-                           ToVips(o.size), "crop", ToVips(o.crop), nullptr) != 0) {
+  if (vips_thumbnail_image(Raw(in), out.out(), o.width, "height", o.height, "size", ToVips(o.size),
+                           "crop", ToVips(o.crop), nullptr) != 0) {
     return Failure(ErrorCode::kInternal, "thumbnail failed");
   }
   return Wrap(out);
@@ -402,8 +402,7 @@ Result<Image> RotateAnyAngle(const Image& in, double degrees, Colour background)
 Result<Image> Flip(const Image& in, bool horizontal) {
   Ref out;
   if (vips_flip(Raw(in), out.out(),
-                horizontal ? VIPS_DIRECTION_HORIZONTAL : VIPS_DIRECTION_VERTICAL,
-                nullptr) != 0) {
+                horizontal ? VIPS_DIRECTION_HORIZONTAL : VIPS_DIRECTION_VERTICAL, nullptr) != 0) {
     return Failure(ErrorCode::kInternal, "flip failed");
   }
   return Wrap(out);
@@ -414,8 +413,8 @@ Result<Image> Flatten(const Image& in, Colour background) {
   VipsImage* im = Raw(in);
   double scale = in.bits() == 16 ? 257.0 : 1.0;
   double v[3] = {background.r * scale, background.g * scale, background.b * scale};
-  if (in.is_grey()) v[0] = std::round(0.299 * background.r + 0.587 * background.g +
-                                      0.114 * background.b) * scale;
+  if (in.is_grey())
+    v[0] = std::round(0.299 * background.r + 0.587 * background.g + 0.114 * background.b) * scale;
   VipsArrayDouble* bg = vips_array_double_new(v, in.is_grey() ? 1 : 3);
   Ref flat;
   int rc = vips_flatten(im, flat.out(), "background", bg, "max_alpha", 255.0 * scale, nullptr);
@@ -455,9 +454,9 @@ void FreeRasterMemory(VipsImage*, void* data) { std::free(data); }
 Image FromRaster(Raster raster) {
   bool sixteen = raster.bits == 16;
   uint8_t* data = raster.data.release();
-  VipsImage* mem = vips_image_new_from_memory(
-      data, raster.size_bytes(), raster.width, raster.height, raster.bands,
-      sixteen ? VIPS_FORMAT_USHORT : VIPS_FORMAT_UCHAR);
+  VipsImage* mem =
+      vips_image_new_from_memory(data, raster.size_bytes(), raster.width, raster.height,
+                                 raster.bands, sixteen ? VIPS_FORMAT_USHORT : VIPS_FORMAT_UCHAR);
   if (mem == nullptr) {
     std::fprintf(stderr, "tessera: vips_image_new_from_memory failed: %s\n",
                  TakeVipsText().c_str());
@@ -620,8 +619,8 @@ Result<std::vector<uint8_t>> Encode(const Image& input, const EncodeOptions& o) 
     }
     case Format::kPng:
       rc = vips_pngsave_buffer(v, &buf, &len, "compression", o.compression, "interlace",
-                               o.progressive, "palette", o.palette, "Q", o.quality, "strip",
-                               strip, nullptr);
+                               o.progressive, "palette", o.palette, "Q", o.quality, "strip", strip,
+                               nullptr);
       break;
     case Format::kWebp:
       rc = vips_webpsave_buffer(v, &buf, &len, "Q", o.quality, "lossless", o.lossless, "effort",
@@ -631,17 +630,14 @@ Result<std::vector<uint8_t>> Encode(const Image& input, const EncodeOptions& o) 
       rc = vips_tiffsave_buffer(v, &buf, &len, "compression", VIPS_FOREIGN_TIFF_COMPRESSION_DEFLATE,
                                 "strip", strip, nullptr);
       break;
-    case Format::kGif:
-      rc = vips_gifsave_buffer(v, &buf, &len, "strip", strip, nullptr);
-      break;
+    case Format::kGif: rc = vips_gifsave_buffer(v, &buf, &len, "strip", strip, nullptr); break;
     case Format::kHeif:
     case Format::kAvif:
-      rc = vips_heifsave_buffer(
-          v, &buf, &len, "Q", o.quality, "lossless", o.lossless, "effort", o.effort,
-          "compression",
-          o.format == Format::kAvif ? VIPS_FOREIGN_HEIF_COMPRESSION_AV1
-                                    : VIPS_FOREIGN_HEIF_COMPRESSION_HEVC,
-          "strip", strip, nullptr);
+      rc = vips_heifsave_buffer(v, &buf, &len, "Q", o.quality, "lossless", o.lossless, "effort",
+                                o.effort, "compression",
+                                o.format == Format::kAvif ? VIPS_FOREIGN_HEIF_COMPRESSION_AV1
+                                                          : VIPS_FOREIGN_HEIF_COMPRESSION_HEVC,
+                                "strip", strip, nullptr);
       break;
   }
   if (rc != 0) {

@@ -87,15 +87,15 @@ Image FromRaster(Raster raster);
 
 struct EncodeOptions {
   Format format = Format::kJpeg;
-  int quality = 80;            // 1..100 (jpeg, webp, heif, avif)
-  bool progressive = false;    // jpeg interlace / png adam7
-  int subsample = 0;           // jpeg chroma: 0 auto, 420, 444
-  int compression = 6;         // png zlib level 0..9
-  bool palette = false;        // png: quantise to a palette
-  bool lossless = false;       // webp / heif / avif
-  int effort = 4;              // webp 0..6, avif/heif 0..9: cpu spent for smaller files
-  bool strip = true;           // drop EXIF/XMP/IPTC
-  bool keep_icc = false;       // keep the ICC profile even when stripping
+  int quality = 80;                       // 1..100 (jpeg, webp, heif, avif)
+  bool progressive = false;               // jpeg interlace / png adam7
+  int subsample = 0;                      // jpeg chroma: 0 auto, 420, 444
+  int compression = 6;                    // png zlib level 0..9
+  bool palette = false;                   // png: quantise to a palette
+  bool lossless = false;                  // webp / heif / avif
+  int effort = 4;                         // webp 0..6, avif/heif 0..9: cpu spent for smaller files
+  bool strip = true;                      // drop EXIF/XMP/IPTC
+  bool keep_icc = false;                  // keep the ICC profile even when stripping
   Colour background{255, 255, 255, 255};  // flatten colour for formats without alpha
 };
 

@@ -26,9 +26,9 @@ Error MustFail(std::string_view text) {
 
 TEST(PipelineParser, TextAndJsonSpellTheSameValue) {
   Pipeline text = MustParse("resize:w=800,fit=cover,h=600;blur:sigma=3;format:type=webp,q=80");
-  Pipeline json = MustParse(
-      R"([{"op":"resize","w":800,"h":600,"fit":"cover"},{"op":"blur","sigma":3},)"
-      R"({"op":"format","type":"webp","q":80}])");
+  Pipeline json =
+      MustParse(R"([{"op":"resize","w":800,"h":600,"fit":"cover"},{"op":"blur","sigma":3},)"
+                R"({"op":"format","type":"webp","q":80}])");
   EXPECT_EQ(text, json);
   EXPECT_EQ(text.ToText(), "resize:w=800,h=600,fit=cover;blur:sigma=3;format:type=webp,q=80");
   EXPECT_EQ(json.ToJson(),

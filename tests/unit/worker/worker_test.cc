@@ -1,6 +1,8 @@
 // The worker pool in-process over the embedded backends: retries with backoff until the
 // attempt budget, dead-task reconciliation after a lease-expiry burial, and retention of
 // finished jobs and their blobs.
+#include "worker/worker.h"
+
 #include <gtest/gtest.h>
 
 #include "core/clock.h"
@@ -13,7 +15,6 @@
 #include "support/image_testing.h"
 #include "support/temp_dir.h"
 #include "support/tessera_process.h"
-#include "worker/worker.h"
 
 namespace tessera::worker {
 namespace {
@@ -122,8 +123,8 @@ TEST_F(WorkerTest, ATaskBuriedByLeaseExpiryMarksItsJobDead) {
   ASSERT_EQ(StateOf(id), queue::JobState::kRunning);
   Worker w(*queue_, *jobs_, *blobs_, *registry_, clock_, FastOptions());
   w.Start();
-  ASSERT_TRUE(testing::WaitFor([&] { return StateOf(id) == queue::JobState::kDead; },
-                               milliseconds(5000)));
+  ASSERT_TRUE(
+      testing::WaitFor([&] { return StateOf(id) == queue::JobState::kDead; }, milliseconds(5000)));
   EXPECT_EQ(jobs_->Get(id)->error_code, "deadline_exceeded");
 }
 
@@ -138,8 +139,7 @@ TEST_F(WorkerTest, FinishedJobsAndTheirBlobsExpireAfterRetention) {
       [&] { return jobs_->Get(id).has_value() && StateOf(id) == queue::JobState::kSucceeded; },
       milliseconds(5000)));
   EXPECT_TRUE(*blobs_->Exists("results/" + id));
-  ASSERT_TRUE(testing::WaitFor(
-      [&] { return !jobs_->Get(id).has_value(); }, milliseconds(5000)));
+  ASSERT_TRUE(testing::WaitFor([&] { return !jobs_->Get(id).has_value(); }, milliseconds(5000)));
   EXPECT_EQ(jobs_->Get(id).error().code, ErrorCode::kNotFound);
   EXPECT_FALSE(*blobs_->Exists("results/" + id));
   EXPECT_FALSE(*blobs_->Exists("inputs/" + id));
