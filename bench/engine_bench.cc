@@ -323,8 +323,8 @@ int main(int argc, char** argv) {
       struct rusage ru {};
       wait4(pid, &wstatus, 0, &ru);
       if (!WIFEXITED(wstatus) || WEXITSTATUS(wstatus) != 0 || line.rfind("error:", 0) == 0) {
-        std::fprintf(stderr, "tessera_engine_bench: op %s threads %d failed: %s\n",
-                     op.name.c_str(), threads, line.empty() ? "(child died)" : line.c_str());
+        std::fprintf(stderr, "tessera_engine_bench: op %s threads %d failed: %s\n", op.name.c_str(),
+                     threads, line.empty() ? "(child died)" : line.c_str());
         status = 1;
         continue;
       }
