@@ -148,8 +148,8 @@ void Worker::ExpireFinishedJobs() {
     return;
   }
   for (const auto& job : *expired) {
-    (void)blobs_.Delete(job.input_key);
     if (!job.output_key.empty()) (void)blobs_.Delete(job.output_key);
+    (void)blobs_.Delete(job.input_key);
   }
   if (!expired->empty()) {
     Log(LogLevel::kInfo, "jobs_expired", {{"count", std::to_string(expired->size())}});
