@@ -6,6 +6,7 @@
 #include "engine/format_sniff.h"
 #include "engine/ops/cv_bridge.h"
 #include "engine/ops/ops.h"
+#include "engine/ops/point_table.h"
 #include "engine/ops/resize.h"
 #include "engine/ops/thumbnail.h"
 #include "engine/vips/vips_adapter.h"
@@ -38,6 +39,7 @@ vips::EncodeOptions EncodeOptionsFor(const Pipeline& pipeline, Format input_form
   o.progressive = a.Bool("progressive");
   const std::string& sub = a.Enum("subsample");
   o.subsample = sub == "420" ? 420 : sub == "444" ? 444 : 0;
+  o.optimize_coding = a.Bool("optimize");
   o.compression = static_cast<int>(a.Int("compression"));
   o.palette = a.Bool("palette");
   o.lossless = a.Bool("lossless");
@@ -48,16 +50,47 @@ vips::EncodeOptions EncodeOptionsFor(const Pipeline& pipeline, Format input_form
   return o;
 }
 
-Status CheckOutputSize(const Image& im, const Limits& limits, std::string_view op) {
-  uint64_t pixels = static_cast<uint64_t>(im.width()) * static_cast<uint64_t>(im.height());
+Status CheckOutputSize(int width, int height, const Limits& limits, std::string_view op) {
+  uint64_t pixels = static_cast<uint64_t>(width) * static_cast<uint64_t>(height);
   if (pixels > limits.max_output_pixels) {
     return MakeError(ErrorCode::kTooManyPixels,
-                     std::string(op) + " would make a " + Dimensions(im.width(), im.height()) +
+                     std::string(op) + " would make a " + Dimensions(width, height) +
                          " image; the limit is " + std::to_string(limits.max_output_pixels) +
                          " pixels",
                      std::string(op));
   }
   return OkStatus();
+}
+
+Status CheckOutputSize(const Image& im, const Limits& limits, std::string_view op) {
+  return CheckOutputSize(im.width(), im.height(), limits, op);
+}
+
+bool InMemory(const OpSpec& op) { return op.raster != nullptr || op.point != nullptr; }
+
+// Runs steps[*next...] while they are raster or point steps, on `raster`, advancing *next past
+// them. Consecutive point steps become one table.
+Result<Raster> RunInMemory(Raster raster, const std::vector<Step>& steps, size_t* next,
+                           const Limits& limits) {
+  size_t i = *next;
+  while (i < steps.size() && InMemory(*steps[i].op)) {
+    if (steps[i].op->point != nullptr) {
+      ops::PointTable table(raster.bits);
+      for (; i < steps.size() && steps[i].op->point != nullptr; ++i) {
+        table.Then(steps[i].op->point(steps[i].args));
+      }
+      table.ApplyTo(raster);
+      continue;
+    }
+    auto out = steps[i].op->raster(std::move(raster), steps[i].args);
+    if (!out) return out.error();
+    raster = std::move(*out);
+    Status ok = CheckOutputSize(raster.width, raster.height, limits, steps[i].op->name);
+    if (!ok) return ok.error();
+    ++i;
+  }
+  *next = i;
+  return raster;
 }
 
 // Decodes the input, folding a leading resize or thumbnail into the decoder (shrink-on-load).
@@ -175,6 +208,23 @@ Status CheckInputLimits(const ImageInfo& info, const Limits& limits) {
   return OkStatus();
 }
 
+Result<Image> ApplyStep(const Step& step, const Image& in) {
+  const OpSpec& op = *step.op;
+  if (op.apply != nullptr) return op.apply(in, step.args);
+  if (!InMemory(op)) return in;
+  auto raster = vips::ToRaster(in);
+  if (!raster) return raster.error();
+  Raster out;
+  if (op.point != nullptr) {
+    out = ops::ApplyPoint(std::move(*raster), op.point(step.args));
+  } else {
+    auto r = op.raster(std::move(*raster), step.args);
+    if (!r) return r.error();
+    out = std::move(*r);
+  }
+  return vips::FromRaster(std::move(out));
+}
+
 Format OutputFormat(const Pipeline& pipeline, Format input_format) {
   const Step* f = pipeline.FormatStep();
   if (f != nullptr && f->args.Has("type")) {
@@ -198,8 +248,18 @@ Result<ProcessResult> Process(std::span<const uint8_t> bytes, const Pipeline& pi
   Status size_ok = CheckOutputSize(image, options.limits, "decode");
   if (!size_ok) return size_ok.error();
 
-  for (size_t i = consumed; i < pipeline.steps.size(); ++i) {
-    const Step& step = pipeline.steps[i];
+  const std::vector<Step>& steps = pipeline.steps;
+  for (size_t i = consumed; i < steps.size();) {
+    const Step& step = steps[i];
+    if (InMemory(*step.op)) {
+      auto raster = vips::ToRaster(image);
+      if (!raster) return raster.error();
+      auto out = RunInMemory(std::move(*raster), steps, &i, options.limits);
+      if (!out) return out.error();
+      image = vips::FromRaster(std::move(*out));
+      continue;
+    }
+    ++i;
     if (step.op->apply == nullptr) continue;  // format: applied by the encoder below
     auto next = step.op->apply(image, step.args);
     if (!next) return next.error();

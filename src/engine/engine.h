@@ -61,6 +61,12 @@ struct ProcessResult {
 Result<ProcessResult> Process(std::span<const uint8_t> bytes, const Pipeline& pipeline,
                               const ProcessOptions& options = {});
 
+// Runs one step alone on `in` by whichever of apply / raster / point its op declares (a raster
+// or point op computes `in` into memory and wraps its output back). Returns `in` for the format
+// step. Process runs steps exactly like this, except that it keeps the pixels of consecutive
+// raster and point steps in memory between them.
+Result<Image> ApplyStep(const Step& step, const Image& in);
+
 // The format the result of `pipeline` on an input of `input_format` will be encoded in.
 Format OutputFormat(const Pipeline& pipeline, Format input_format);
 

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -14,6 +15,7 @@
 #include "core/result.h"
 #include "engine/colour.h"
 #include "engine/image.h"
+#include "engine/raster.h"
 
 namespace tessera::engine {
 
@@ -70,6 +72,11 @@ class Args {
   std::vector<bool> given_;
 };
 
+// A per-sample map of the colour bands (see OpSpec::point): the exact output of one colour sample
+// given only that sample, before rounding and clamping, in the image's own sample units (`max`
+// is 255 for 8-bit images, 65535 for 16-bit ones). The same on every colour band.
+using PointFunction = std::function<double(double sample, double max)>;
+
 // Halo sentinel: the op reads the whole image (global), so it cannot run on tiles.
 inline constexpr int kGlobalHalo = -1;
 
@@ -87,8 +94,23 @@ struct OpSpec {
   int (*halo)(const Args& args) = nullptr;
   // Cross-parameter checks beyond each parameter's own range; nullptr if none.
   Status (*validate)(const Args& args) = nullptr;
-  // Runs the op. nullptr for ops the runner handles itself (format).
+
+  // How the op runs: exactly one of `apply`, `raster` and `point`; none for the op the runner
+  // handles itself (format). engine::ApplyStep runs any op alone; engine::Process additionally
+  // keeps the pixels of consecutive `raster` and `point` steps in memory: one libvips -> Raster
+  // copy before the first of them and one hand-back after the last, instead of a round trip per
+  // step, and consecutive `point` steps become a single table lookup.
+  //
+  // On a (lazy) libvips image: for ops libvips does well (resampling, geometry).
   Result<Image> (*apply)(const Image& in, const Args& args) = nullptr;
+  // On pixels in memory (OpenCV or hand-written kernels). May return `in` itself or reuse its
+  // buffer; must keep the sample depth and the alpha flag meaningful for the output.
+  Result<Raster> (*raster)(Raster in, const Args& args) = nullptr;
+  // Per-sample ops (each colour sample's output depends on that sample alone; alpha passes
+  // through): the function, tabulated over every sample value (256 or 65536 entries) with
+  // round-half-up and clamping per step. Running a table of tables is exactly running the steps
+  // one after the other, so consecutive point steps compose without any change in the result.
+  PointFunction (*point)(const Args& args) = nullptr;
 };
 
 // Halo helpers for the common cases.

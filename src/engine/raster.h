@@ -30,6 +30,11 @@ struct Raster {
 
   // A zero-filled raster of the given shape. Aborts if memory cannot be allocated.
   static Raster Allocate(int width, int height, int bands, int bits, bool has_alpha);
+  // The same with unspecified pixels, for outputs a kernel writes in full: zero-filling a large
+  // buffer costs a pass over it (and faults in every page) only for the kernel to overwrite it.
+  static Raster AllocateUninitialized(int width, int height, int bands, int bits, bool has_alpha);
+  // Uninitialized, same shape as `like`.
+  static Raster AllocateLike(const Raster& like);
 };
 
 }  // namespace tessera::engine

@@ -42,15 +42,11 @@ int Halo(const Args& a) {
   return GaussianRadius(SigmaOf(a));
 }
 
-Result<Image> Apply(const Image& in, const Args& a) {
-  double sigma = SigmaOf(a);
-  int radius = Halo(a);
-  return WithRaster(in, [&](Raster& src) {
-    Raster dst = Raster::Allocate(src.width, src.height, src.bands, src.bits, src.has_alpha);
-    cv::Mat d = AsMat(dst);
-    GaussianBlur(AsMat(src), d, sigma, radius);
-    return dst;
-  });
+Result<Raster> Blur(Raster src, const Args& a) {
+  Raster dst = Raster::AllocateLike(src);
+  cv::Mat d = AsMat(dst);
+  GaussianBlur(AsMat(src), d, SigmaOf(a), Halo(a));
+  return dst;
 }
 
 }  // namespace
@@ -61,7 +57,7 @@ const OpSpec kBlur{
     .params = kParams,
     .halo = Halo,
     .validate = Validate,
-    .apply = Apply,
+    .raster = Blur,
 };
 
 }  // namespace tessera::engine::ops

@@ -17,25 +17,29 @@ constexpr ParamSpec kFactor[] = {
      .default_value = "1"},
 };
 
-Result<Image> Brightness(const Image& in, const Args& a) {
+// Brightness, contrast and invert act on each colour sample alone (the same on every band), so
+// they are point functions: exact per-sample tables, composable with neighbouring point steps.
+PointFunction Brightness(const Args& a) {
   double f = a.Float("factor");
-  ColourMatrix cm;
-  for (int i = 0; i < 3; ++i) cm.m[i][i] = f;
-  return ApplyColourMatrix(in, cm);
+  return [f](double v, double) { return f * v; };
 }
 
-Result<Image> Contrast(const Image& in, const Args& a) {
+PointFunction Contrast(const Args& a) {
   double f = a.Float("factor");
-  ColourMatrix cm;
-  for (int i = 0; i < 3; ++i) {
-    cm.m[i][i] = f;
-    cm.offset[i] = 128.0 * (1.0 - f);
-  }
-  return ApplyColourMatrix(in, cm);
+  return [f](double v, double max) {
+    double pivot = 128.0 * max / 255.0;
+    return pivot + f * (v - pivot);
+  };
 }
 
-Result<Image> Saturation(const Image& in, const Args& a) {
-  if (in.is_grey()) return in;
+PointFunction Invert(const Args&) {
+  return [](double v, double max) { return max - v; };
+}
+
+bool IsGrey(const Raster& r) { return r.bands - (r.has_alpha ? 1 : 0) == 1; }
+
+Result<Raster> Saturation(Raster in, const Args& a) {
+  if (IsGrey(in)) return in;
   double f = a.Float("factor");
   const double luma[3] = {kLumaR, kLumaG, kLumaB};
   ColourMatrix cm;
@@ -45,17 +49,8 @@ Result<Image> Saturation(const Image& in, const Args& a) {
   return ApplyColourMatrix(in, cm);
 }
 
-Result<Image> Invert(const Image& in, const Args&) {
-  ColourMatrix cm;
-  for (int i = 0; i < 3; ++i) {
-    cm.m[i][i] = -1.0;
-    cm.offset[i] = 255.0;
-  }
-  return ApplyColourMatrix(in, cm);
-}
-
-Result<Image> Grayscale(const Image& in, const Args&) {
-  if (in.is_grey()) return in;
+Result<Raster> Grayscale(Raster in, const Args&) {
+  if (IsGrey(in)) return in;
   ColourMatrix cm;
   cm.m[0][0] = kLumaR;
   cm.m[0][1] = kLumaG;
@@ -70,7 +65,7 @@ const OpSpec kBrightness{
     .description = "scale every colour sample by factor (alpha untouched)",
     .params = kFactor,
     .halo = NoHalo,
-    .apply = Brightness,
+    .point = Brightness,
 };
 
 const OpSpec kContrast{
@@ -78,7 +73,7 @@ const OpSpec kContrast{
     .description = "stretch samples away from mid-grey (128) by factor",
     .params = kFactor,
     .halo = NoHalo,
-    .apply = Contrast,
+    .point = Contrast,
 };
 
 const OpSpec kSaturation{
@@ -86,21 +81,21 @@ const OpSpec kSaturation{
     .description = "blend each pixel with its luma by factor (0 = grey, 1 = unchanged)",
     .params = kFactor,
     .halo = NoHalo,
-    .apply = Saturation,
+    .raster = Saturation,
 };
 
 const OpSpec kInvert{
     .name = "invert",
     .description = "negate the colour bands (alpha untouched)",
     .halo = NoHalo,
-    .apply = Invert,
+    .point = Invert,
 };
 
 const OpSpec kGrayscale{
     .name = "grayscale",
     .description = "convert to one grey band (Rec. 601 luma), keeping alpha",
     .halo = NoHalo,
-    .apply = Grayscale,
+    .raster = Grayscale,
 };
 
 }  // namespace tessera::engine::ops

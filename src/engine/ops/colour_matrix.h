@@ -1,9 +1,9 @@
-// Per-pixel linear colour transforms (out = M * in + offset), the one mechanism behind
-// brightness, contrast, saturation, invert and grayscale. Alpha passes through unchanged.
+// Per-pixel linear colour transforms (out = M * in + offset) that mix bands: saturation and
+// grayscale. (Brightness, contrast and invert are per-band and run as point tables.) Alpha passes
+// through unchanged.
 #pragma once
 
-#include "core/result.h"
-#include "engine/image.h"
+#include "engine/raster.h"
 
 namespace tessera::engine::ops {
 
@@ -16,7 +16,7 @@ struct ColourMatrix {
 // Applies `cm` to every pixel, rounding and saturating to the sample range. Grey images are
 // treated as R = G = B (they stay grey). With `to_grey`, the output is one band (plus alpha)
 // holding row 0 of the transform.
-Result<Image> ApplyColourMatrix(const Image& in, const ColourMatrix& cm, bool to_grey = false);
+Raster ApplyColourMatrix(const Raster& src, const ColourMatrix& cm, bool to_grey = false);
 
 // Rec. 601 luma weights, as JPEG, PIL and OpenCV use for grey.
 inline constexpr double kLumaR = 0.299, kLumaG = 0.587, kLumaB = 0.114;

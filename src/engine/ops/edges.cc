@@ -1,5 +1,5 @@
 // edges: an 8-bit grey edge map, by Sobel gradient magnitude or Canny's detector.
-#include <cmath>
+#include <algorithm>
 #include <opencv2/imgproc.hpp>
 
 #include "engine/ops/cv_bridge.h"
@@ -48,8 +48,9 @@ Status Validate(const Args& a) {
 // Canny's hysteresis follows edges across the whole image, so it cannot be tiled.
 int Halo(const Args& a) { return a.Enum("mode") == "canny" ? kGlobalHalo : 1; }
 
-// 8-bit grey (alpha dropped), the input every edge detector here works on.
-cv::Mat ToGrey8(Raster& src) {
+// 8-bit grey (alpha dropped), the input every edge detector here works on. A view of `src`
+// itself when it already is one 8-bit band.
+cv::Mat ToGrey8(const Raster& src) {
   cv::Mat m = AsMat(src);
   if (src.bits == 16) {
     cv::Mat eight;
@@ -66,40 +67,44 @@ cv::Mat ToGrey8(Raster& src) {
   return grey;
 }
 
-void Sobel(const cv::Mat& grey, Raster& dst) {
-  cv::Mat gx, gy;
-  cv::Sobel(grey, gx, CV_16S, 1, 0, 3, 1, 0, cv::BORDER_REPLICATE);
-  cv::Sobel(grey, gy, CV_16S, 0, 1, 3, 1, 0, cv::BORDER_REPLICATE);
-  for (int y = 0; y < grey.rows; ++y) {
-    const int16_t* x_row = gx.ptr<int16_t>(y);
-    const int16_t* y_row = gy.ptr<int16_t>(y);
-    uint8_t* out = dst.data.get() + static_cast<size_t>(y) * dst.stride();
-    for (int x = 0; x < grey.cols; ++x) {
-      float m = std::sqrt(static_cast<float>(x_row[x]) * x_row[x] +
-                          static_cast<float>(y_row[x]) * y_row[x]);
-      out[x] = static_cast<uint8_t>(m >= 255.f ? 255 : std::lround(m));
-    }
+// round(sqrt(gx^2 + gy^2)) clamped to 255, a strip of rows at a time so the 16-bit gradients and
+// float magnitudes stay in cache (and are allocated once) instead of being whole-image buffers.
+// Sobel on a strip (an ROI of `grey`) reads the rows just outside it from `grey` and replicates
+// only at the image's own edges, so strips give exactly the whole-image result.
+void SobelMagnitude(const cv::Mat& grey, cv::Mat& out) {
+  constexpr int kStripRows = 32;
+  cv::Mat gx, gy, fx, fy, magnitude;
+  for (int y0 = 0; y0 < grey.rows; y0 += kStripRows) {
+    int y1 = std::min(grey.rows, y0 + kStripRows);
+    cv::Mat strip = grey.rowRange(y0, y1);
+    cv::Sobel(strip, gx, CV_16S, 1, 0, 3, 1, 0, cv::BORDER_REPLICATE);
+    cv::Sobel(strip, gy, CV_16S, 0, 1, 3, 1, 0, cv::BORDER_REPLICATE);
+    // gx^2 + gy^2 <= 2 * 1020^2 is exact in float, and sqrt of an integer is never exactly
+    // halfway between integers, so float rounding (to even) gives the exact rounded magnitude.
+    gx.convertTo(fx, CV_32F);
+    gy.convertTo(fy, CV_32F);
+    cv::magnitude(fx, fy, magnitude);
+    cv::Mat out_strip = out.rowRange(y0, y1);
+    magnitude.convertTo(out_strip, CV_8U);
   }
 }
 
-Result<Image> Apply(const Image& in, const Args& a) {
-  return WithRaster(in, [&](Raster& src) {
-    cv::Mat grey = ToGrey8(src);
-    Raster dst = Raster::Allocate(src.width, src.height, 1, 8, false);
-    if (a.Enum("mode") == "sobel") {
-      Sobel(grey, dst);
-    } else {
-      double sigma = a.Float("sigma");
-      cv::Mat smoothed = grey;
-      if (sigma > 0) {
-        smoothed = cv::Mat(grey.size(), grey.type());
-        GaussianBlur(grey, smoothed, sigma, GaussianRadius(sigma));
-      }
-      cv::Mat d = AsMat(dst);
-      cv::Canny(smoothed, d, a.Float("low"), a.Float("high"), 3, true);
-    }
+Result<Raster> Edges(Raster src, const Args& a) {
+  cv::Mat grey = ToGrey8(src);
+  Raster dst = Raster::AllocateUninitialized(src.width, src.height, 1, 8, false);
+  cv::Mat d = AsMat(dst);
+  if (a.Enum("mode") == "sobel") {
+    SobelMagnitude(grey, d);
     return dst;
-  });
+  }
+  double sigma = a.Float("sigma");
+  cv::Mat smoothed = grey;
+  if (sigma > 0) {
+    smoothed = cv::Mat(grey.size(), grey.type());
+    GaussianBlur(grey, smoothed, sigma, GaussianRadius(sigma));
+  }
+  cv::Canny(smoothed, d, a.Float("low"), a.Float("high"), 3, true);
+  return dst;
 }
 
 }  // namespace
@@ -110,7 +115,7 @@ const OpSpec kEdges{
     .params = kParams,
     .halo = Halo,
     .validate = Validate,
-    .apply = Apply,
+    .raster = Edges,
 };
 
 }  // namespace tessera::engine::ops

@@ -1,6 +1,6 @@
 // sharpen: unsharp mask, out = in + amount * (in - gaussian(in)) where |in - gaussian| > threshold.
 #include <cmath>
-#include <cstdint>
+#include <opencv2/core.hpp>
 
 #include "engine/ops/cv_bridge.h"
 #include "engine/ops/gaussian.h"
@@ -32,43 +32,33 @@ constexpr ParamSpec kParams[] = {
 
 int Halo(const Args& a) { return GaussianRadius(a.Float("sigma")); }
 
-template <class T>
-void UnsharpMask(const Raster& src, const Raster& blurred, Raster& dst, double amount,
-                 double threshold, double max_value) {
-  const T* s = reinterpret_cast<const T*>(src.data.get());
-  const T* b = reinterpret_cast<const T*>(blurred.data.get());
-  T* d = reinterpret_cast<T*>(dst.data.get());
-  size_t pixels = static_cast<size_t>(src.width) * src.height;
-  int bands = src.bands;
-  int colour_bands = bands - (src.has_alpha ? 1 : 0);
-  for (size_t p = 0; p < pixels; ++p) {
-    for (int c = 0; c < bands; ++c) {
-      size_t i = p * bands + c;
-      double diff = static_cast<double>(s[i]) - static_cast<double>(b[i]);
-      double v = s[i];
-      if (c < colour_bands && std::fabs(diff) > threshold) v += amount * diff;
-      v = std::round(v);
-      d[i] = static_cast<T>(v < 0 ? 0 : v > max_value ? max_value : v);
-    }
-  }
-}
-
-Result<Image> Apply(const Image& in, const Args& a) {
-  double sigma = a.Float("sigma");
+// out = in * (1 + amount) - blurred * amount, computed and rounded (half to even) by OpenCV in
+// float; the old per-sample double loop rounded half away from zero, so an exact tie may now
+// land on the other neighbour (within the op's documented rounding).
+Result<Raster> Sharpen(Raster src, const Args& a) {
   double amount = a.Float("amount");
-  int radius = Halo(a);
-  return WithRaster(in, [&](Raster& src) {
-    Raster blurred = Raster::Allocate(src.width, src.height, src.bands, src.bits, src.has_alpha);
-    cv::Mat bm = AsMat(blurred);
-    GaussianBlur(AsMat(src), bm, sigma, radius);
-    Raster dst = Raster::Allocate(src.width, src.height, src.bands, src.bits, src.has_alpha);
-    if (src.bits == 16) {
-      UnsharpMask<uint16_t>(src, blurred, dst, amount, a.Float("threshold") * 257.0, 65535.0);
-    } else {
-      UnsharpMask<uint8_t>(src, blurred, dst, amount, a.Float("threshold"), 255.0);
-    }
-    return dst;
-  });
+  // Samples are integers, so |in - blurred| > threshold is |in - blurred| > floor(threshold).
+  double threshold = std::floor(a.Float("threshold") * (src.bits == 16 ? 257.0 : 1.0));
+  Raster dst = Raster::AllocateLike(src);
+  cv::Mat s = AsMat(src);
+  cv::Mat d = AsMat(dst);
+  GaussianBlur(s, d, a.Float("sigma"), Halo(a));
+  cv::Mat keep;  // samples left as they are: |in - blurred| <= threshold
+  if (threshold > 0) {
+    cv::Mat diff;
+    cv::absdiff(s, d, diff);
+    cv::compare(diff.reshape(1), threshold, keep, cv::CMP_LE);
+  }
+  cv::addWeighted(s, 1.0 + amount, d, -amount, 0.0, d);
+  if (!keep.empty()) {
+    cv::Mat d_samples = d.reshape(1);
+    s.reshape(1).copyTo(d_samples, keep);
+  }
+  if (src.has_alpha) {
+    const int alpha[] = {src.bands - 1, src.bands - 1};
+    cv::mixChannels(&s, 1, &d, 1, alpha, 1);
+  }
+  return dst;
 }
 
 }  // namespace
@@ -78,7 +68,7 @@ const OpSpec kSharpen{
     .description = "unsharp mask on the colour bands (alpha untouched)",
     .params = kParams,
     .halo = Halo,
-    .apply = Apply,
+    .raster = Sharpen,
 };
 
 }  // namespace tessera::engine::ops

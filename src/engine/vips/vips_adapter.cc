@@ -613,8 +613,8 @@ Result<std::vector<uint8_t>> Encode(const Image& input, const EncodeOptions& o) 
                                  : o.subsample == 420 ? VIPS_FOREIGN_SUBSAMPLE_ON
                                                       : VIPS_FOREIGN_SUBSAMPLE_AUTO;
       rc = vips_jpegsave_buffer(v, &buf, &len, "Q", o.quality, "interlace", o.progressive,
-                                "subsample_mode", sub, "optimize_coding", TRUE, "strip", strip,
-                                nullptr);
+                                "subsample_mode", sub, "optimize_coding", o.optimize_coding,
+                                "strip", strip, nullptr);
       break;
     }
     case Format::kPng:

@@ -90,6 +90,7 @@ struct EncodeOptions {
   int quality = 80;                       // 1..100 (jpeg, webp, heif, avif)
   bool progressive = false;               // jpeg interlace / png adam7
   int subsample = 0;                      // jpeg chroma: 0 auto, 420, 444
+  bool optimize_coding = false;           // jpeg: optimised Huffman tables (smaller, slower)
   int compression = 6;                    // png zlib level 0..9
   bool palette = false;                   // png: quantise to a palette
   bool lossless = false;                  // webp / heif / avif

@@ -668,7 +668,7 @@ bool HasMarker(const Bytes& jpeg, uint8_t marker) {
   return std::search(jpeg.begin(), jpeg.end(), m, m + 2) != jpeg.end();
 }
 
-TEST_F(CodecsTest, QualityProgressiveAndSubsampleChangeTheOutput) {
+TEST_F(CodecsTest, QualityProgressiveOptimizeAndSubsampleChangeTheOutput) {
   Bytes source = ReadTestData("quadrants.tif");
   cv::Mat truth = DecodeWithOpenCv(source);
 
@@ -682,6 +682,11 @@ TEST_F(CodecsTest, QualityProgressiveAndSubsampleChangeTheOutput) {
   EXPECT_FALSE(HasMarker(baseline.bytes, 0xC2));
   EXPECT_TRUE(HasMarker(progressive.bytes, 0xC2));
   EXPECT_EQ(MaxAbsDiff(DecodeWithOpenCv(baseline.bytes), DecodeWithOpenCv(progressive.bytes)), 0);
+
+  // Huffman optimisation only re-codes the same coefficients: smaller, same pixels.
+  ProcessResult optimized = MustProcess(source, "format:type=jpeg,optimize=true");
+  EXPECT_LT(optimized.bytes.size(), baseline.bytes.size());
+  EXPECT_EQ(MaxAbsDiff(DecodeWithOpenCv(baseline.bytes), DecodeWithOpenCv(optimized.bytes)), 0);
 
   EXPECT_EQ(LumaSampling(MustProcess(source, "format:type=jpeg,subsample=420").bytes), 0x22);
   EXPECT_EQ(LumaSampling(MustProcess(source, "format:type=jpeg,subsample=444").bytes), 0x11);

@@ -21,8 +21,9 @@ using ops_testing::Band;
 using ops_testing::Identical;
 using tessera::testing::MakeTestPattern;
 
-// The output is rounded to integers and saturated: 0.5 of the bound is that rounding. OpenCV's
-// cv::transform (behind every op but gamma) runs 3-band 8-bit images in 10-bit fixed point,
+// The output is rounded to integers and saturated: 0.5 of the bound is that rounding.
+// Brightness, contrast, gamma and invert are exact tables (only that rounding); OpenCV's
+// cv::transform (behind saturation and grayscale) runs 3-band 8-bit images in 10-bit fixed point,
 // which moves a result by at most 3 * 255 / 2048 ~= 0.37 more. So every sample is within 1 of
 // the exact value; anything larger is a wrong formula, not arithmetic.
 constexpr double kMaxDiff = 1.0;
@@ -235,6 +236,30 @@ TEST(ColourOps, PipelineThroughProcessMatchesComposedFormulas) {
     }
   }
   EXPECT_LE(worst, kMaxDiff);
+}
+
+// Process keeps the pixels of consecutive raster and point steps in memory and folds consecutive
+// point steps into one table (each step's rounding and clamping kept); that must give exactly
+// what running the steps one at a time gives. Brightness then contrast saturates many samples,
+// so clamping between fused steps is exercised.
+TEST(ColourOps, FusedStepsInProcessEqualStepByStep) {
+  const std::vector<std::string> steps = {
+      "brightness:factor=1.3", "contrast:factor=1.7",   "gamma:g=0.6", "invert",
+      "blur:sigma=1",          "saturation:factor=1.5", "gamma:g=2",   "brightness:factor=0.8"};
+  std::string pipeline;
+  for (const std::string& s : steps) pipeline += s + ";";
+  pipeline += "format:type=png";
+  for (int depth : {CV_8U, CV_16U}) {
+    for (int bands : {3, 4}) {
+      SCOPED_TRACE(std::to_string(bands) + (depth == CV_16U ? " bands, 16-bit" : " bands, 8-bit"));
+      cv::Mat in = MakeTestPattern(120, 80, bands, depth);
+      cv::Mat expected = in;
+      for (const std::string& s : steps) expected = ApplyToMat(s, expected, bands == 4);
+      cv::Mat out =
+          ops_testing::ProcessAndDecode(tessera::testing::EncodeWithOpenCv(in, ".png"), pipeline);
+      EXPECT_TRUE(Identical(out, expected));
+    }
+  }
 }
 
 }  // namespace

@@ -1,5 +1,5 @@
-// Shared helpers for the op tests (ops_*_test.cc): run one pipeline step on a cv::Mat through the
-// op's own `apply`, run whole pipelines through engine::Process, and compare against float64
+// Shared helpers for the op tests (ops_*_test.cc): run one pipeline step on a cv::Mat alone
+// (engine::ApplyStep), run whole pipelines through engine::Process, and compare against float64
 // references written in the tests.
 #pragma once
 
@@ -38,13 +38,11 @@ inline Step ParseStep(std::string_view text) {
   return p->steps[0];
 }
 
-// Runs the single step `text` on `in` through the op's apply.
+// Runs the single step `text` on `in` alone, by the op's own implementation (engine::ApplyStep).
 inline Result<Image> ApplyStep(std::string_view text, const Image& in) {
   Step s = ParseStep(text);
-  if (s.op == nullptr || s.op->apply == nullptr) {
-    return MakeError(ErrorCode::kInternal, "no such step");
-  }
-  return s.op->apply(in, s.args);
+  if (s.op == nullptr) return MakeError(ErrorCode::kInternal, "no such step");
+  return engine::ApplyStep(s, in);
 }
 
 // Runs the single step `text` on the pixels of `in` (last band alpha if `has_alpha`); returns the

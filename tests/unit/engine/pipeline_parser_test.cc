@@ -64,7 +64,8 @@ TEST(PipelineParser, EveryOpRoundTrips) {
       "gamma:g=0.45",
       "grayscale",
       "invert",
-      "format:type=jpeg,q=90,progressive=true,subsample=444,strip=false,keep_icc=true",
+      "format:type=jpeg,q=90,progressive=true,subsample=444,optimize=true,strip=false,"
+      "keep_icc=true",
   };
   size_t ops_seen = 0;
   for (const char* s : samples) {
