@@ -110,6 +110,12 @@ std::vector<uint8_t> ReadTestData(const std::string& name) {
   return bytes ? *bytes : std::vector<uint8_t>{};
 }
 
+engine::Pipeline MustParsePipeline(std::string_view text) {
+  auto p = engine::ParsePipeline(text);
+  EXPECT_TRUE(p.has_value()) << text << ": " << (p ? "" : p.error().ToString());
+  return p ? *p : engine::Pipeline{};
+}
+
 void InitEngineForTests() {
   auto s = engine::InitializeEngine(1);
   ASSERT_TRUE(s.has_value()) << s.error().ToString();

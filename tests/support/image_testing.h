@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "engine/image.h"
+#include "engine/pipeline.h"
 
 namespace tessera::testing {
 
@@ -32,6 +33,9 @@ double Psnr(const cv::Mat& a, const cv::Mat& b);
 double MaxAbsDiff(const cv::Mat& a, const cv::Mat& b);
 
 std::vector<uint8_t> ReadTestData(const std::string& name);
+
+// Parses a pipeline the test knows to be valid (a parse error fails the test).
+engine::Pipeline MustParsePipeline(std::string_view text);
 
 // Starts libvips/OpenCV once for the test process (1 thread per image).
 void InitEngineForTests();

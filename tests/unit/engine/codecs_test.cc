@@ -30,11 +30,7 @@ class CodecsTest : public ::testing::Test {
   static void SetUpTestSuite() { tessera::testing::InitEngineForTests(); }
 };
 
-Pipeline MustParse(std::string_view text) {
-  auto p = ParsePipeline(text);
-  EXPECT_TRUE(p.has_value()) << text << ": " << (p ? "" : p.error().ToString());
-  return p ? *p : Pipeline{};
-}
+Pipeline MustParse(std::string_view text) { return tessera::testing::MustParsePipeline(text); }
 
 // Runs `pipeline` on `input`; an empty result (and a test failure) if the engine refuses it.
 ProcessResult MustProcess(const Bytes& input, std::string_view pipeline) {

@@ -31,11 +31,7 @@ class HostileInputTest : public ::testing::Test {
   static void SetUpTestSuite() { tessera::testing::InitEngineForTests(); }
 };
 
-Pipeline MustParse(std::string_view text) {
-  auto p = ParsePipeline(text);
-  EXPECT_TRUE(p.has_value()) << text << ": " << (p ? "" : p.error().ToString());
-  return p ? *p : Pipeline{};
-}
+Pipeline MustParse(std::string_view text) { return tessera::testing::MustParsePipeline(text); }
 
 Bytes FromString(std::string_view s) { return Bytes(s.begin(), s.end()); }
 
