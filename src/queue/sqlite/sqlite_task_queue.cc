@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
+#include <optional>
 #include <random>
 
 #include "queue/sqlite/sqlite_string_list.h"
@@ -95,6 +96,21 @@ void BindError(SqliteStatement& stmt, int first_parameter, const Error& error) {
       .Bind(first_parameter + 3, error.detail);
 }
 
+// The task's state column, or nullopt for an unknown id.
+Result<std::optional<std::string>> StateOf(SqliteTransaction& txn, std::string_view task_id) {
+  Result<SqliteStatement> select = txn.Prepare("SELECT state FROM tasks WHERE id = ?1");
+  if (!select) return select.error();
+  select->Bind(1, task_id);
+  Result<bool> row = select->Step();
+  if (!row) return row.error();
+  if (!*row) return std::optional<std::string>();
+  return std::optional<std::string>(select->Text(0));
+}
+
+// Committed as the operation's answer (not a failure that rolls the transaction back).
+Error UnknownTask(std::string_view task_id) {
+  return MakeError(ErrorCode::kNotFound, "no task " + std::string(task_id));
+}
 }  // namespace
 
 SqliteTaskQueue::SqliteTaskQueue(std::shared_ptr<SqliteDatabase> db, const Clock& clock,
@@ -287,15 +303,10 @@ DELETE FROM tasks WHERE seq IN (
 Status SqliteTaskQueue::Cancel(std::string_view task_id) {
   int64_t now = ToUnixMillis(clock_.Now());
   return Flatten(db_->Write([&](SqliteTransaction& txn) -> Result<Status> {
-    Result<SqliteStatement> select = txn.Prepare("SELECT state FROM tasks WHERE id = ?1");
-    if (!select) return select.error();
-    select->Bind(1, task_id);
-    Result<bool> row = select->Step();
-    if (!row) return row.error();
-    if (!*row) {
-      return Status(MakeError(ErrorCode::kNotFound, "no task " + std::string(task_id)));
-    }
-    std::string state = select->Text(0);
+    Result<std::optional<std::string>> state_or = StateOf(txn, task_id);
+    if (!state_or) return state_or.error();
+    if (!state_or->has_value()) return Status(UnknownTask(task_id));
+    const std::string& state = **state_or;
     if (state == "ready") {
       Result<SqliteStatement> cancel =
           txn.Prepare("UPDATE tasks SET state = 'cancelled', finished_at = ?2 WHERE id = ?1");
@@ -315,15 +326,10 @@ Status SqliteTaskQueue::Cancel(std::string_view task_id) {
 Status SqliteTaskQueue::Requeue(std::string_view task_id) {
   int64_t now = ToUnixMillis(clock_.Now());
   return Flatten(db_->Write([&](SqliteTransaction& txn) -> Result<Status> {
-    Result<SqliteStatement> select = txn.Prepare("SELECT state FROM tasks WHERE id = ?1");
-    if (!select) return select.error();
-    select->Bind(1, task_id);
-    Result<bool> row = select->Step();
-    if (!row) return row.error();
-    if (!*row) {
-      return Status(MakeError(ErrorCode::kNotFound, "no task " + std::string(task_id)));
-    }
-    if (std::string state = select->Text(0); state != "dead") {
+    Result<std::optional<std::string>> state_or = StateOf(txn, task_id);
+    if (!state_or) return state_or.error();
+    if (!state_or->has_value()) return Status(UnknownTask(task_id));
+    if (const std::string& state = **state_or; state != "dead") {
       return Status(MakeError(ErrorCode::kConflict,
                               "task " + std::string(task_id) + " is " + state + ", not dead"));
     }
