@@ -11,9 +11,12 @@ build_pkgs=(
   nlohmann-json3-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libsqlite3-dev libhiredis-dev redis-server redis-tools
+  libboost-dev prometheus-cpp-dev
+  libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc grpc-proto
+  python3-grpcio python3-grpc-tools python3-protobuf
   libvips-tools curl clang clang-format libclang-rt-14-dev
 )
-bench_pkgs=(imagemagick python3-pil python3-opencv python3-numpy hyperfine time)
+bench_pkgs=(imagemagick python3-pil python3-opencv python3-numpy hyperfine time wrk)
 
 want=("${build_pkgs[@]}")
 if [[ "${1:-}" == "--bench" ]]; then want+=("${bench_pkgs[@]}"); fi

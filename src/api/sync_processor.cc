@@ -1,0 +1,51 @@
+#include "api/sync_processor.h"
+
+#include <algorithm>
+
+namespace tessera::api {
+
+using Clock = std::chrono::steady_clock;
+
+SyncProcessor::SyncProcessor(SyncOptions options)
+    : options_(std::move(options)), slots_(std::max(1, options_.slots)) {}
+
+Result<SyncResult> SyncProcessor::Process(std::span<const uint8_t> image,
+                                          std::string_view pipeline_text,
+                                          Clock::time_point queued_at) {
+  auto pipeline = engine::ParsePipeline(pipeline_text);
+  if (!pipeline) return Unexpected(pipeline.error());
+
+  // Header checks come before the slot: a request that can never succeed does not wait.
+  engine::Limits limits = options_.engine.limits;
+  limits.max_pixels = std::min(limits.max_pixels, options_.max_pixels);
+  auto info = engine::Probe(image, limits);
+  if (!info) return Unexpected(info.error());
+  if (auto ok = engine::CheckInputLimits(*info, limits); !ok) return Unexpected(ok.error());
+
+  const auto deadline = queued_at + options_.slot_wait;
+  const auto now = Clock::now();
+  const bool got = now < deadline ? slots_.try_acquire_until(deadline) : slots_.try_acquire();
+  if (!got) {
+    return Unexpected(
+        MakeError(ErrorCode::kQueueFull, "no processing slot came free within " +
+                                             std::to_string(options_.slot_wait.count()) +
+                                             " ms; retry later"));
+  }
+  in_flight_.fetch_add(1, std::memory_order_relaxed);
+  const auto started = Clock::now();
+  engine::ProcessOptions engine_options = options_.engine;
+  engine_options.limits = limits;
+  auto result = engine::Process(image, *pipeline, engine_options);
+  const auto finished = Clock::now();
+  in_flight_.fetch_sub(1, std::memory_order_relaxed);
+  slots_.release();
+  if (!result) return Unexpected(result.error());
+
+  SyncResult out;
+  out.result = std::move(*result);
+  out.queued = std::chrono::duration_cast<std::chrono::microseconds>(started - queued_at);
+  out.elapsed = std::chrono::duration_cast<std::chrono::microseconds>(finished - started);
+  return out;
+}
+
+}  // namespace tessera::api

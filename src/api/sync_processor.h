@@ -1,0 +1,60 @@
+// SyncProcessor: runs a pipeline on an uploaded image while the client waits, through a bounded
+// number of slots. Shared by every front end that answers with the image itself (HTTP
+// /v1/process, gRPC Process, the compatibility adapters), so they apply one set of limits and
+// one backpressure rule.
+//
+// A request that finds no free slot within `slot_wait` fails with kQueueFull (HTTP 429 with
+// Retry-After): a busy server says so quickly instead of queueing work it cannot start. The
+// time a request spent queued before reaching Process() counts against that wait (`queued_at`).
+//
+// Thread-safety: Process() is called concurrently from blocking-work threads, never from an
+// I/O thread (it runs the engine on the calling thread).
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <semaphore>
+#include <span>
+#include <string_view>
+
+#include "core/result.h"
+#include "engine/engine.h"
+
+namespace tessera::api {
+
+struct SyncOptions {
+  int slots = 2;                             // images processed at once
+  std::chrono::milliseconds slot_wait{100};  // longest wait for a slot before 429
+  uint64_t max_pixels = 40'000'000;          // input pixel limit for synchronous work
+  engine::ProcessOptions engine;             // byte and output limits, auto-orient
+};
+
+struct SyncResult {
+  engine::ProcessResult result;
+  std::chrono::microseconds queued{0};   // waiting for a slot
+  std::chrono::microseconds elapsed{0};  // in the engine
+};
+
+class SyncProcessor {
+ public:
+  explicit SyncProcessor(SyncOptions options);
+
+  // Parses `pipeline` (text or JSON; kBadPipeline naming the step/field), checks the header
+  // against the synchronous limits (kUnsupportedMedia, kCorruptImage, kTooLarge,
+  // kTooManyPixels) before taking a slot, then runs the engine. kQueueFull when no slot came
+  // free within slot_wait measured from `queued_at`.
+  Result<SyncResult> Process(
+      std::span<const uint8_t> image, std::string_view pipeline,
+      std::chrono::steady_clock::time_point queued_at = std::chrono::steady_clock::now());
+
+  const SyncOptions& options() const { return options_; }
+  int in_flight() const { return in_flight_.load(std::memory_order_relaxed); }
+
+ private:
+  const SyncOptions options_;
+  std::counting_semaphore<> slots_;
+  std::atomic<int> in_flight_{0};
+};
+
+}  // namespace tessera::api
