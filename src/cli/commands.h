@@ -31,5 +31,7 @@ Command RegisterProbeCommand(CLI::App& app);
 Command RegisterOpsCommand(CLI::App& app);
 Command RegisterWorkerCommand(CLI::App& app);
 Command RegisterJobsCommand(CLI::App& app);
+Command RegisterServeCommand(CLI::App& app);
+Command RegisterSubmitCommand(CLI::App& app);
 
 }  // namespace tessera::cli

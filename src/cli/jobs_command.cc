@@ -192,22 +192,7 @@ int Stats(const JobsArgs& args) {
   auto counts = opened->backends.jobs->CountByState();
   if (!counts) return Fail("stats", counts.error());
   auto live = opened->backends.registry->ListLive();
-  nlohmann::ordered_json j;
-  j["queue"] = {{"ready_high", stats->ready_high},
-                {"ready_normal", stats->ready_normal},
-                {"ready_low", stats->ready_low},
-                {"delayed", stats->delayed},
-                {"leased", stats->leased},
-                {"dead", stats->dead},
-                {"oldest_ready_age_ms", stats->oldest_ready_age.count()}};
-  nlohmann::ordered_json by_state = nlohmann::ordered_json::object();
-  for (queue::JobState s :
-       {queue::JobState::kQueued, queue::JobState::kRunning, queue::JobState::kSucceeded,
-        queue::JobState::kFailedRetrying, queue::JobState::kDead, queue::JobState::kCancelled}) {
-    auto it = counts->find(s);
-    by_state[std::string(queue::JobStateName(s))] = it == counts->end() ? 0 : it->second;
-  }
-  j["jobs"] = by_state;
+  auto j = nlohmann::ordered_json::parse(jobs::QueueStatsToJson(*stats, *counts));
   j["workers"] = live ? static_cast<int64_t>(live->size()) : -1;
   j["backends"] = opened->backends.description;
   j["durability"] = opened->backends.durability;

@@ -15,7 +15,8 @@ int main(int argc, char** argv) {
   std::vector<tessera::cli::Command> commands = {
       tessera::cli::RegisterProcessCommand(app), tessera::cli::RegisterProbeCommand(app),
       tessera::cli::RegisterOpsCommand(app),     tessera::cli::RegisterWorkerCommand(app),
-      tessera::cli::RegisterJobsCommand(app),
+      tessera::cli::RegisterJobsCommand(app),    tessera::cli::RegisterServeCommand(app),
+      tessera::cli::RegisterSubmitCommand(app),
   };
   try {
     app.parse(argc, argv);

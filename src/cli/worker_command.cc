@@ -9,6 +9,7 @@
 
 #include "cli/backends.h"
 #include "cli/commands.h"
+#include "cli/worker_flags.h"
 #include "core/log.h"
 #include "jobs/job_service.h"
 #include "worker/worker.h"
@@ -19,25 +20,9 @@ namespace {
 struct WorkerArgs {
   BackendFlags backends;
   EngineFlags engine;
-  worker::WorkerOptions options;
-  std::string capabilities = "core";
-  int64_t lease_ms = 30'000;
+  WorkerFlags worker;
   int64_t drain_ms = 30'000;
-  int max_attempts = 5;
-  int64_t retention_hours = 24 * 7;
 };
-
-std::vector<std::string> SplitCommas(const std::string& s) {
-  std::vector<std::string> out;
-  size_t start = 0;
-  while (start <= s.size()) {
-    size_t end = s.find(',', start);
-    if (end == std::string::npos) end = s.size();
-    if (end > start) out.push_back(s.substr(start, end - start));
-    start = end + 1;
-  }
-  return out;
-}
 
 int Run(WorkerArgs& args) {
   // Signals are taken synchronously by sigwait on this thread, so no work happens in a handler.
@@ -57,12 +42,7 @@ int Run(WorkerArgs& args) {
     std::fprintf(stderr, "tessera worker: %s\n", s.error().ToString().c_str());
     return 1;
   }
-  worker::WorkerOptions options = args.options;
-  options.capabilities = SplitCommas(args.capabilities);
-  options.lease = std::chrono::milliseconds(args.lease_ms);
-  options.retry.max_attempts = args.max_attempts;
-  options.retention = std::chrono::hours(args.retention_hours);
-  options.engine = args.engine.ToOptions();
+  worker::WorkerOptions options = args.worker.ToOptions(args.engine.ToOptions());
   Log(LogLevel::kInfo, "worker_backends",
       {{"backends", backends->description}, {"durability", backends->durability}});
 
@@ -97,30 +77,10 @@ Command RegisterWorkerCommand(CLI::App& app) {
   auto* cmd = app.add_subcommand("worker", "run queued image tasks until SIGTERM");
   args->backends.Register(*cmd);
   args->engine.Register(*cmd);
-  cmd->add_option("--id", args->options.id, "worker id (default host-pid-random)")
-      ->envname("TESSERA_WORKER_ID");
-  cmd->add_option("-t,--threads", args->options.threads, "tasks run at once")
-      ->envname("TESSERA_WORKER_THREADS")
-      ->check(CLI::Range(1, 256))
-      ->capture_default_str();
-  cmd->add_option("--capabilities", args->capabilities, "comma-separated capabilities")
-      ->envname("TESSERA_CAPABILITIES")
-      ->capture_default_str();
-  cmd->add_option("--lease-ms", args->lease_ms, "task lease; a silent worker loses it after this")
-      ->envname("TESSERA_LEASE_MS")
-      ->check(CLI::Range(int64_t{200}, int64_t{3'600'000}))
-      ->capture_default_str();
+  args->worker.Register(*cmd, "-t,--threads", 1);
   cmd->add_option("--drain-timeout-ms", args->drain_ms,
                   "on SIGTERM, how long running tasks may take to finish")
       ->envname("TESSERA_DRAIN_TIMEOUT_MS")
-      ->capture_default_str();
-  cmd->add_option("--max-attempts", args->max_attempts, "deliveries before a failing job dies")
-      ->envname("TESSERA_MAX_ATTEMPTS")
-      ->check(CLI::Range(1, 100))
-      ->capture_default_str();
-  cmd->add_option("--retention-hours", args->retention_hours,
-                  "delete finished jobs and their images this long after they finish (0: keep)")
-      ->envname("TESSERA_RETENTION_HOURS")
       ->capture_default_str();
   return {cmd, [args] { return Run(*args); }};
 }

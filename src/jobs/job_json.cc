@@ -70,4 +70,41 @@ std::string JobPageToJson(const queue::JobPage& page, int indent) {
   return j.dump(indent);
 }
 
+std::string QueueStatsToJson(const queue::QueueStats& stats,
+                             const std::map<queue::JobState, int64_t>& jobs_by_state, int indent) {
+  Json j;
+  j["queue"] = {{"ready_high", stats.ready_high},
+                {"ready_normal", stats.ready_normal},
+                {"ready_low", stats.ready_low},
+                {"delayed", stats.delayed},
+                {"leased", stats.leased},
+                {"dead", stats.dead},
+                {"oldest_ready_age_ms", stats.oldest_ready_age.count()}};
+  Json by_state = Json::object();
+  for (queue::JobState s :
+       {queue::JobState::kQueued, queue::JobState::kRunning, queue::JobState::kSucceeded,
+        queue::JobState::kFailedRetrying, queue::JobState::kDead, queue::JobState::kCancelled}) {
+    auto it = jobs_by_state.find(s);
+    by_state[std::string(queue::JobStateName(s))] = it == jobs_by_state.end() ? 0 : it->second;
+  }
+  j["jobs"] = by_state;
+  return j.dump(indent);
+}
+
+std::string WorkersToJson(const std::vector<queue::WorkerInfo>& workers, int indent) {
+  Json list = Json::array();
+  for (const queue::WorkerInfo& w : workers) {
+    list.push_back({{"id", w.id},
+                    {"host", w.host},
+                    {"pid", w.pid},
+                    {"capabilities", w.capabilities},
+                    {"threads", w.threads},
+                    {"started_at", TimeOrNull(w.started)},
+                    {"last_heartbeat_at", TimeOrNull(w.last_heartbeat)},
+                    {"tasks_succeeded", w.tasks_succeeded},
+                    {"tasks_failed", w.tasks_failed}});
+  }
+  return list.dump(indent);
+}
+
 }  // namespace tessera::jobs

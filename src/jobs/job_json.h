@@ -5,7 +5,9 @@
 // (null when unset).
 #pragma once
 
+#include <map>
 #include <string>
+#include <vector>
 
 #include "jobs/job_service.h"
 
@@ -14,6 +16,15 @@ namespace tessera::jobs {
 std::string JobStatusToJson(const JobStatus& status, int indent = -1);
 std::string JobRecordToJson(const queue::JobRecord& job, int indent = -1);
 std::string JobPageToJson(const queue::JobPage& page, int indent = -1);
+
+// {"queue":{"ready_high",...,"oldest_ready_age_ms"},"jobs":{"queued":n,...}} for stats views.
+std::string QueueStatsToJson(const queue::QueueStats& stats,
+                             const std::map<queue::JobState, int64_t>& jobs_by_state,
+                             int indent = -1);
+
+// [{"id","host","pid","capabilities","threads","started_at","last_heartbeat_at",
+//   "tasks_succeeded","tasks_failed"}, ...]
+std::string WorkersToJson(const std::vector<queue::WorkerInfo>& workers, int indent = -1);
 
 // "2026-11-23T12:00:00.123Z".
 std::string Rfc3339(SystemTime t);

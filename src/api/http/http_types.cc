@@ -1,0 +1,102 @@
+#include "api/http/http_types.h"
+
+#include <nlohmann/json.hpp>
+
+#include "api/error_status.h"
+
+namespace tessera::api::http {
+
+std::string_view HttpRequest::Header(std::string_view name) const {
+  if (raw == nullptr) return {};
+  auto it = raw->find(boost::beast::string_view(name.data(), name.size()));
+  if (it == raw->end()) return {};
+  return {it->value().data(), it->value().size()};
+}
+
+std::span<const uint8_t> HttpRequest::Body() const {
+  if (raw == nullptr) return {};
+  return {raw->body().data(), raw->body().size()};
+}
+
+const std::string* HttpRequest::Query(std::string_view name) const {
+  auto it = query.find(std::string(name));
+  return it == query.end() ? nullptr : &it->second;
+}
+
+HttpResponse HttpResponse::Json(unsigned status, std::string_view json) {
+  HttpResponse r;
+  r.status = status;
+  r.content_type = "application/json";
+  r.body.assign(json.begin(), json.end());
+  return r;
+}
+
+HttpResponse HttpResponse::Bytes(unsigned status, std::string content_type,
+                                 std::vector<uint8_t> body) {
+  HttpResponse r;
+  r.status = status;
+  r.content_type = std::move(content_type);
+  r.body = std::move(body);
+  return r;
+}
+
+void HttpResponse::SetHeader(std::string name, std::string value) {
+  headers.emplace_back(std::move(name), std::move(value));
+}
+
+HttpResponse ErrorResponse(const Error& error) {
+  nlohmann::json e = {{"code", CodeName(error.code)}, {"message", error.message}};
+  if (!error.field.empty()) e["field"] = error.field;
+  auto r = HttpResponse::Json(HttpStatusFor(error.code), nlohmann::json{{"error", e}}.dump());
+  if (error.code == ErrorCode::kQueueFull) r.SetHeader("Retry-After", "1");
+  if (error.code == ErrorCode::kUnavailable) r.SetHeader("Retry-After", "5");
+  return r;
+}
+
+namespace {
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+}  // namespace
+
+std::string PercentDecode(std::string_view s, bool plus_is_space) {
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size(); ++i) {
+    char c = s[i];
+    if (c == '%' && i + 2 < s.size()) {
+      int hi = HexValue(s[i + 1]);
+      int lo = HexValue(s[i + 2]);
+      if (hi >= 0 && lo >= 0) {
+        out.push_back(static_cast<char>(hi * 16 + lo));
+        i += 2;
+        continue;
+      }
+    }
+    out.push_back(plus_is_space && c == '+' ? ' ' : c);
+  }
+  return out;
+}
+
+std::multimap<std::string, std::string> ParseQuery(std::string_view query) {
+  std::multimap<std::string, std::string> out;
+  size_t start = 0;
+  while (start < query.size()) {
+    size_t end = query.find('&', start);
+    if (end == std::string_view::npos) end = query.size();
+    std::string_view pair = query.substr(start, end - start);
+    if (!pair.empty()) {
+      size_t eq = pair.find('=');
+      std::string_view key = pair.substr(0, eq);
+      std::string_view value = eq == std::string_view::npos ? "" : pair.substr(eq + 1);
+      out.emplace(PercentDecode(key, true), PercentDecode(value, true));
+    }
+    start = end + 1;
+  }
+  return out;
+}
+
+}  // namespace tessera::api::http

@@ -1,0 +1,229 @@
+// /v1/jobs: durable jobs. Submitting answers 202 at once; the image is processed by a worker
+// (embedded in the server or in other processes sharing the queue).
+#include <nlohmann/json.hpp>
+
+#include "api/http/native_api.h"
+#include "api/http/openapi_fragments.h"
+#include "api/http/upload.h"
+#include "core/ids.h"
+#include "engine/format_sniff.h"
+#include "engine/image.h"
+#include "jobs/job_json.h"
+
+namespace tessera::api::http {
+namespace {
+
+// Ids come from clients: only well-formed ones reach a backend, and none becomes a path.
+Result<std::string> JobId(const HttpRequest& request) {
+  auto it = request.path_params.find("id");
+  std::string id = it == request.path_params.end() ? "" : it->second;
+  if (!IsWellFormedId(id)) {
+    return Unexpected(
+        MakeError(ErrorCode::kNotFound, "no job with id '" + id.substr(0, 64) + "'", "id"));
+  }
+  return id;
+}
+
+HttpResponse Submit(const NativeApi& api, HttpRequest& request) {
+  auto upload = ReadUpload(request);
+  if (!upload) return ErrorResponse(upload.error());
+  if (upload->pipeline.empty()) {
+    return ErrorResponse(MakeError(ErrorCode::kBadPipeline,
+                                   "a pipeline is required: the `pipeline` query parameter, "
+                                   "form field or JSON part",
+                                   "pipeline"));
+  }
+  jobs::SubmitRequest submit;
+  submit.image = upload->image;
+  submit.pipeline = upload->pipeline;
+  submit.request_id = request.request_id;
+  if (!upload->priority.empty()) {
+    auto p = queue::ParsePriority(upload->priority);
+    if (!p) {
+      return ErrorResponse(MakeError(
+          ErrorCode::kBadRequest,
+          "priority '" + upload->priority.substr(0, 32) + "' is not one of high, normal, low",
+          "priority"));
+    }
+    submit.priority = *p;
+  }
+  std::string_view key = request.Header("Idempotency-Key");
+  if (key.size() > 200) {
+    return ErrorResponse(MakeError(ErrorCode::kBadRequest,
+                                   "Idempotency-Key is longer than 200 characters",
+                                   "Idempotency-Key"));
+  }
+  submit.idempotency_key = std::string(key);
+
+  auto stats = api.queue.Stats();
+  if (!stats) return ErrorResponse(stats.error());
+  int64_t ready = stats->ready_high + stats->ready_normal + stats->ready_low + stats->delayed;
+  if (ready >= api.options.queue_depth_limit) {
+    return ErrorResponse(
+        MakeError(ErrorCode::kUnavailable,
+                  "the job queue is full (" + std::to_string(ready) + " waiting, limit " +
+                      std::to_string(api.options.queue_depth_limit) + "); retry later"));
+  }
+
+  auto created = api.jobs.Submit(submit);
+  if (!created) return ErrorResponse(created.error());
+  jobs::JobStatus status{created->job, {}};
+  auto response = HttpResponse::Json(created->created ? 202 : 200, jobs::JobStatusToJson(status));
+  response.SetHeader("Location", "/v1/jobs/" + created->job.id);
+  return response;
+}
+
+HttpResponse Get(const NativeApi& api, HttpRequest& request) {
+  auto id = JobId(request);
+  if (!id) return ErrorResponse(id.error());
+  auto status = api.jobs.Get(*id);
+  if (!status) return ErrorResponse(status.error());
+  return HttpResponse::Json(200, jobs::JobStatusToJson(*status));
+}
+
+HttpResponse GetResult(const NativeApi& api, HttpRequest& request) {
+  auto id = JobId(request);
+  if (!id) return ErrorResponse(id.error());
+  auto bytes = api.jobs.ResultBytes(*id);
+  if (!bytes) return ErrorResponse(bytes.error());
+  auto format = engine::SniffFormat(*bytes);
+  std::string type =
+      format ? std::string(engine::FormatMimeType(*format)) : "application/octet-stream";
+  return HttpResponse::Bytes(200, std::move(type), std::move(*bytes));
+}
+
+HttpResponse Cancel(const NativeApi& api, HttpRequest& request) {
+  auto id = JobId(request);
+  if (!id) return ErrorResponse(id.error());
+  auto job = api.jobs.Cancel(*id);
+  if (!job) return ErrorResponse(job.error());
+  return HttpResponse::Json(200, jobs::JobRecordToJson(*job));
+}
+
+HttpResponse Retry(const NativeApi& api, HttpRequest& request) {
+  auto id = JobId(request);
+  if (!id) return ErrorResponse(id.error());
+  auto job = api.jobs.Retry(*id);
+  if (!job) return ErrorResponse(job.error());
+  auto response = HttpResponse::Json(202, jobs::JobRecordToJson(*job));
+  response.SetHeader("Location", "/v1/jobs/" + job->id);
+  return response;
+}
+
+HttpResponse List(const NativeApi& api, HttpRequest& request) {
+  std::optional<queue::JobState> state;
+  if (const std::string* s = request.Query("state"); s != nullptr && !s->empty()) {
+    state = queue::ParseJobState(*s);
+    if (!state) {
+      return ErrorResponse(MakeError(ErrorCode::kBadRequest,
+                                     "state '" + s->substr(0, 32) +
+                                         "' is not one of queued, running, succeeded, "
+                                         "failed_retrying, dead, cancelled",
+                                     "state"));
+    }
+  }
+  size_t limit = 50;
+  if (const std::string* s = request.Query("limit")) {
+    char* end = nullptr;
+    long v = std::strtol(s->c_str(), &end, 10);
+    if (s->empty() || *end != '\0' || v < 1 || v > 1000) {
+      return ErrorResponse(
+          MakeError(ErrorCode::kBadRequest, "limit must be an integer from 1 to 1000", "limit"));
+    }
+    limit = static_cast<size_t>(v);
+  }
+  std::string cursor;
+  if (const std::string* c = request.Query("cursor")) cursor = *c;
+  auto page = api.jobs.List(state, limit, cursor);
+  if (!page) return ErrorResponse(page.error());
+  return HttpResponse::Json(200, jobs::JobPageToJson(*page));
+}
+
+}  // namespace
+
+void AddJobRoutes(Router& router, const NativeApi& api) {
+  using namespace openapi;
+  const json id_param = PathParam("id", "the job id");
+  const json not_found = ErrorResponseRef("no job with this id");
+  const json conflict = ErrorResponseRef("the job is not in a state that allows this");
+
+  router.Add(
+      {.method = bhttp::verb::post,
+       .pattern = "/v1/jobs",
+       .handler = [&api](HttpRequest& r) { return Submit(api, r); },
+       .max_body_bytes = api.options.max_upload_bytes,
+       .openapi = {
+           {"summary", "Submit a durable job"},
+           {"description",
+            "Stores the image, records the job and queues it. An Idempotency-Key header makes "
+            "a resubmission return the first job (200) instead of creating another."},
+           {"parameters",
+            {QueryParam("pipeline", "the pipeline, text or JSON"),
+             QueryParam("priority", "high, normal (default) or low"),
+             {{"name", "Idempotency-Key"},
+              {"in", "header"},
+              {"required", false},
+              {"schema", {{"type", "string"}, {"maxLength", 200}}}}}},
+           {"requestBody", ImageUploadBody()},
+           {"responses",
+            {{"202", JsonResponse("the job was queued; Location names it")},
+             {"200", JsonResponse("an earlier job with the same Idempotency-Key")},
+             {"400", ErrorResponseRef("bad pipeline, priority or request")},
+             {"413", ErrorResponseRef("body over the upload limit")},
+             {"415", ErrorResponseRef("not an image format tessera reads")},
+             {"422", ErrorResponseRef("too many pixels, or the header cannot be read")},
+             {"503", ErrorResponseRef("the queue is past its depth limit; see Retry-After")}}}}});
+  router.Add({.method = bhttp::verb::get,
+              .pattern = "/v1/jobs",
+              .handler = [&api](HttpRequest& r) { return List(api, r); },
+              .openapi = {{"summary", "List jobs, newest first"},
+                          {"parameters",
+                           {QueryParam("state", "only jobs in this state"),
+                            QueryParam("limit", "1 to 1000 (default 50)", "integer"),
+                            QueryParam("cursor", "next_cursor of the previous page")}},
+                          {"responses",
+                           {{"200", JsonResponse("{jobs: [...], next_cursor}")},
+                            {"400", ErrorResponseRef("bad state or limit")}}}}});
+  router.Add({.method = bhttp::verb::get,
+              .pattern = "/v1/jobs/{id}",
+              .handler = [&api](HttpRequest& r) { return Get(api, r); },
+              .openapi = {{"summary", "A job's state, attempts, progress, timings and error"},
+                          {"parameters", {id_param}},
+                          {"responses",
+                           {{"200", JsonResponse("the job, with waiting_for when no live worker "
+                                                 "has a capability it needs")},
+                            {"404", not_found}}}}});
+  router.Add(
+      {.method = bhttp::verb::delete_,
+       .pattern = "/v1/jobs/{id}",
+       .handler = [&api](HttpRequest& r) { return Cancel(api, r); },
+       .openapi = {
+           {"summary", "Cancel a job that has not finished"},
+           {"parameters", {id_param}},
+           {"responses",
+            {{"200", JsonResponse("the cancelled job")}, {"404", not_found}, {"409", conflict}}}}});
+  router.Add(
+      {.method = bhttp::verb::get,
+       .pattern = "/v1/jobs/{id}/result",
+       .handler = [&api](HttpRequest& r) { return GetResult(api, r); },
+       .openapi = {{"summary", "The processed image of a succeeded job"},
+                   {"parameters", {id_param}},
+                   {"responses",
+                    {{"200",
+                      {{"description", "the image"},
+                       {"content",
+                        {{"image/*", {{"schema", {{"type", "string"}, {"format", "binary"}}}}}}}}},
+                     {"404", not_found},
+                     {"409", ErrorResponseRef("the job has not succeeded (yet)")}}}}});
+  router.Add({.method = bhttp::verb::post,
+              .pattern = "/v1/jobs/{id}/retry",
+              .handler = [&api](HttpRequest& r) { return Retry(api, r); },
+              .openapi = {{"summary", "Run a dead or cancelled job again"},
+                          {"parameters", {id_param}},
+                          {"responses",
+                           {{"202", JsonResponse("the job, queued again")},
+                            {"404", not_found},
+                            {"409", conflict}}}}});
+}
+
+}  // namespace tessera::api::http

@@ -1,0 +1,48 @@
+// Router: the table of HTTP routes. Each route declares its method, path pattern ("/v1/jobs/{id}"),
+// how large a body it accepts, whether it needs an API key, whether its handler blocks (and so
+// runs on a blocking-work thread, never an I/O thread), and its OpenAPI operation. The OpenAPI
+// document is assembled from this table, so it lists exactly the routes served.
+#pragma once
+
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "api/http/http_types.h"
+
+namespace tessera::api::http {
+
+using Handler = std::function<HttpResponse(HttpRequest&)>;
+
+struct Route {
+  bhttp::verb method = bhttp::verb::get;
+  std::string pattern;  // literal segments and {name} segments; also the metrics label
+  Handler handler;
+  bool blocking = true;  // false only for handlers that never wait on I/O or CPU
+  uint64_t max_body_bytes = 64 << 10;
+  bool needs_key = true;   // false: answered without an API key
+  nlohmann::json openapi;  // the OpenAPI operation object
+};
+
+struct RouteMatch {
+  const Route* route = nullptr;  // null: no route for this method
+  std::map<std::string, std::string> params;
+  bool path_known = false;           // some route has this path (with another method): 405
+  std::vector<std::string> allowed;  // methods the path allows, for the Allow header
+};
+
+class Router {
+ public:
+  void Add(Route route);
+  RouteMatch Match(bhttp::verb method, std::string_view path) const;
+  const std::vector<Route>& routes() const { return routes_; }
+
+  // OpenAPI 3.0 document with `info` and one path item per pattern.
+  nlohmann::json OpenApi(const nlohmann::json& info) const;
+
+ private:
+  std::vector<Route> routes_;
+};
+
+}  // namespace tessera::api::http

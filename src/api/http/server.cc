@@ -1,0 +1,429 @@
+// <utility> must come before Boost.Asio: Boost 1.74's coroutine header uses std::exchange
+// without including it (GCC 12).
+#include <utility>
+// (keep the include above first)
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <set>
+
+#include "api/http/server.h"
+#include "core/clock.h"
+#include "core/ids.h"
+#include "core/log.h"
+
+namespace tessera::api::http {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+using asio::awaitable;
+using asio::use_awaitable;
+using tcp = asio::ip::tcp;
+using SteadyClock = std::chrono::steady_clock;
+
+namespace {
+
+bool IsRequestIdSafe(std::string_view id) {
+  if (id.empty() || id.size() > 128) return false;
+  for (char c : id) {
+    bool ok = std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+bool ConstantTimeEquals(std::string_view a, std::string_view b) {
+  // Every byte of the longer string is visited whatever the contents, so the time taken says
+  // nothing about where the strings differ.
+  size_t n = std::max(a.size(), b.size());
+  unsigned diff = a.size() == b.size() ? 0 : 1;
+  for (size_t i = 0; i < n; ++i) {
+    unsigned char x = i < a.size() ? static_cast<unsigned char>(a[i]) : 0;
+    unsigned char y = i < b.size() ? static_cast<unsigned char>(b[i]) : 0;
+    diff |= static_cast<unsigned>(x ^ y);
+  }
+  return diff == 0;
+}
+
+bool HasBody(const bhttp::request_parser<bhttp::empty_body>& p) {
+  return p.chunked() || (p.content_length() && *p.content_length() > 0);
+}
+
+}  // namespace
+
+bool BearerKeyAccepted(std::string_view authorization, const std::vector<std::string>& keys) {
+  if (keys.empty()) return true;
+  constexpr std::string_view kPrefix = "Bearer ";
+  if (authorization.size() <= kPrefix.size()) return false;
+  for (size_t i = 0; i < kPrefix.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(authorization[i])) !=
+        std::tolower(static_cast<unsigned char>(kPrefix[i]))) {
+      return false;
+    }
+  }
+  std::string_view given = authorization.substr(kPrefix.size());
+  bool accepted = false;
+  for (const std::string& key : keys) accepted |= ConstantTimeEquals(given, key);
+  return accepted;
+}
+
+struct HttpServer::Impl {
+  Impl(HttpServer& owner, ServerOptions o, const Router& r, ServerHooks h)
+      : server(owner),
+        options(std::move(o)),
+        router(r),
+        hooks(std::move(h)),
+        pool(static_cast<size_t>(std::max(1, options.blocking_threads))),
+        acceptor(ioc) {}
+
+  // Sessions register their stream so Shutdown can close the idle ones.
+  struct Session {
+    beast::tcp_stream* stream = nullptr;
+    bool busy = false;
+  };
+
+  HttpServer& server;
+  const ServerOptions options;
+  const Router& router;
+  const ServerHooks hooks;
+  asio::io_context ioc;
+  asio::thread_pool pool;
+  tcp::acceptor acceptor;
+  std::vector<std::thread> io_threads;
+  std::mutex mu;
+  std::condition_variable idle_cv;
+  std::set<std::shared_ptr<Session>> sessions;  // guarded by mu
+  bool stopped = false;
+
+  awaitable<void> Accept();
+  awaitable<void> Serve(tcp::socket socket);
+  awaitable<void> RejectBusy(tcp::socket socket);
+  awaitable<bool> HandleOne(beast::tcp_stream& stream, beast::flat_buffer& buffer, Session& session,
+                            bool first);
+  awaitable<void> Write(beast::tcp_stream& stream, HttpResponse response,
+                        const std::string& request_id, bool keep_alive, unsigned version);
+
+  void SetBusy(Session& s, bool busy) {
+    std::lock_guard<std::mutex> lock(mu);
+    s.busy = busy;
+  }
+};
+
+awaitable<void> HttpServer::Impl::Accept() {
+  for (;;) {
+    boost::system::error_code ec;
+    tcp::socket socket = co_await acceptor.async_accept(asio::make_strand(ioc),
+                                                        asio::redirect_error(use_awaitable, ec));
+    if (ec) {
+      if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
+      Log(LogLevel::kWarn, "http_accept_failed", {{"error", ec.message()}});
+      continue;
+    }
+    if (server.draining_.load()) {
+      socket.close(ec);
+      continue;
+    }
+    auto executor = socket.get_executor();
+    if (server.connections_.load() >= options.max_connections) {
+      asio::co_spawn(executor, RejectBusy(std::move(socket)), asio::detached);
+      continue;
+    }
+    server.connections_.fetch_add(1);
+    asio::co_spawn(executor, Serve(std::move(socket)), asio::detached);
+  }
+}
+
+awaitable<void> HttpServer::Impl::RejectBusy(tcp::socket socket) {
+  beast::tcp_stream stream(std::move(socket));
+  HttpResponse r = ErrorResponse(
+      MakeError(ErrorCode::kUnavailable, "the server is at its connection limit; retry later"));
+  co_await Write(stream, std::move(r), NewId(SystemClock::Get()), false, 11);
+}
+
+awaitable<void> HttpServer::Impl::Serve(tcp::socket socket) {
+  beast::tcp_stream stream(std::move(socket));
+  auto session = std::make_shared<Session>();
+  session->stream = &stream;
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    sessions.insert(session);
+  }
+  beast::flat_buffer buffer;
+  bool first = true;
+  try {
+    while (!server.draining_.load()) {
+      bool keep = co_await HandleOne(stream, buffer, *session, first);
+      first = false;
+      if (!keep) break;
+    }
+  } catch (const std::exception& e) {
+    Log(LogLevel::kDebug, "http_session_error", {{"error", e.what()}});
+  }
+  boost::system::error_code ec;
+  stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+  stream.socket().close(ec);
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    sessions.erase(session);
+  }
+  server.connections_.fetch_sub(1);
+  idle_cv.notify_all();
+}
+
+awaitable<bool> HttpServer::Impl::HandleOne(beast::tcp_stream& stream, beast::flat_buffer& buffer,
+                                            Session& session, bool first) {
+  bhttp::request_parser<bhttp::empty_body> head;
+  head.header_limit(16 << 10);
+  stream.expires_after(first ? options.header_timeout : options.idle_timeout);
+  boost::system::error_code ec;
+  co_await bhttp::async_read_header(stream, buffer, head, asio::redirect_error(use_awaitable, ec));
+  if (ec) {
+    if (ec == bhttp::error::end_of_stream || ec == beast::error::timeout ||
+        ec == asio::error::operation_aborted || ec == asio::error::eof ||
+        ec == asio::error::connection_reset) {
+      co_return false;
+    }
+    // Malformed request line or headers: say so once and close.
+    auto r =
+        ErrorResponse(MakeError(ErrorCode::kBadRequest, "malformed HTTP request: " + ec.message()));
+    if (ec == bhttp::error::header_limit) r.status = 431;
+    co_await Write(stream, std::move(r), NewId(SystemClock::Get()), false, 11);
+    co_return false;
+  }
+
+  SetBusy(session, true);
+  struct BusyReset {
+    Impl& impl;
+    Session& s;
+    ~BusyReset() {
+      impl.SetBusy(s, false);
+      impl.idle_cv.notify_all();
+    }
+  } busy_reset{*this, session};
+
+  server.in_flight_.fetch_add(1);
+  if (hooks.on_request_start) hooks.on_request_start();
+  struct InFlight {
+    std::atomic<int>& n;
+    ~InFlight() { n.fetch_sub(1); }
+  } in_flight{server.in_flight_};
+
+  const auto received = SteadyClock::now();
+  const auto& h = head.get();
+  const unsigned version = h.version();
+  std::string request_id(h["X-Request-Id"].data(), h["X-Request-Id"].size());
+  if (!IsRequestIdSafe(request_id)) request_id = NewId(SystemClock::Get());
+  std::string target(h.target().data(), h.target().size());
+  size_t q = target.find('?');
+  std::string path = PercentDecode(std::string_view(target).substr(0, q), false);
+
+  RequestRecord record;
+  record.request_id = request_id;
+  record.method = std::string(h.method_string().data(), h.method_string().size());
+  record.target = path;
+  record.route = "unmatched";
+  boost::system::error_code peer_ec;
+  auto peer = stream.socket().remote_endpoint(peer_ec);
+  if (!peer_ec) record.remote = peer.address().to_string();
+
+  auto finish = [&](HttpResponse r, bool keep) -> awaitable<bool> {
+    record.status = r.status;
+    record.bytes_out = r.body.size();
+    record.duration =
+        std::chrono::duration_cast<std::chrono::microseconds>(SteadyClock::now() - received);
+    keep = keep && !server.draining_.load();
+    co_await Write(stream, std::move(r), request_id, keep, version);
+    if (hooks.on_request_end) hooks.on_request_end(record);
+    co_return keep;
+  };
+
+  const bool has_body = HasBody(head);
+  const bool client_keep_alive = head.keep_alive();
+  RouteMatch match = router.Match(h.method(), path);
+  if (match.route == nullptr) {
+    HttpResponse r;
+    if (match.path_known) {
+      r = ErrorResponse(MakeError(ErrorCode::kBadRequest,
+                                  record.method + " is not allowed on " + path, "method"));
+      r.status = 405;
+      std::string allow;
+      for (const auto& m : match.allowed) allow += (allow.empty() ? "" : ", ") + m;
+      r.SetHeader("Allow", allow);
+    } else {
+      r = ErrorResponse(MakeError(ErrorCode::kNotFound, "no route for " + path, "path"));
+    }
+    co_return co_await finish(std::move(r), client_keep_alive && !has_body);
+  }
+  const Route& route = *match.route;
+  record.route = route.pattern;
+
+  if (route.needs_key &&
+      !BearerKeyAccepted(std::string_view(h["Authorization"].data(), h["Authorization"].size()),
+                         options.api_keys)) {
+    auto r = ErrorResponse(MakeError(ErrorCode::kUnauthorized,
+                                     "a valid API key is required (Authorization: Bearer <key>)",
+                                     "Authorization"));
+    r.SetHeader("WWW-Authenticate", "Bearer");
+    co_return co_await finish(std::move(r), client_keep_alive && !has_body);
+  }
+
+  const std::string limit_text = std::to_string(route.max_body_bytes);
+  auto too_large = [&] {
+    return ErrorResponse(MakeError(ErrorCode::kTooLarge,
+                                   "request body is over the limit of " + limit_text + " bytes",
+                                   "body"));
+  };
+  if (head.content_length() && *head.content_length() > route.max_body_bytes) {
+    co_return co_await finish(too_large(), false);
+  }
+  if (has_body && beast::iequals(h[bhttp::field::expect], "100-continue")) {
+    bhttp::response<bhttp::empty_body> cont{bhttp::status::continue_, version};
+    stream.expires_after(options.write_timeout);
+    co_await bhttp::async_write(stream, cont, asio::redirect_error(use_awaitable, ec));
+    if (ec) co_return false;
+  }
+
+  bhttp::request_parser<bhttp::vector_body<uint8_t>> parser{std::move(head)};
+  parser.body_limit(route.max_body_bytes);
+  if (has_body) {
+    stream.expires_after(options.body_timeout);
+    co_await bhttp::async_read(stream, buffer, parser, asio::redirect_error(use_awaitable, ec));
+    if (ec == bhttp::error::body_limit) co_return co_await finish(too_large(), false);
+    if (ec == beast::error::timeout) {
+      auto r = ErrorResponse(
+          MakeError(ErrorCode::kBadRequest, "the request body did not arrive in time", "body"));
+      r.status = 408;
+      co_return co_await finish(std::move(r), false);
+    }
+    if (ec) co_return false;
+  }
+  BeastRequest raw = parser.release();
+  record.bytes_in = raw.body().size();
+
+  HttpRequest request;
+  request.method = raw.method();
+  request.path = path;
+  if (q != std::string::npos) request.query = ParseQuery(std::string_view(target).substr(q + 1));
+  request.path_params = std::move(match.params);
+  request.request_id = request_id;
+  request.remote = record.remote;
+  request.received = received;
+  request.raw = &raw;
+
+  auto run = [&route, &request]() -> HttpResponse {
+    try {
+      return route.handler(request);
+    } catch (const std::exception& e) {
+      Log(LogLevel::kError, "http_handler_threw",
+          {{"request_id", request.request_id}, {"error", e.what()}});
+      return ErrorResponse(MakeError(ErrorCode::kInternal, "internal error"));
+    }
+  };
+  HttpResponse response;
+  if (route.blocking) {
+    response = co_await asio::co_spawn(
+        pool.get_executor(), [&run]() -> awaitable<HttpResponse> { co_return run(); },
+        use_awaitable);
+  } else {
+    response = run();
+  }
+  co_return co_await finish(std::move(response), client_keep_alive);
+}
+
+awaitable<void> HttpServer::Impl::Write(beast::tcp_stream& stream, HttpResponse r,
+                                        const std::string& request_id, bool keep_alive,
+                                        unsigned version) {
+  bhttp::response<bhttp::vector_body<uint8_t>> res{static_cast<bhttp::status>(r.status),
+                                                   version == 10 ? 10u : 11u};
+  res.set(bhttp::field::server, "tessera");
+  if (!r.content_type.empty()) res.set(bhttp::field::content_type, r.content_type);
+  res.set("X-Request-Id", request_id);
+  for (auto& [name, value] : r.headers) res.set(name, value);
+  res.body() = std::move(r.body);
+  res.keep_alive(keep_alive);
+  res.prepare_payload();
+  stream.expires_after(options.write_timeout);
+  boost::system::error_code ec;
+  co_await bhttp::async_write(stream, res, asio::redirect_error(use_awaitable, ec));
+}
+
+HttpServer::HttpServer(ServerOptions options, const Router& router, ServerHooks hooks)
+    : impl_(std::make_unique<Impl>(*this, std::move(options), router, std::move(hooks))) {}
+
+HttpServer::~HttpServer() { Shutdown(std::chrono::milliseconds(0)); }
+
+Result<int> HttpServer::Start() {
+  auto& impl = *impl_;
+  boost::system::error_code ec;
+  auto address = asio::ip::make_address(impl.options.host, ec);
+  if (ec) {
+    return Unexpected(MakeError(ErrorCode::kBadRequest,
+                                "'" + impl.options.host + "' is not an IP address", "host"));
+  }
+  tcp::endpoint endpoint(address, static_cast<unsigned short>(impl.options.port));
+  impl.acceptor.open(endpoint.protocol(), ec);
+  if (!ec) impl.acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) impl.acceptor.bind(endpoint, ec);
+  if (!ec) impl.acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    return Unexpected(MakeError(ErrorCode::kUnavailable,
+                                "cannot listen on " + impl.options.host + ":" +
+                                    std::to_string(impl.options.port) + ": " + ec.message(),
+                                "port"));
+  }
+  int port = impl.acceptor.local_endpoint().port();
+  asio::co_spawn(impl.ioc, impl.Accept(), asio::detached);
+  for (int i = 0; i < std::max(1, impl.options.io_threads); ++i) {
+    impl.io_threads.emplace_back([&impl] { impl.ioc.run(); });
+  }
+  return port;
+}
+
+bool HttpServer::Shutdown(std::chrono::milliseconds grace) {
+  auto& impl = *impl_;
+  {
+    std::lock_guard<std::mutex> lock(impl.mu);
+    if (impl.stopped) return true;
+    impl.stopped = true;
+  }
+  draining_.store(true);
+  asio::post(impl.ioc, [&impl] {
+    boost::system::error_code ec;
+    impl.acceptor.close(ec);
+  });
+  const auto deadline = SteadyClock::now() + grace;
+  bool clean = true;
+  {
+    std::unique_lock<std::mutex> lock(impl.mu);
+    for (;;) {
+      // Idle keep-alive connections are closed now; busy ones close after their response.
+      for (const auto& s : impl.sessions) {
+        if (s->busy) continue;
+        // Runs on the session's strand; the session is still registered only while its
+        // coroutine (and so its stream) is alive.
+        asio::post(s->stream->get_executor(), [&impl, session = s] {
+          std::lock_guard<std::mutex> guard(impl.mu);
+          if (impl.sessions.count(session) == 0 || session->busy) return;
+          boost::system::error_code ec;
+          session->stream->socket().cancel(ec);
+        });
+      }
+      if (impl.sessions.empty()) break;
+      if (impl.idle_cv.wait_until(
+              lock, std::min(deadline, SteadyClock::now() + std::chrono::milliseconds(50))) ==
+              std::cv_status::timeout &&
+          SteadyClock::now() >= deadline) {
+        clean = impl.sessions.empty();
+        break;
+      }
+    }
+  }
+  impl.ioc.stop();
+  for (auto& t : impl.io_threads) {
+    if (t.joinable()) t.join();
+  }
+  impl.pool.join();
+  return clean;
+}
+
+}  // namespace tessera::api::http

@@ -1,0 +1,70 @@
+#include "api/http/upload.h"
+
+#include <nlohmann/json.hpp>
+
+#include "api/http/multipart.h"
+
+namespace tessera::api::http {
+namespace {
+
+bool IsJsonType(std::string_view content_type) {
+  return content_type.substr(0, 16) == "application/json";
+}
+
+Status TakeJsonOptions(std::string_view text, Upload& upload) {
+  auto j = nlohmann::json::parse(text, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) {
+    return MakeError(ErrorCode::kBadRequest, "the JSON part must be an object", "options");
+  }
+  if (j.contains("pipeline") && upload.pipeline.empty()) {
+    const auto& p = j["pipeline"];
+    upload.pipeline = p.is_string() ? p.get<std::string>() : p.dump();
+  }
+  if (j.contains("priority") && j["priority"].is_string() && upload.priority.empty()) {
+    upload.priority = j["priority"].get<std::string>();
+  }
+  return OkStatus();
+}
+
+}  // namespace
+
+Result<Upload> ReadUpload(const HttpRequest& request) {
+  Upload upload;
+  if (const std::string* p = request.Query("pipeline")) upload.pipeline = *p;
+  if (const std::string* p = request.Query("priority")) upload.priority = *p;
+
+  std::string_view content_type = request.Header("Content-Type");
+  if (!IsMultipart(content_type)) {
+    upload.image = request.Body();
+  } else {
+    auto boundary = MultipartBoundary(content_type);
+    if (!boundary) return Unexpected(boundary.error());
+    auto parts = ParseMultipart(request.Body(), *boundary);
+    if (!parts) return Unexpected(parts.error());
+    bool found = false;
+    for (const MultipartPart& part : *parts) {
+      if ((part.name == "image" || part.name == "file") && !found) {
+        upload.image = part.data;
+        upload.filename = part.filename;
+        found = true;
+      } else if (part.name == "pipeline") {
+        if (upload.pipeline.empty()) upload.pipeline = std::string(part.text());
+      } else if (part.name == "priority") {
+        if (upload.priority.empty()) upload.priority = std::string(part.text());
+      } else if (IsJsonType(part.content_type)) {
+        if (auto ok = TakeJsonOptions(part.text(), upload); !ok) return Unexpected(ok.error());
+      }
+    }
+    if (!found) {
+      return Unexpected(MakeError(ErrorCode::kBadRequest,
+                                  "the multipart body has no part named 'image' or 'file'",
+                                  "image"));
+    }
+  }
+  if (upload.image.empty()) {
+    return Unexpected(MakeError(ErrorCode::kBadRequest, "the image is empty", "image"));
+  }
+  return upload;
+}
+
+}  // namespace tessera::api::http

@@ -1,0 +1,30 @@
+// Reads an uploaded image and its processing options from a request, in the shapes the native
+// API accepts:
+//   - raw body: the image bytes; options from the query (?pipeline=...&priority=...)
+//   - multipart/form-data: the image in a part named `image` or `file`; the pipeline in the
+//     query, a form field `pipeline` (text or JSON), or a JSON part holding
+//     {"pipeline": ..., "priority": ...}.
+// The image's type is decided later by its magic bytes, never by a header or a file name.
+#pragma once
+
+#include <optional>
+#include <span>
+#include <string>
+
+#include "api/http/http_types.h"
+#include "core/result.h"
+
+namespace tessera::api::http {
+
+struct Upload {
+  std::span<const uint8_t> image;  // a view into the request body
+  std::string pipeline;            // text or JSON spelling; empty when none was given
+  std::string priority;            // empty when none was given
+  std::string filename;            // as sent in multipart; never used as a path
+};
+
+// kBadRequest: malformed multipart (field "body"), no image part (field "image"), an empty
+// image, or a JSON part that is not an object.
+Result<Upload> ReadUpload(const HttpRequest& request);
+
+}  // namespace tessera::api::http

@@ -1,0 +1,242 @@
+// tessera serve: the HTTP service. Embedded by default (SQLite queue and file store under
+// --data-dir, with a worker pool in the same process); with --queue redis://... and --workers 0
+// it is an API node in front of separate `tessera worker` processes.
+//
+// SIGTERM/SIGINT: stop accepting, answer in-flight requests within --shutdown-grace-ms, stop
+// the embedded workers (running tasks finish or return to the queue), exit 0.
+#include <signal.h>
+
+#include <chrono>
+#include <cstdio>
+#include <thread>
+
+#include "api/http/native_api.h"
+#include "api/http/server.h"
+#include "api/metrics.h"
+#include "api/sync_processor.h"
+#include "cli/backends.h"
+#include "cli/commands.h"
+#include "cli/worker_flags.h"
+#include "core/log.h"
+#include "jobs/job_service.h"
+#include "worker/worker.h"
+
+namespace tessera::cli {
+namespace {
+
+int Cores() { return std::max(1u, std::thread::hardware_concurrency()); }
+
+struct ServeArgs {
+  BackendFlags backends;
+  EngineFlags engine;
+  WorkerFlags worker;
+  api::http::ServerOptions server;
+  api::http::NativeApiOptions api;
+  api::SyncOptions sync;
+  int64_t sync_wait_ms = 100;
+  std::string api_keys;  // comma-separated
+  bool protect_health = false;
+  bool protect_metrics = false;
+  int64_t grace_ms = 30'000;
+};
+
+int Run(ServeArgs& args) {
+  // Signals are taken synchronously by sigwait on this thread, so no work happens in a handler.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  Clock& clock = SystemClock::Get();
+  auto backends = OpenBackends(args.backends, clock);
+  if (!backends) {
+    std::fprintf(stderr, "tessera serve: %s\n", backends.error().ToString().c_str());
+    return 1;
+  }
+  if (auto s = engine::InitializeEngine(1); !s) {
+    std::fprintf(stderr, "tessera serve: %s\n", s.error().ToString().c_str());
+    return 1;
+  }
+  const engine::ProcessOptions engine_options = args.engine.ToOptions();
+  jobs::JobService service(*backends->jobs, *backends->queue, *backends->blobs, *backends->registry,
+                           clock, engine_options.limits);
+  if (auto repaired = service.RepairQueuedJobs(); !repaired) {
+    Log(LogLevel::kWarn, "repair_failed", {{"error", repaired.error().ToString()}});
+  }
+
+  api::SyncOptions sync = args.sync;
+  sync.slot_wait = std::chrono::milliseconds(args.sync_wait_ms);
+  sync.engine = engine_options;
+  api::SyncProcessor processor(sync);
+  api::ServiceMetrics metrics;
+
+  std::unique_ptr<worker::Worker> pool;
+  if (args.worker.options.threads > 0) {
+    pool = std::make_unique<worker::Worker>(*backends->queue, *backends->jobs, *backends->blobs,
+                                            *backends->registry, clock,
+                                            args.worker.ToOptions(engine_options));
+  }
+
+  api::http::ServerOptions server_options = args.server;
+  server_options.api_keys = SplitCommas(args.api_keys);
+  api::http::NativeApiOptions api_options = args.api;
+  api_options.open_health = !args.protect_health;
+  api_options.open_metrics = !args.protect_metrics;
+
+  api::http::Router router;
+  std::unique_ptr<api::http::HttpServer> server;
+  api::http::NativeApi native{
+      .sync = processor,
+      .jobs = service,
+      .queue = *backends->queue,
+      .job_store = *backends->jobs,
+      .registry = *backends->registry,
+      .blobs = *backends->blobs,
+      .metrics = metrics,
+      .server_gauges =
+          [&server, &pool](api::MetricsSnapshot& s) {
+            s.http_in_flight = server ? server->in_flight() : 0;
+            s.http_connections = server ? server->connections() : 0;
+            s.embedded_retries = pool ? pool->counters().failed.load() : 0;
+          },
+      .draining = [&server] { return server && server->draining(); },
+      .options = api_options,
+  };
+  api::http::AddNativeRoutes(router, native);
+
+  api::http::ServerHooks hooks;
+  hooks.on_request_end = [&metrics](const api::http::RequestRecord& r) {
+    metrics.RecordRequest(r.method, r.route, r.status, r.duration);
+    char ms[32];
+    std::snprintf(ms, sizeof(ms), "%.2f", static_cast<double>(r.duration.count()) / 1000.0);
+    Log(r.status >= 500 ? LogLevel::kWarn : LogLevel::kInfo, "http_request",
+        {{"request_id", r.request_id},
+         {"method", r.method},
+         {"route", r.route},
+         {"path", r.target},
+         {"status", std::to_string(r.status)},
+         {"bytes_in", std::to_string(r.bytes_in)},
+         {"bytes_out", std::to_string(r.bytes_out)},
+         {"duration_ms", ms},
+         {"remote", r.remote}});
+  };
+  server = std::make_unique<api::http::HttpServer>(server_options, router, hooks);
+  auto port = server->Start();
+  if (!port) {
+    std::fprintf(stderr, "tessera serve: %s\n", port.error().ToString().c_str());
+    return 1;
+  }
+  if (pool) pool->Start();
+  Log(LogLevel::kInfo, "http_listening",
+      {{"host", server_options.host},
+       {"port", std::to_string(*port)},
+       {"backends", backends->description},
+       {"durability", backends->durability},
+       {"embedded_workers", std::to_string(args.worker.options.threads)},
+       {"sync_slots", std::to_string(sync.slots)},
+       {"api_keys", server_options.api_keys.empty() ? "off" : "on"}});
+
+  int sig = 0;
+  sigwait(&signals, &sig);
+  Log(LogLevel::kInfo, "serve_draining",
+      {{"signal", std::to_string(sig)}, {"grace_ms", std::to_string(args.grace_ms)}});
+  const auto grace = std::chrono::milliseconds(args.grace_ms);
+  const auto deadline = std::chrono::steady_clock::now() + grace;
+  if (pool) pool->RequestStop();
+  bool clean = server->Shutdown(grace);
+  if (pool) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    clean = pool->Wait(std::max(left, std::chrono::milliseconds(0))) && clean;
+  }
+  Log(clean ? LogLevel::kInfo : LogLevel::kWarn, "serve_stopped",
+      {{"clean", clean ? "true" : "false"}});
+  std::fflush(stderr);
+  if (!clean) std::_Exit(0);  // unfinished tasks return to the queue when their leases expire
+  return 0;
+}
+
+}  // namespace
+
+Command RegisterServeCommand(CLI::App& app) {
+  auto args = std::make_shared<ServeArgs>();
+  args->worker.options.threads = Cores();
+  args->sync.slots = Cores();
+  auto* cmd = app.add_subcommand("serve", "run the HTTP service (embedded queue and workers)");
+  args->backends.Register(*cmd);
+  args->engine.Register(*cmd);
+  args->worker.Register(*cmd, "--workers", 0);
+  auto& s = args->server;
+  cmd->add_option("--host", s.host, "address to listen on")
+      ->envname("TESSERA_HOST")
+      ->capture_default_str();
+  cmd->add_option("-p,--port", s.port, "port to listen on (0: any free port, logged)")
+      ->envname("TESSERA_PORT")
+      ->check(CLI::Range(0, 65535))
+      ->capture_default_str();
+  cmd->add_option("--io-threads", s.io_threads, "threads running network I/O")
+      ->envname("TESSERA_IO_THREADS")
+      ->check(CLI::Range(1, 64))
+      ->capture_default_str();
+  cmd->add_option("--handler-threads", s.blocking_threads,
+                  "threads running request handlers (database calls, uploads)")
+      ->envname("TESSERA_HANDLER_THREADS")
+      ->check(CLI::Range(1, 1024))
+      ->capture_default_str();
+  cmd->add_option("--max-connections", s.max_connections, "open connections at most")
+      ->envname("TESSERA_MAX_CONNECTIONS")
+      ->check(CLI::Range(1, 1'000'000))
+      ->capture_default_str();
+  auto ms_option = [cmd](const std::string& name, std::chrono::milliseconds& value,
+                         const std::string& help, const std::string& env) {
+    auto* o = cmd->add_option_function<int64_t>(
+        name, [&value](int64_t v) { value = std::chrono::milliseconds(v); }, help);
+    o->envname(env)->check(CLI::Range(int64_t{1}, int64_t{86'400'000}));
+    o->default_str(std::to_string(value.count()));
+  };
+  ms_option("--header-timeout-ms", s.header_timeout, "time to send a request's headers",
+            "TESSERA_HEADER_TIMEOUT_MS");
+  ms_option("--idle-timeout-ms", s.idle_timeout, "keep-alive wait for the next request",
+            "TESSERA_IDLE_TIMEOUT_MS");
+  ms_option("--body-timeout-ms", s.body_timeout, "time to send a request body",
+            "TESSERA_BODY_TIMEOUT_MS");
+  ms_option("--write-timeout-ms", s.write_timeout, "time for a client to take a response",
+            "TESSERA_WRITE_TIMEOUT_MS");
+  cmd->add_option("--max-upload-bytes", args->api.max_upload_bytes,
+                  "largest request body on the upload routes (413 past it)")
+      ->envname("TESSERA_MAX_UPLOAD_BYTES")
+      ->capture_default_str();
+  cmd->add_option("--queue-depth-limit", args->api.queue_depth_limit,
+                  "POST /v1/jobs answers 503 once this many tasks wait")
+      ->envname("TESSERA_QUEUE_DEPTH_LIMIT")
+      ->capture_default_str();
+  cmd->add_option("--sync-slots", args->sync.slots, "images /v1/process works on at once")
+      ->envname("TESSERA_SYNC_SLOTS")
+      ->check(CLI::Range(1, 1024))
+      ->capture_default_str();
+  cmd->add_option("--sync-wait-ms", args->sync_wait_ms,
+                  "how long a /v1/process request waits for a slot before 429")
+      ->envname("TESSERA_SYNC_WAIT_MS")
+      ->check(CLI::Range(int64_t{0}, int64_t{60'000}))
+      ->capture_default_str();
+  cmd->add_option("--sync-max-pixels", args->sync.max_pixels,
+                  "largest input (pixels) /v1/process accepts; larger images go to /v1/jobs")
+      ->envname("TESSERA_SYNC_MAX_PIXELS")
+      ->capture_default_str();
+  cmd->add_option("--api-keys", args->api_keys,
+                  "comma-separated keys accepted as Authorization: Bearer <key> (empty: open)")
+      ->envname("TESSERA_API_KEYS");
+  cmd->add_flag("--protect-health", args->protect_health, "require a key for /healthz, /readyz")
+      ->envname("TESSERA_PROTECT_HEALTH");
+  cmd->add_flag("--protect-metrics", args->protect_metrics, "require a key for /metrics")
+      ->envname("TESSERA_PROTECT_METRICS");
+  cmd->add_option("--shutdown-grace-ms", args->grace_ms,
+                  "on SIGTERM, how long in-flight requests and tasks may take to finish")
+      ->envname("TESSERA_SHUTDOWN_GRACE_MS")
+      ->capture_default_str();
+  return {cmd, [args] { return Run(*args); }};
+}
+
+}  // namespace tessera::cli

@@ -1,0 +1,51 @@
+#include "cli/worker_flags.h"
+
+namespace tessera::cli {
+
+std::vector<std::string> SplitCommas(const std::string& s) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start <= s.size()) {
+    size_t end = s.find(',', start);
+    if (end == std::string::npos) end = s.size();
+    if (end > start) out.push_back(s.substr(start, end - start));
+    start = end + 1;
+  }
+  return out;
+}
+
+void WorkerFlags::Register(CLI::App& cmd, const std::string& threads_flag, int min_threads) {
+  cmd.add_option("--worker-id", options.id, "worker id (default host-pid-random)")
+      ->envname("TESSERA_WORKER_ID");
+  cmd.add_option(threads_flag, options.threads, "tasks run at once")
+      ->envname("TESSERA_WORKER_THREADS")
+      ->check(CLI::Range(min_threads, 256))
+      ->capture_default_str();
+  cmd.add_option("--capabilities", capabilities, "comma-separated capabilities")
+      ->envname("TESSERA_CAPABILITIES")
+      ->capture_default_str();
+  cmd.add_option("--lease-ms", lease_ms, "task lease; a silent worker loses it after this")
+      ->envname("TESSERA_LEASE_MS")
+      ->check(CLI::Range(int64_t{200}, int64_t{3'600'000}))
+      ->capture_default_str();
+  cmd.add_option("--max-attempts", max_attempts, "deliveries before a failing job dies")
+      ->envname("TESSERA_MAX_ATTEMPTS")
+      ->check(CLI::Range(1, 100))
+      ->capture_default_str();
+  cmd.add_option("--retention-hours", retention_hours,
+                 "delete finished jobs and their images this long after they finish (0: keep)")
+      ->envname("TESSERA_RETENTION_HOURS")
+      ->capture_default_str();
+}
+
+worker::WorkerOptions WorkerFlags::ToOptions(const engine::ProcessOptions& engine) const {
+  worker::WorkerOptions o = options;
+  o.capabilities = SplitCommas(capabilities);
+  o.lease = std::chrono::milliseconds(lease_ms);
+  o.retry.max_attempts = max_attempts;
+  o.retention = std::chrono::hours(retention_hours);
+  o.engine = engine;
+  return o;
+}
+
+}  // namespace tessera::cli
