@@ -24,6 +24,12 @@ Result<std::string> JobId(const HttpRequest& request) {
   return id;
 }
 
+// Errors about the job named in the path name the `id` field.
+HttpResponse JobError(Error error) {
+  if (error.code == ErrorCode::kNotFound && error.field.empty()) error.field = "id";
+  return ErrorResponse(error);
+}
+
 HttpResponse Submit(const NativeApi& api, HttpRequest& request) {
   auto upload = ReadUpload(request);
   if (!upload) return ErrorResponse(upload.error());
@@ -77,7 +83,7 @@ HttpResponse Get(const NativeApi& api, HttpRequest& request) {
   auto id = JobId(request);
   if (!id) return ErrorResponse(id.error());
   auto status = api.jobs.Get(*id);
-  if (!status) return ErrorResponse(status.error());
+  if (!status) return JobError(status.error());
   return HttpResponse::Json(200, jobs::JobStatusToJson(*status));
 }
 
@@ -85,7 +91,7 @@ HttpResponse GetResult(const NativeApi& api, HttpRequest& request) {
   auto id = JobId(request);
   if (!id) return ErrorResponse(id.error());
   auto bytes = api.jobs.ResultBytes(*id);
-  if (!bytes) return ErrorResponse(bytes.error());
+  if (!bytes) return JobError(bytes.error());
   auto format = engine::SniffFormat(*bytes);
   std::string type =
       format ? std::string(engine::FormatMimeType(*format)) : "application/octet-stream";
@@ -96,7 +102,7 @@ HttpResponse Cancel(const NativeApi& api, HttpRequest& request) {
   auto id = JobId(request);
   if (!id) return ErrorResponse(id.error());
   auto job = api.jobs.Cancel(*id);
-  if (!job) return ErrorResponse(job.error());
+  if (!job) return JobError(job.error());
   return HttpResponse::Json(200, jobs::JobRecordToJson(*job));
 }
 
@@ -104,7 +110,7 @@ HttpResponse Retry(const NativeApi& api, HttpRequest& request) {
   auto id = JobId(request);
   if (!id) return ErrorResponse(id.error());
   auto job = api.jobs.Retry(*id);
-  if (!job) return ErrorResponse(job.error());
+  if (!job) return JobError(job.error());
   auto response = HttpResponse::Json(202, jobs::JobRecordToJson(*job));
   response.SetHeader("Location", "/v1/jobs/" + job->id);
   return response;

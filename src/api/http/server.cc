@@ -174,6 +174,9 @@ awaitable<bool> HttpServer::Impl::HandleOne(beast::tcp_stream& stream, beast::fl
                                             Session& session, bool first) {
   bhttp::request_parser<bhttp::empty_body> head;
   head.header_limit(16 << 10);
+  // The route's own limit is applied once the route is known; until then any length is read
+  // as a number only.
+  head.body_limit(std::numeric_limits<std::uint64_t>::max());
   stream.expires_after(first ? options.header_timeout : options.idle_timeout);
   boost::system::error_code ec;
   co_await bhttp::async_read_header(stream, buffer, head, asio::redirect_error(use_awaitable, ec));
