@@ -5,6 +5,7 @@
 // SIGTERM/SIGINT: stop accepting, answer in-flight requests within --shutdown-grace-ms, stop
 // the embedded workers (running tasks finish or return to the queue), exit 0.
 #include <signal.h>
+#include <sys/resource.h>
 
 #include <chrono>
 #include <cstdio>
@@ -48,6 +49,11 @@ int Run(ServeArgs& args) {
   sigaddset(&signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
+  // Each connection is a descriptor: take the hard limit, not the often-1024 soft default.
+  if (rlimit files{}; getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
+    files.rlim_cur = files.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &files);
+  }
 
   Clock& clock = SystemClock::Get();
   auto backends = OpenBackends(args.backends, clock);

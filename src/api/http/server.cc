@@ -116,7 +116,10 @@ awaitable<void> HttpServer::Impl::Accept() {
                                                         asio::redirect_error(use_awaitable, ec));
     if (ec) {
       if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
+      // Out of descriptors (EMFILE) and the like: back off instead of spinning on accept.
       Log(LogLevel::kWarn, "http_accept_failed", {{"error", ec.message()}});
+      asio::steady_timer pause(acceptor.get_executor(), std::chrono::milliseconds(50));
+      co_await pause.async_wait(asio::redirect_error(use_awaitable, ec));
       continue;
     }
     if (server.draining_.load()) {
