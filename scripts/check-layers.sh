@@ -31,5 +31,12 @@ fi
 if [[ -d src/store ]]; then
   forbid src/store '#include "(api|cli|worker|jobs|queue)/' "stores know nothing above them"
 fi
+# The API layer talks to the seams' interfaces; concrete backends are chosen in cli/ only.
+if [[ -d src/api ]]; then
+  forbid src/api '#include "(queue/sqlite|queue/redis|store/fs|store/s3|cli)/' "api uses interfaces only"
+fi
+# Boost.Beast/Asio stay in the network layer.
+hits=$(grep -rnE '#include <boost/(beast|asio)' src --include='*.h' --include='*.cc' | grep -v '^src/api/' || true)
+if [[ -n "$hits" ]]; then echo "Boost.Beast/Asio included outside src/api/:"; echo "$hits"; fail=1; fi
 if [[ $fail -eq 0 ]]; then echo "check-layers: ok"; fi
 exit $fail
