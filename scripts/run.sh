@@ -1,17 +1,22 @@
 #!/usr/bin/env bash
-# Installs dependencies, builds tessera and runs it on the sample images in tests/data: each
-# becomes a 256 px attention-cropped thumbnail (tessera-out/thumbs) and an 800 px sharpened web
-# copy (tessera-out/web), in its own format. Extra arguments go to `tessera process`.
+# The main job: installs dependencies, builds tessera and starts the service on its embedded
+# default, http://localhost:8080 (SQLite queue and files in ./tessera-data, a worker pool in the
+# same process). Ctrl-C stops it gracefully. Extra arguments go to `tessera serve`
+# (e.g. `scripts/run.sh --port 9000`, or `--queue redis://127.0.0.1:6379` for a shared queue).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build -j "$(nproc)"
-echo "== tessera ops (what a pipeline can do)"
-build/tessera ops | grep -v '^    '
-samples=(tests/data/*.jpg tests/data/*.png tests/data/*.webp tests/data/*.tif tests/data/*.gif)
-echo "== thumbnails: tessera process <${#samples[@]} samples> -o tessera-out/thumbs -p 'thumbnail:w=256,crop=attention'"
-build/tessera process "${samples[@]}" -o tessera-out/thumbs -p 'thumbnail:w=256,crop=attention' "$@"
-echo "== tessera process <samples> -o tessera-out/web -p 'resize:w=800;sharpen:sigma=1;format:q=85'"
-build/tessera process "${samples[@]}" -o tessera-out/web -p 'resize:w=800;sharpen:sigma=1;format:q=85' "$@"
-echo "== results in $(pwd)/tessera-out"
+port=${TESSERA_PORT:-8080}
+cat >&2 <<HINT
+== tessera serve: http://localhost:$port (API reference: http://localhost:$port/openapi.json)
+   try, from another terminal:
+   curl -s --data-binary @tests/data/orient_6.jpg -o thumb.webp \\
+        'http://localhost:$port/v1/process?pipeline=thumbnail:w=256;format:type=webp'
+   curl -s -F image=@tests/data/quadrants.tif -F pipeline='blur:sigma=3;format:type=png' \\
+        http://localhost:$port/v1/jobs                    # 202 with the job; then
+   curl -s http://localhost:$port/v1/jobs/<id>            # state, progress, timings
+   curl -s http://localhost:$port/v1/jobs/<id>/result -o out.png
+HINT
+exec build/tessera serve "$@"
