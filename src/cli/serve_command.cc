@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <thread>
 
+#include "api/compat/compat_routes.h"
 #include "api/http/native_api.h"
 #include "api/http/server.h"
 #include "api/metrics.h"
@@ -39,6 +40,7 @@ struct ServeArgs {
   bool protect_health = false;
   bool protect_metrics = false;
   int64_t grace_ms = 30'000;
+  std::string compat;  // seed-compatible APIs to serve (docs/COMPAT.md); empty: none
 };
 
 int Run(ServeArgs& args) {
@@ -55,6 +57,11 @@ int Run(ServeArgs& args) {
     setrlimit(RLIMIT_NOFILE, &files);
   }
 
+  auto compat = api::compat::ParseCompatProfiles(args.compat);
+  if (!compat) {
+    std::fprintf(stderr, "tessera serve: %s\n", compat.error().ToString().c_str());
+    return 1;
+  }
   Clock& clock = SystemClock::Get();
   auto backends = OpenBackends(args.backends, clock);
   if (!backends) {
@@ -111,6 +118,7 @@ int Run(ServeArgs& args) {
       .options = api_options,
   };
   api::http::AddNativeRoutes(router, native);
+  api::compat::AddCompatRoutes(router, native, *compat, clock);
 
   api::http::ServerHooks hooks;
   hooks.on_request_end = [&metrics](const api::http::RequestRecord& r) {
@@ -242,6 +250,10 @@ Command RegisterServeCommand(CLI::App& app) {
                   "on SIGTERM, how long in-flight requests and tasks may take to finish")
       ->envname("TESSERA_SHUTDOWN_GRACE_MS")
       ->capture_default_str();
+  cmd->add_option("--compat", args->compat,
+                  "seed-compatible APIs to serve: any of thumbify,tutti,django,imageflow, or all "
+                  "(docs/COMPAT.md)")
+      ->envname("TESSERA_COMPAT");
   return {cmd, [args] { return Run(*args); }};
 }
 

@@ -1,0 +1,39 @@
+// Internal to src/api/compat: the pieces each adapter file exports to compat_routes.cc, which
+// owns the paths two profiles share (POST /upload, GET /health).
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+#include "api/http/multipart.h"
+#include "api/http/native_api.h"
+#include "api/http/router.h"
+#include "core/clock.h"
+
+namespace tessera::api::compat {
+
+// FastAPI's 422 for a missing required field: {"detail":[{"loc":[where, field],
+// "msg":"field required","type":"value_error.missing"}]}.
+http::HttpResponse FastApiMissing(std::string_view where, std::string_view field);
+// FastAPI's HTTPException body: {"detail": message}.
+http::HttpResponse FastApiDetail(unsigned status, std::string_view message);
+
+// Thumbify: POST /upload[/] with the multipart part `file`.
+http::HttpResponse ThumbifyUpload(const http::NativeApi& api, const http::HttpRequest& request,
+                                  const http::MultipartPart& file);
+// GET /job/status/{id}, GET /job/all, GET /thumb/{name}.
+void AddThumbifyRoutes(http::Router& router, const http::NativeApi& api);
+
+// tutti: POST /upload with the multipart part `image`.
+inline constexpr uint64_t kTuttiMaxBodyBytes = 8192ull * 1024;
+http::HttpResponse TuttiUpload(const http::NativeApi& api, const http::HttpRequest& request,
+                               const http::MultipartPart& image);
+
+// Django: /api/health/, /api/process-batch/distributed/, /api/task/{id}/status/,
+// /api/workers/status/.
+void AddDjangoRoutes(http::Router& router, const http::NativeApi& api, const Clock& clock);
+
+// ImageFlowCanvas gateway: /v1/resize, /v1/filter, /v1/detect, /v1/health/{service}.
+void AddImageFlowRoutes(http::Router& router, const http::NativeApi& api, const Clock& clock);
+
+}  // namespace tessera::api::compat

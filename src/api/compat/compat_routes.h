@@ -1,0 +1,39 @@
+// The seed-compatible HTTP APIs: the clients of the services tessera replaces (Thumbify, the
+// tutti upload service, the Django distributed pipeline and the ImageFlowCanvas gateway) point
+// at tessera unchanged. Each adapter is a thin translation over the native pieces: requests
+// become pipelines run by the SyncProcessor or jobs submitted to the JobService, and results
+// and errors are written back in the seed's shapes. docs/COMPAT.md lists every route and every
+// intended difference.
+//
+// Adapters are off unless enabled (`tessera serve --compat thumbify,tutti,django,imageflow`,
+// or TESSERA_COMPAT), because some claim generic paths (/upload, /health).
+#pragma once
+
+#include <string_view>
+
+#include "api/http/native_api.h"
+#include "api/http/router.h"
+#include "core/clock.h"
+#include "core/result.h"
+
+namespace tessera::api::compat {
+
+struct CompatProfiles {
+  bool thumbify = false;
+  bool tutti = false;
+  bool django = false;
+  bool imageflow = false;
+
+  bool any() const { return thumbify || tutti || django || imageflow; }
+};
+
+// "thumbify,tutti,django,imageflow" in any order and subset, "all", or "" / "none".
+// kBadRequest (field "compat") naming an unknown profile.
+Result<CompatProfiles> ParseCompatProfiles(std::string_view list);
+
+// Registers the routes of the enabled profiles. `api` (and everything it refers to) and `clock`
+// must outlive the router.
+void AddCompatRoutes(http::Router& router, const http::NativeApi& api,
+                     const CompatProfiles& profiles, const Clock& clock);
+
+}  // namespace tessera::api::compat

@@ -1,0 +1,367 @@
+// The ImageFlowCanvas HTTP gateway: JSON in the gateway's pydantic shapes, translated to the
+// ImageFlowService's structs, and its answer written as protobuf's MessageToDict would
+// (preserving_proto_field_name: snake_case keys, enum names, int64 as strings, RFC 3339
+// timestamps, bytes as base64, default values left out).
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <type_traits>
+
+#include "api/compat/adapters.h"
+#include "api/compat/imageflow/imageflow_service.h"
+#include "jobs/job_json.h"
+
+namespace tessera::api::compat {
+namespace {
+
+using http::HttpRequest;
+using http::HttpResponse;
+using imageflow::FilterType;
+using imageflow::ImageData;
+using imageflow::ProcessingResult;
+using imageflow::ResizeQuality;
+using Json = nlohmann::json;
+using OJson = nlohmann::ordered_json;
+
+constexpr char kB64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+std::string Base64(std::span<const uint8_t> in) {
+  std::string out;
+  out.reserve((in.size() + 2) / 3 * 4);
+  size_t i = 0;
+  for (; i + 2 < in.size(); i += 3) {
+    uint32_t v = (in[i] << 16) | (in[i + 1] << 8) | in[i + 2];
+    for (int s = 18; s >= 0; s -= 6) out += kB64[(v >> s) & 63];
+  }
+  if (i < in.size()) {
+    uint32_t v = in[i] << 16;
+    if (i + 1 < in.size()) v |= in[i + 1] << 8;
+    out += kB64[(v >> 18) & 63];
+    out += kB64[(v >> 12) & 63];
+    out += i + 1 < in.size() ? kB64[(v >> 6) & 63] : '=';
+    out += '=';
+  }
+  return out;
+}
+
+// Standard or URL-safe alphabet, padding optional (as protobuf's JSON parser accepts).
+std::optional<std::vector<uint8_t>> Unbase64(std::string_view in) {
+  std::vector<uint8_t> out;
+  uint32_t acc = 0;
+  int bits = 0;
+  for (char c : in) {
+    int v;
+    if (c >= 'A' && c <= 'Z')
+      v = c - 'A';
+    else if (c >= 'a' && c <= 'z')
+      v = c - 'a' + 26;
+    else if (c >= '0' && c <= '9')
+      v = c - '0' + 52;
+    else if (c == '+' || c == '-')
+      v = 62;
+    else if (c == '/' || c == '_')
+      v = 63;
+    else if (c == '=')
+      break;
+    else
+      return std::nullopt;
+    acc = (acc << 6) | static_cast<uint32_t>(v);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out.push_back(static_cast<uint8_t>((acc >> bits) & 0xFF));
+    }
+  }
+  return out;
+}
+
+// pydantic's validation errors, collected for one 422.
+struct Problems {
+  OJson items = OJson::array();
+  void Missing(std::vector<std::string> loc) {
+    Add(std::move(loc), "field required", "value_error.missing");
+  }
+  void Add(std::vector<std::string> loc, std::string msg, std::string type) {
+    OJson l = OJson::array({"body"});
+    for (auto& s : loc) l.push_back(s);
+    items.push_back({{"loc", l}, {"msg", msg}, {"type", type}});
+  }
+  bool empty() const { return items.empty(); }
+  HttpResponse Response() const { return HttpResponse::Json(422, OJson{{"detail", items}}.dump()); }
+};
+
+template <typename T>
+void Take(const Json& obj, const char* key, T& out, Problems& p, std::vector<std::string> at) {
+  if (!obj.contains(key) || obj[key].is_null()) return;
+  const Json& v = obj[key];
+  at.emplace_back(key);
+  if constexpr (std::is_same_v<T, bool>) {
+    if (!v.is_boolean())
+      return p.Add(at, "value could not be parsed to a boolean", "type_error.bool");
+    out = v.get<bool>();
+  } else if constexpr (std::is_same_v<T, std::string>) {
+    if (!v.is_string()) return p.Add(at, "str type expected", "type_error.str");
+    out = v.get<std::string>();
+  } else if constexpr (std::is_integral_v<T>) {
+    if (!v.is_number_integer())
+      return p.Add(at, "value is not a valid integer", "type_error.integer");
+    out = v.get<T>();
+  } else {
+    if (!v.is_number()) return p.Add(at, "value is not a valid float", "type_error.float");
+    out = v.get<T>();
+  }
+}
+
+// input_image (ImageDataModel: bucket and object_key required) or input_bytes.
+void TakeInput(const Json& body, ImageData& image, std::optional<imageflow::ImageBytes>& bytes,
+               Problems& p) {
+  if (body.contains("input_bytes") && body["input_bytes"].is_object()) {
+    const Json& b = body["input_bytes"];
+    imageflow::ImageBytes ib;
+    std::string data;
+    if (!b.contains("data")) p.Missing({"input_bytes", "data"});
+    Take(b, "data", data, p, {"input_bytes"});
+    auto decoded = Unbase64(data);
+    if (!decoded) p.Add({"input_bytes", "data"}, "invalid base64", "value_error.base64");
+    if (decoded) ib.data = std::move(*decoded);
+    Take(b, "format", ib.format, p, {"input_bytes"});
+    Take(b, "width", ib.width, p, {"input_bytes"});
+    Take(b, "height", ib.height, p, {"input_bytes"});
+    bytes = std::move(ib);
+    return;
+  }
+  if (!body.contains("input_image")) return p.Missing({"input_image"});
+  const Json& im = body["input_image"];
+  if (!im.is_object())
+    return p.Add({"input_image"}, "value is not a valid dict", "type_error.dict");
+  if (!im.contains("bucket")) p.Missing({"input_image", "bucket"});
+  if (!im.contains("object_key")) p.Missing({"input_image", "object_key"});
+  Take(im, "bucket", image.bucket, p, {"input_image"});
+  Take(im, "object_key", image.object_key, p, {"input_image"});
+  Take(im, "content_type", image.content_type, p, {"input_image"});
+  Take(im, "size_bytes", image.size_bytes, p, {"input_image"});
+  Take(im, "width", image.width, p, {"input_image"});
+  Take(im, "height", image.height, p, {"input_image"});
+}
+
+OJson ImageDataJson(const ImageData& d) {
+  OJson j = OJson::object();
+  if (!d.bucket.empty()) j["bucket"] = d.bucket;
+  if (!d.object_key.empty()) j["object_key"] = d.object_key;
+  if (!d.content_type.empty()) j["content_type"] = d.content_type;
+  if (d.size_bytes != 0) j["size_bytes"] = std::to_string(d.size_bytes);
+  if (d.width != 0) j["width"] = d.width;
+  if (d.height != 0) j["height"] = d.height;
+  if (d.created_at != SystemTime{}) j["created_at"] = jobs::Rfc3339(d.created_at);
+  return j;
+}
+
+OJson ResultJson(const ProcessingResult& r) {
+  OJson j = OJson::object();
+  if (r.status != imageflow::ProcessingStatus::kUnspecified) {
+    j["status"] = imageflow::ProcessingStatusName(r.status);
+  }
+  if (!r.message.empty()) j["message"] = r.message;
+  if (r.output_image) j["output_image"] = ImageDataJson(*r.output_image);
+  if (!r.output_data.empty()) j["output_data"] = Base64(r.output_data);
+  if (!r.metadata.empty()) j["metadata"] = r.metadata;
+  if (r.processed_at != SystemTime{}) j["processed_at"] = jobs::Rfc3339(r.processed_at);
+  if (r.processing_time_seconds != 0) j["processing_time_seconds"] = r.processing_time_seconds;
+  return j;
+}
+
+HttpResponse Answer(const OJson& result, const OJson& metadata) {
+  OJson j = {{"result", result}};
+  if (!metadata.empty()) j["metadata"] = metadata;
+  return HttpResponse::Json(200, j.dump());
+}
+
+HttpResponse Busy(const Error& e) { return FastApiDetail(429, e.message); }
+
+// Parses the body as a JSON object; a 422 in FastAPI's shape when it is not one.
+std::optional<HttpResponse> ParseObject(const HttpRequest& request, Json& body) {
+  auto data = request.Body();
+  body = Json::parse(data.begin(), data.end(), nullptr, false);
+  if (body.is_discarded()) {
+    Problems p;
+    p.items.push_back({{"loc", OJson::array({"body"})},
+                       {"msg", "invalid JSON"},
+                       {"type", "value_error.jsondecode"}});
+    return p.Response();
+  }
+  if (!body.is_object()) {
+    Problems p;
+    p.items.push_back({{"loc", OJson::array({"body"})},
+                       {"msg", "value is not a valid dict"},
+                       {"type", "type_error.dict"}});
+    return p.Response();
+  }
+  return std::nullopt;
+}
+
+HttpResponse Resize(imageflow::ImageFlowService& service, HttpRequest& request) {
+  Json body;
+  if (auto bad = ParseObject(request, body)) return *bad;
+  Problems p;
+  imageflow::ResizeRequest r;
+  r.target_width = 800;  // the gateway's defaults
+  r.target_height = 600;
+  r.maintain_aspect_ratio = true;
+  r.quality = ResizeQuality::kGood;
+  TakeInput(body, r.input_image, r.input_bytes, p);
+  Take(body, "target_width", r.target_width, p, {});
+  Take(body, "target_height", r.target_height, p, {});
+  Take(body, "maintain_aspect_ratio", r.maintain_aspect_ratio, p, {});
+  std::string quality;
+  Take(body, "quality", quality, p, {});
+  if (!quality.empty()) {
+    auto q = imageflow::ParseResizeQuality(quality);
+    if (!q) {
+      p.Add({"quality"},
+            "value is not a valid enumeration member; permitted: "
+            "RESIZE_QUALITY_FAST, RESIZE_QUALITY_GOOD, RESIZE_QUALITY_BEST",
+            "type_error.enum");
+    } else {
+      r.quality = *q;
+    }
+  }
+  if (!body.contains("execution_id")) p.Missing({"execution_id"});
+  Take(body, "execution_id", r.execution_id, p, {});
+  if (!p.empty()) return p.Response();
+  auto out = service.Resize(r);
+  if (!out) return Busy(out.error());
+  OJson m = OJson::object();
+  const auto& md = out->metadata;
+  if (md.original_width) m["original_width"] = md.original_width;
+  if (md.original_height) m["original_height"] = md.original_height;
+  if (md.output_width) m["output_width"] = md.output_width;
+  if (md.output_height) m["output_height"] = md.output_height;
+  if (md.scale_factor_x != 0) m["scale_factor_x"] = md.scale_factor_x;
+  if (md.scale_factor_y != 0) m["scale_factor_y"] = md.scale_factor_y;
+  if (md.quality_used != ResizeQuality::kUnspecified) {
+    m["quality_used"] = imageflow::ResizeQualityName(md.quality_used);
+  }
+  return Answer(ResultJson(out->result), m);
+}
+
+HttpResponse Filter(imageflow::ImageFlowService& service, HttpRequest& request) {
+  Json body;
+  if (auto bad = ParseObject(request, body)) return *bad;
+  Problems p;
+  imageflow::FilterRequest r;
+  r.filter_type = FilterType::kBlur;  // the gateway's defaults
+  r.intensity = 1.0f;
+  TakeInput(body, r.input_image, r.input_bytes, p);
+  std::string type;
+  Take(body, "filter_type", type, p, {});
+  if (!type.empty()) {
+    auto t = imageflow::ParseFilterType(type);
+    if (!t) {
+      p.Add({"filter_type"},
+            "value is not a valid enumeration member; permitted: "
+            "FILTER_TYPE_BLUR, FILTER_TYPE_SHARPEN, FILTER_TYPE_BRIGHTNESS, "
+            "FILTER_TYPE_CONTRAST, FILTER_TYPE_SATURATION, FILTER_TYPE_GAUSSIAN",
+            "type_error.enum");
+    } else {
+      r.filter_type = *t;
+    }
+  }
+  Take(body, "intensity", r.intensity, p, {});
+  if (body.contains("parameters") && !body["parameters"].is_null()) {
+    if (!body["parameters"].is_object()) {
+      p.Add({"parameters"}, "value is not a valid dict", "type_error.dict");
+    } else {
+      for (auto& [k, v] : body["parameters"].items()) {
+        if (v.is_string()) {
+          r.parameters[k] = v.get<std::string>();
+        } else {
+          p.Add({"parameters", k}, "str type expected", "type_error.str");
+        }
+      }
+    }
+  }
+  if (!body.contains("execution_id")) p.Missing({"execution_id"});
+  Take(body, "execution_id", r.execution_id, p, {});
+  if (!p.empty()) return p.Response();
+  auto out = service.Filter(r);
+  if (!out) return Busy(out.error());
+  OJson m = OJson::object();
+  if (out->metadata.filter_type != FilterType::kUnspecified) {
+    m["filter_type"] = imageflow::FilterTypeName(out->metadata.filter_type);
+  }
+  if (out->metadata.intensity != 0) m["intensity"] = out->metadata.intensity;
+  if (!out->metadata.applied_parameters.empty()) {
+    m["applied_parameters"] = out->metadata.applied_parameters;
+  }
+  return Answer(ResultJson(out->result), m);
+}
+
+HttpResponse Detect(imageflow::ImageFlowService& service, HttpRequest& request) {
+  Json body;
+  if (auto bad = ParseObject(request, body)) return *bad;
+  Problems p;
+  imageflow::DetectionRequest r;
+  r.model_name = "yolo";  // the gateway's defaults
+  r.confidence_threshold = 0.5f;
+  r.nms_threshold = 0.4f;
+  r.draw_boxes = true;
+  TakeInput(body, r.input_image, r.input_bytes, p);
+  Take(body, "model_name", r.model_name, p, {});
+  Take(body, "confidence_threshold", r.confidence_threshold, p, {});
+  Take(body, "nms_threshold", r.nms_threshold, p, {});
+  Take(body, "draw_boxes", r.draw_boxes, p, {});
+  if (!body.contains("execution_id")) p.Missing({"execution_id"});
+  Take(body, "execution_id", r.execution_id, p, {});
+  if (!p.empty()) return p.Response();
+  auto out = service.Detect(r);
+  OJson m = OJson::object();
+  if (!out.metadata.model_name.empty()) m["model_name"] = out.metadata.model_name;
+  if (out.metadata.confidence_threshold != 0) {
+    m["confidence_threshold"] = out.metadata.confidence_threshold;
+  }
+  if (out.metadata.nms_threshold != 0) m["nms_threshold"] = out.metadata.nms_threshold;
+  return Answer(ResultJson(out.result), m);
+}
+
+HttpResponse Health(imageflow::ImageFlowService& service, HttpRequest& request) {
+  const std::string& name = request.path_params["service"];
+  auto ok = service.Health(name);
+  if (!ok && ok.error().code == ErrorCode::kNotFound) return FastApiDetail(404, "Not Found");
+  if (!ok) {
+    std::string title = name;
+    title[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(title[0])));
+    return FastApiDetail(503, title + " service unhealthy: " + ok.error().message);
+  }
+  return HttpResponse::Json(200, OJson{{"service", name}, {"status", "healthy"}}.dump());
+}
+
+}  // namespace
+
+void AddImageFlowRoutes(http::Router& router, const http::NativeApi& api, const Clock& clock) {
+  using http::bhttp::verb;
+  auto service = std::make_shared<imageflow::ImageFlowService>(api.sync, api.blobs, clock);
+  // A JSON body may carry the image itself (input_bytes, base64): a third larger than the image.
+  const uint64_t limit = api.options.max_upload_bytes / 3 * 4 + (64 << 10);
+  auto add = [&](std::string pattern,
+                 HttpResponse (*fn)(imageflow::ImageFlowService&, HttpRequest&),
+                 std::string summary) {
+    router.Add({.method = verb::post,
+                .pattern = std::move(pattern),
+                .handler = [service, fn](HttpRequest& r) { return fn(*service, r); },
+                .max_body_bytes = limit,
+                .openapi = {{"summary", std::move(summary)},
+                            {"tags", nlohmann::json::array({"compat"})}}});
+  };
+  add("/v1/resize", Resize, "ImageFlowCanvas gateway: ResizeService.ResizeImage");
+  add("/v1/filter", Filter, "ImageFlowCanvas gateway: FilterService.ApplyFilter");
+  add("/v1/detect", Detect, "ImageFlowCanvas gateway: AIDetectionService.DetectObjects");
+  router.Add({.method = verb::get,
+              .pattern = "/v1/health/{service}",
+              .handler = [service](HttpRequest& r) { return Health(*service, r); },
+              .needs_key = false,
+              .openapi = {{"summary",
+                           "ImageFlowCanvas gateway: health of resize, filter or "
+                           "detection"},
+                          {"tags", nlohmann::json::array({"compat"})}}});
+}
+
+}  // namespace tessera::api::compat

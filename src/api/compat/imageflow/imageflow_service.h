@@ -1,0 +1,216 @@
+// ImageFlowService: the ImageFlowCanvas `imageflow.v1` services (ResizeService.ResizeImage,
+// FilterService.ApplyFilter, AIDetectionService.DetectObjects and their Health rpcs) as plain
+// C++ values, independent of the transport. The HTTP gateway (imageflow_gateway.cc) and the
+// gRPC services both call this class, so a request means the same thing on either wire.
+//
+// The structs mirror the public protos field by field (proto/imageflow/v1/{common,resize,
+// filter,ai_detection}.proto of ImageFlowCanvas), including the later `ImageBytes` input
+// variant (`input_bytes`) and `ProcessingResult.output_data`.
+//
+// Each request becomes a tessera pipeline (see ResizePipeline/FilterPipeline) run through the
+// shared SyncProcessor, so the synchronous limits and backpressure are the native ones. Images
+// named by bucket/object_key are read from the BlobStore at key "<bucket>/<object_key>"; the
+// output is written beside them as "<bucket>/<execution_id>_resized.jpg" (resize) or
+// "<bucket>/<execution_id>_final.jpg" (filter). An `input_bytes` request reads nothing and
+// writes nothing: the output comes back in `output_data`.
+//
+// As in ImageFlowCanvas, a processing failure (missing object, undecodable image, bad size) is
+// not an error of the call: it is a result with status FAILED and a message. The only errors
+// are the ones the transport must answer differently: kQueueFull (no synchronous slot came free;
+// HTTP 429, gRPC RESOURCE_EXHAUSTED).
+//
+// Thread-safety: every method may be called concurrently (blocking-work threads only: Resize
+// and Filter run the engine on the calling thread).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "api/sync_processor.h"
+#include "core/clock.h"
+#include "core/result.h"
+#include "store/blob_store.h"
+
+namespace tessera::api::compat::imageflow {
+
+// imageflow.v1.ProcessingStatus
+enum class ProcessingStatus {
+  kUnspecified = 0,
+  kPending = 1,
+  kRunning = 2,
+  kCompleted = 3,
+  kFailed = 4
+};
+// imageflow.v1.ResizeQuality
+enum class ResizeQuality { kUnspecified = 0, kFast = 1, kGood = 2, kBest = 3 };
+// imageflow.v1.FilterType
+enum class FilterType {
+  kUnspecified = 0,
+  kBlur = 1,
+  kSharpen = 2,
+  kBrightness = 3,
+  kContrast = 4,
+  kSaturation = 5,
+  kGaussian = 6,
+};
+
+// The proto enum value names ("PROCESSING_STATUS_COMPLETED", ...), and back (nullopt when the
+// name is not one of them).
+std::string_view ProcessingStatusName(ProcessingStatus s);
+std::string_view ResizeQualityName(ResizeQuality q);
+std::string_view FilterTypeName(FilterType f);
+std::optional<ResizeQuality> ParseResizeQuality(std::string_view name);
+std::optional<FilterType> ParseFilterType(std::string_view name);
+
+// imageflow.v1.ImageData: an image in object storage.
+struct ImageData {
+  std::string bucket;
+  std::string object_key;
+  std::string content_type;
+  int64_t size_bytes = 0;
+  int32_t width = 0;
+  int32_t height = 0;
+  SystemTime created_at{};  // epoch: unset
+};
+
+// imageflow.v1.ImageBytes: an image carried in the request itself.
+struct ImageBytes {
+  std::vector<uint8_t> data;
+  std::string format;  // informational; the format is sniffed from the bytes
+  int32_t width = 0;
+  int32_t height = 0;
+};
+
+// imageflow.v1.ProcessingResult
+struct ProcessingResult {
+  ProcessingStatus status = ProcessingStatus::kUnspecified;
+  std::string message;
+  std::optional<ImageData> output_image;  // set when the output was written to the store
+  std::vector<uint8_t> output_data;       // set for input_bytes requests
+  std::map<std::string, std::string> metadata;
+  SystemTime processed_at{};
+  double processing_time_seconds = 0;
+};
+
+struct ResizeRequest {
+  ImageData input_image;
+  std::optional<ImageBytes> input_bytes;  // the oneof's other arm; wins when set
+  int32_t target_width = 0;
+  int32_t target_height = 0;
+  bool maintain_aspect_ratio = false;
+  ResizeQuality quality = ResizeQuality::kUnspecified;
+  std::string execution_id;
+};
+
+struct ResizeMetadata {
+  int32_t original_width = 0;
+  int32_t original_height = 0;
+  int32_t output_width = 0;
+  int32_t output_height = 0;
+  double scale_factor_x = 0;
+  double scale_factor_y = 0;
+  ResizeQuality quality_used = ResizeQuality::kUnspecified;
+};
+
+struct ResizeResponse {
+  ProcessingResult result;
+  ResizeMetadata metadata;
+};
+
+struct FilterRequest {
+  ImageData input_image;
+  std::optional<ImageBytes> input_bytes;
+  FilterType filter_type = FilterType::kUnspecified;
+  float intensity = 0;
+  std::map<std::string, std::string> parameters;  // echoed as applied_parameters
+  std::string execution_id;
+};
+
+struct FilterMetadata {
+  FilterType filter_type = FilterType::kUnspecified;
+  float intensity = 0;
+  std::map<std::string, std::string> applied_parameters;
+};
+
+struct FilterResponse {
+  ProcessingResult result;
+  FilterMetadata metadata;
+};
+
+struct DetectionRequest {
+  ImageData input_image;
+  std::optional<ImageBytes> input_bytes;
+  std::string model_name;
+  float confidence_threshold = 0;
+  float nms_threshold = 0;
+  bool draw_boxes = false;
+  std::string execution_id;
+};
+
+struct DetectionMetadata {
+  std::string model_name;
+  std::string model_version;
+  float confidence_threshold = 0;
+  float nms_threshold = 0;
+  int32_t total_detections = 0;
+  double inference_time_ms = 0;
+  double nms_time_ms = 0;
+};
+
+// Detection has no boxes until tessera has a detection op: `detections` is always empty.
+struct DetectionResponse {
+  ProcessingResult result;
+  DetectionMetadata metadata;
+};
+
+// The tessera pipeline text a request runs. kBadRequest naming the field when the request
+// cannot be expressed (a target size that is not positive). Exposed so tests and the gRPC
+// services can see exactly what runs.
+Result<std::string> ResizePipeline(const ResizeRequest& request);
+std::string FilterPipeline(const FilterRequest& request);
+
+// What the detection result says: which capability is missing.
+inline constexpr std::string_view kDetectCapability = "detect";
+
+class ImageFlowService {
+ public:
+  // The references must outlive the service.
+  ImageFlowService(SyncProcessor& sync, store::BlobStore& blobs, const Clock& clock);
+
+  // COMPLETED with the written output (or output_data), or FAILED with a message saying why.
+  // Errors: kQueueFull only.
+  Result<ResizeResponse> Resize(const ResizeRequest& request);
+  Result<FilterResponse> Filter(const FilterRequest& request);
+
+  // Always FAILED (no detection capability yet), naming the missing capability; the metadata
+  // echoes the request's model and thresholds.
+  DetectionResponse Detect(const DetectionRequest& request);
+
+  // The Health rpc of "resize", "filter" or "detection": OK when that service can work (the
+  // blob store answers; detection: never, kUnavailable naming the missing capability).
+  // kNotFound for another service name.
+  Status Health(std::string_view service);
+
+ private:
+  struct Input {
+    std::vector<uint8_t> bytes;
+    bool from_store = false;
+  };
+  Result<Input> ReadInput(const ImageData& image, const std::optional<ImageBytes>& bytes);
+  // Runs `pipeline` on the input and stores the output as "<bucket>/<name>" (store inputs).
+  // Fills `result` (COMPLETED or FAILED); returns kQueueFull only.
+  Status Run(const ImageData& image, const std::optional<ImageBytes>& bytes,
+             const Result<std::string>& pipeline, const std::string& output_name,
+             std::string_view failure_prefix, MonotonicTime started, ProcessingResult& result,
+             engine::ImageInfo* input_info);
+
+  SyncProcessor& sync_;
+  store::BlobStore& blobs_;
+  const Clock& clock_;
+};
+
+}  // namespace tessera::api::compat::imageflow
