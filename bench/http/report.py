@@ -121,7 +121,8 @@ def main():
     p("Latency = wrk's, over all responses (429s included). Server queue/engine = the 200s' "
       "X-Queue-Time-Ms / X-Processing-Time-Ms. CPU/req = server CPU (user+sys) over the run / "
       "responses; CPU/200 = the same / 200s; io = the Asio I/O thread (socket reads and writes, "
-      "HTTP parsing), handlers = the handler pool (pipeline parse, probe, the engine's calling "
+      "HTTP parsing; with --io-threads > 1 only the one in epoll_wait at start is found, the "
+      "others count as handlers), handlers = the handler pool (pipeline parse, probe, the engine's calling "
       "thread), vips = libvips' worker threads. wrk CPU = the client's share of the cores.\n")
     p("| run | conns | load start->end | req/s | 200/s | 200 | 429 | 503 | other | sock err | "
       "p50 ms | p90 ms | p99 ms | max ms | srv queue p50/p99 | srv engine p50/p99 | "

@@ -149,13 +149,13 @@ start_server() {  # log_level label
     tr -d '\r' | awk -F': ' 'tolower($1)=="x-image-width" {print $2}')
   if [[ "$width" != 256 ]]; then log "check request failed (width '$width')"; exit 1; fi
   rm -f "$out/check-$2.jpg"
-  # The I/O thread is the one waiting in epoll_wait (syscall 232 or epoll_pwait 281) when idle;
-  # its CPU is reported apart from the handler threads and libvips' workers.
-  io_tid=""
+  # The I/O threads are the ones waiting in epoll_wait (syscall 232 or epoll_pwait 281) when
+  # idle; their CPU is reported apart from the handler threads and libvips' workers.
+  io_tids=""
   sleep 0.2
   for task in /proc/"$server_pid"/task/*; do
     case "$(cut -d' ' -f1 "$task/syscall" 2>/dev/null)" in
-      232|281) io_tid=${task##*/} ;;
+      232|281) io_tids+=" ${task##*/}" ;;
     esac
   done
 }
@@ -188,8 +188,8 @@ cpu_split() {
   total=$(cpu_ticks)
   for task in /proc/"$server_pid"/task/*; do
     echo "${task##*/} $(cat "$task/comm") $(sed 's/.*) //' "$task/stat" | cut -d' ' -f12,13)"
-  done | awk -v io="$io_tid" -v main="$server_pid" -v total="$total" '
-    { t = $(NF-1) + $NF; if ($1 == io) i += t; else if ($1 == main) m += t;
+  done | awk -v io="$io_tids " -v main="$server_pid" -v total="$total" '
+    { t = $(NF-1) + $NF; if (index(io, " " $1 " ")) i += t; else if ($1 == main) m += t;
       else if ($0 ~ /libvips worker/) v += t; else h += t }
     END { printf "%d %d %d %d\n", i, m, h, total - i - m - h }'
 }
