@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
+#include <opencv2/imgproc.hpp>
 #include <regex>
 #include <set>
 #include <thread>
@@ -15,6 +16,7 @@
 #include "engine/engine.h"
 #include "support/image_testing.h"
 #include "support/serve_process.h"
+#include "support/subprocess.h"
 #include "support/temp_dir.h"
 
 namespace tessera::testing {
@@ -93,6 +95,67 @@ class CompatApiTest : public ::testing::Test {
   std::filesystem::path Blobs() const { return dir_.path() / "data" / "blobs"; }
   TempDir dir_;
 };
+
+// ---- Enabling -----------------------------------------------------------------------------
+
+TEST_F(CompatApiTest, OffByDefault) {
+  auto serve = Serve({"--workers", "0"});
+  ASSERT_TRUE(serve);
+  auto c = serve->Client();
+  EXPECT_EQ(PostForm(*c, "/upload", {{"image", "a.jpg", AsString(Jpeg(8, 8))}}).status, 404u);
+  EXPECT_EQ(Must(c->Get("/health")).status, 404u);
+  EXPECT_EQ(Must(c->Get("/api/health/")).status, 404u);
+  EXPECT_EQ(Must(c->Get("/v1/health/resize")).status, 404u);
+}
+
+TEST_F(CompatApiTest, UnknownProfileStopsServe) {
+  auto out = RunTessera({"serve", "--port", "0", "--data-dir", (dir_.path() / "d").string(),
+                         "--compat", "tutti,bogus"});
+  EXPECT_NE(out.exit_code, 0);
+  EXPECT_NE(out.err.find("unknown compat profile 'bogus'"), std::string::npos) << out.err;
+}
+
+TEST_F(CompatApiTest, AllProfilesTogetherAndInTheOpenApiDocument) {
+  auto serve = Serve({"--compat", "all", "--workers", "0"});
+  ASSERT_TRUE(serve);
+  auto c = serve->Client();
+  auto doc = Body(Must(c->Get("/openapi.json")));
+  for (const char* path :
+       {"/upload", "/upload/", "/job/status/{id}", "/job/all", "/thumb/{name}", "/health",
+        "/api/health/", "/api/process-batch/distributed/", "/api/task/{id}/status/",
+        "/api/workers/status/", "/v1/resize", "/v1/filter", "/v1/detect", "/v1/health/{service}"}) {
+    ASSERT_TRUE(doc["paths"].contains(path)) << path;
+    for (const auto& [method, op] : doc["paths"][path].items()) {
+      EXPECT_EQ(op["tags"], json::array({"compat"})) << path << " " << method;
+    }
+  }
+  EXPECT_TRUE(doc["paths"].contains("/v1/process"));  // the native API is still there
+  EXPECT_EQ(Must(c->Get("/health")).text(), R"({"status":"healthy","service":"grpc-gateway"})");
+}
+
+TEST_F(CompatApiTest, ApiKeysCoverTheCompatRoutesButNotTheirHealth) {
+  auto serve = Serve({"--compat", "tutti,django,imageflow", "--workers", "0", "--api-keys", "k1"});
+  ASSERT_TRUE(serve);
+  auto c = serve->Client();
+  EXPECT_EQ(PostForm(*c, "/upload", {{"image", "a.jpg", AsString(Jpeg(8, 8))}}).status, 401u);
+  EXPECT_EQ(Must(c->Get("/api/workers/status/")).status, 401u);
+  EXPECT_EQ(Must(c->Get("/api/health/")).status, 200u);
+  EXPECT_EQ(Must(c->Get("/health")).status, 200u);
+  EXPECT_EQ(Must(c->Get("/v1/health/resize")).status, 200u);
+  auto jpeg = Jpeg(64, 64);
+  const std::string boundary = "b0undary";
+  std::string body =
+      "--" + boundary +
+      "\r\nContent-Disposition: form-data; name=\"image\"; filename=\"a.jpg\"\r\n\r\n" +
+      AsString(jpeg) + "\r\n--" + boundary + "--\r\n";
+  std::vector<uint8_t> bytes(body.begin(), body.end());
+  auto r = Must(c->Send({.method = "POST",
+                         .target = "/upload",
+                         .headers = {{"Content-Type", "multipart/form-data; boundary=" + boundary},
+                                     {"Authorization", "Bearer k1"}},
+                         .body = bytes}));
+  EXPECT_EQ(r.status, 200u) << r.text();
+}
 
 // ---- Thumbify ---------------------------------------------------------------------------
 
@@ -463,6 +526,38 @@ TEST_F(ImageFlowGatewayTest, FilterFromStoreWritesFinalJpg) {
   auto stored = ReadFile(Blobs() / "imageflow" / "exec-3_final.jpg");
   ASSERT_TRUE(stored.has_value());
   EXPECT_EQ(*stored, Expected(input_, "saturation:factor=0.5;format:type=jpeg,q=85"));
+}
+
+// The seed resized with OpenCV (INTER_AREA when shrinking) and blurred with
+// cv::GaussianBlur(k = int(10 i) + 1 made odd, sigma = 2 i): tessera's pixels stay close.
+TEST_F(ImageFlowGatewayTest, OutputsStayCloseToTheSeedsOpenCvPixels) {
+  cv::Mat source = DecodeWithOpenCv(input_);
+  auto r = PostJson(*c_, "/v1/resize",
+                    {{"input_image", Image()},
+                     {"target_width", 320},
+                     {"target_height", 240},
+                     {"quality", "RESIZE_QUALITY_BEST"},
+                     {"execution_id", "near"}});
+  ASSERT_EQ(r.status, 200u);
+  auto resized = ReadFile(Blobs() / "imageflow" / "near_resized.jpg");
+  ASSERT_TRUE(resized.has_value());
+  cv::Mat seed_resized;
+  cv::resize(source, seed_resized, cv::Size(320, 240), 0, 0, cv::INTER_AREA);
+  cv::Mat ours = DecodeWithOpenCv(*resized);
+  ASSERT_EQ(ours.size(), seed_resized.size());
+  EXPECT_GT(Psnr(ours, seed_resized), 30.0);
+
+  r = PostJson(*c_, "/v1/filter",
+               {{"input_image", Image()},
+                {"filter_type", "FILTER_TYPE_GAUSSIAN"},
+                {"intensity", 1.5},
+                {"execution_id", "near"}});
+  ASSERT_EQ(r.status, 200u);
+  auto filtered = ReadFile(Blobs() / "imageflow" / "near_final.jpg");
+  ASSERT_TRUE(filtered.has_value());
+  cv::Mat seed_filtered;
+  cv::GaussianBlur(source, seed_filtered, cv::Size(17, 17), 3.0);
+  EXPECT_GT(Psnr(DecodeWithOpenCv(*filtered), seed_filtered), 30.0);
 }
 
 TEST_F(ImageFlowGatewayTest, ValidationAndFailures) {
