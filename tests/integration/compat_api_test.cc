@@ -318,6 +318,38 @@ TEST_F(CompatApiTest, UploadIsSharedByThumbifyAndTuttiByFieldName) {
   EXPECT_EQ(neither.status, 422u);
 }
 
+TEST_F(CompatApiTest, ThumbifyNamesAreKeysNotPaths) {
+  auto serve = Serve({"--compat", "thumbify", "--workers", "1"});
+  ASSERT_TRUE(serve);
+  auto c = serve->Client();
+  auto r = PostForm(*c, "/upload", {{"file", std::string(97, 'n') + ".jpg", AsString(Jpeg(8, 8))}});
+  EXPECT_EQ(r.status, 400u);
+  EXPECT_EQ(r.text(), R"({"detail":"File name too long"})");
+  // The same name uploaded twice serves the second upload's thumbnail.
+  auto first = Jpeg(300, 200), second = Jpeg(200, 300);
+  std::string id1 =
+      Body(PostForm(*c, "/upload", {{"file", "C:\\photos\\same.jpg", AsString(first)}}))["job_id"];
+  std::string id2 =
+      Body(PostForm(*c, "/upload", {{"file", "same.jpg", AsString(second)}}))["job_id"];
+  ASSERT_NE(id1, id2);
+  ASSERT_TRUE(WaitFor(
+      [&] { return Body(Must(c->Get("/job/status/" + id2))).value("status", "") == "succeeded"; },
+      seconds(30)));
+  auto thumb = Must(c->Get("/thumb/thumb_same.jpg"));
+  ASSERT_EQ(thumb.status, 200u);
+  EXPECT_EQ(thumb.body, Expected(second, "thumbnail:w=128,h=128"));
+}
+
+TEST_F(CompatApiTest, TuttiOnlyUploadWithoutImagePart) {
+  auto serve = Serve({"--compat", "tutti", "--workers", "0"});
+  ASSERT_TRUE(serve);
+  auto c = serve->Client();
+  auto r = PostForm(*c, "/upload", {{"file", "a.jpg", AsString(Jpeg(8, 8))}});
+  EXPECT_EQ(r.status, 400u);
+  EXPECT_EQ(r.text(), R"({"error":"Missing form field - image."})");
+  EXPECT_EQ(PostForm(*c, "/upload/", {{"file", "a.jpg", AsString(Jpeg(8, 8))}}).status, 404u);
+}
+
 // ---- Django distributed pipeline -------------------------------------------------------
 
 TEST_F(CompatApiTest, DjangoBatchRunsEveryImageThroughTheFilters) {
@@ -400,6 +432,33 @@ TEST_F(CompatApiTest, DjangoFailureCarriesTypeAndReason) {
   r = PostForm(*c, "/api/process-batch/distributed/", {{"filters", "", "blur"}});
   EXPECT_EQ(r.status, 400u);
   EXPECT_EQ(r.text(), R"({"error":"No images provided"})");
+  r = PostForm(*c, "/api/process-batch/distributed/", {{"images", "x.jpg", AsString(Jpeg(8, 8))}});
+  EXPECT_EQ(r.status, 400u);
+  EXPECT_EQ(r.text(), R"({"error":"No filters specified"})");
+  r = PostForm(*c, "/api/process-batch/distributed/",
+               {{"images", "x.jpg", AsString(Jpeg(8, 8))},
+                {"filters", "", "blur"},
+                {"filter_params", "", R"({"blur":{"radius":9000}})"}});
+  EXPECT_EQ(r.status, 400u);
+  EXPECT_EQ(Body(r)["error"].get<std::string>().rfind("Invalid filter_params: ", 0), 0u)
+      << r.text();
+  // All or nothing: the second image is not an image, so the first one's job is cancelled.
+  std::set<std::string> before;
+  const json jobs_before = Body(Must(c->Get("/v1/jobs?limit=1000")))["jobs"];
+  for (const auto& job : jobs_before) before.insert(job["id"].get<std::string>());
+  r = PostForm(*c, "/api/process-batch/distributed/",
+               {{"images", "a.jpg", AsString(Jpeg(64, 64))},
+                {"images", "b.txt", "plain text, not an image"},
+                {"filters", "", "sharpen"}});
+  EXPECT_EQ(r.status, 415u);
+  EXPECT_EQ(Body(r)["error"].get<std::string>().rfind("Image 2: ", 0), 0u) << r.text();
+  json added = json::array();
+  const json jobs_after = Body(Must(c->Get("/v1/jobs?limit=1000")))["jobs"];
+  for (const auto& job : jobs_after) {
+    if (!before.count(job["id"].get<std::string>())) added.push_back(job);
+  }
+  ASSERT_EQ(added.size(), 1u) << added.dump();
+  EXPECT_EQ(added[0]["state"], "cancelled") << added.dump();
   auto missing = Must(c->Get("/api/task/01J000000000000000000000ZZ/status/"));
   EXPECT_EQ(missing.status, 404u);
   EXPECT_EQ(missing.text(), R"({"error":"Task not found"})");
@@ -572,6 +631,21 @@ TEST_F(ImageFlowGatewayTest, ValidationAndFailures) {
   EXPECT_EQ(
       r.text(),
       R"({"detail":[{"loc":["body","input_image"],"msg":"field required","type":"value_error.missing"}]})");
+  // Several problems at once, each listed; unknown enum names are refused, not defaulted.
+  r = PostJson(*c_, "/v1/filter",
+               {{"input_image", {{"bucket", "b"}}},
+                {"filter_type", "FILTER_TYPE_EMBOSS"},
+                {"intensity", "strong"}});
+  EXPECT_EQ(r.status, 422u);
+  std::set<std::string> problems;
+  const json details = Body(r)["detail"];
+  for (const auto& d : details)
+    problems.insert(d["loc"].dump() + " " + d["type"].get<std::string>());
+  const std::set<std::string> want = {
+      R"x(["body","input_image","object_key"] value_error.missing)x",
+      R"x(["body","filter_type"] type_error.enum)x", R"x(["body","intensity"] type_error.float)x",
+      R"x(["body","execution_id"] value_error.missing)x"};
+  EXPECT_EQ(problems, want) << r.text();
   // A processing failure is a 200 with FAILED (the seed's quirk, kept).
   r = PostJson(*c_, "/v1/resize",
                {{"input_image", {{"bucket", "imageflow"}, {"object_key", "missing.jpg"}}},
