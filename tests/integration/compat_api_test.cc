@@ -14,6 +14,7 @@
 #include "api/http/client.h"
 #include "core/file_io.h"
 #include "engine/engine.h"
+#include "engine/pipeline.h"
 #include "support/image_testing.h"
 #include "support/serve_process.h"
 #include "support/subprocess.h"
@@ -465,6 +466,54 @@ TEST_F(CompatApiTest, DjangoFailureCarriesTypeAndReason) {
 }
 
 // ---- ImageFlowCanvas gateway -----------------------------------------------------------
+
+// The request -> pipeline translation the HTTP gateway and the gRPC services share.
+TEST(ImageFlowPipelineTest, EveryEnumValueMapsToItsDocumentedPipeline) {
+  imageflow::ResizeRequest resize;
+  resize.target_width = 800;
+  resize.target_height = 600;
+  resize.maintain_aspect_ratio = true;
+  const std::pair<imageflow::ResizeQuality, std::string> qualities[] = {
+      {imageflow::ResizeQuality::kUnspecified, ";format:type=jpeg,q=75"},
+      {imageflow::ResizeQuality::kFast, ",kernel=linear;format:type=jpeg,q=75"},
+      {imageflow::ResizeQuality::kGood, ";format:type=jpeg,q=85"},
+      {imageflow::ResizeQuality::kBest, ";format:type=jpeg,q=95"}};
+  for (const auto& [quality, tail] : qualities) {
+    resize.quality = quality;
+    EXPECT_EQ(*imageflow::ResizePipeline(resize),
+              "resize:w=800,h=600,fit=inside,enlarge=true" + tail);
+  }
+  resize.maintain_aspect_ratio = false;
+  resize.quality = imageflow::ResizeQuality::kGood;
+  EXPECT_EQ(*imageflow::ResizePipeline(resize),
+            "resize:w=800,h=600,fit=fill,enlarge=true;format:type=jpeg,q=85");
+  resize.target_height = 0;
+  EXPECT_EQ(imageflow::ResizePipeline(resize).error().field, "target_height");
+
+  imageflow::FilterRequest filter;
+  const std::tuple<imageflow::FilterType, float, std::string> filters[] = {
+      {imageflow::FilterType::kBlur, 1.0f, "blur:k=11;"},
+      {imageflow::FilterType::kBlur, 0.1f, "blur:k=3;"},  // int(1) + 1 = 2, made odd
+      {imageflow::FilterType::kBlur, 0.05f, ""},          // k = 1: the identity
+      {imageflow::FilterType::kGaussian, 1.0f, "blur:sigma=2;"},
+      {imageflow::FilterType::kSharpen, 0.5f, "sharpen:amount=0.5;"},
+      {imageflow::FilterType::kBrightness, 0.5f, "brightness:factor=1;"},
+      {imageflow::FilterType::kContrast, 1.5f, "contrast:factor=1.5;"},
+      {imageflow::FilterType::kSaturation, 0.0f, "saturation:factor=0;"},
+      {imageflow::FilterType::kUnspecified, 1.0f, ""}};
+  for (const auto& [type, intensity, step] : filters) {
+    filter.filter_type = type;
+    filter.intensity = intensity;
+    EXPECT_EQ(imageflow::FilterPipeline(filter), step + "format:type=jpeg,q=85")
+        << imageflow::FilterTypeName(type) << " " << intensity;
+    // Every mapping is a pipeline the engine accepts.
+    EXPECT_TRUE(engine::ParsePipeline(imageflow::FilterPipeline(filter)).has_value());
+  }
+  EXPECT_EQ(imageflow::ParseFilterType("FILTER_TYPE_SATURATION"),
+            imageflow::FilterType::kSaturation);
+  EXPECT_EQ(imageflow::ParseFilterType("FILTER_TYPE_EMBOSS"), std::nullopt);
+  EXPECT_EQ(imageflow::ParseResizeQuality("RESIZE_QUALITY_BEST"), imageflow::ResizeQuality::kBest);
+}
 
 class ImageFlowGatewayTest : public CompatApiTest {
  protected:
