@@ -222,6 +222,10 @@ Command RegisterServeCommand(CLI::App& app) {
                   "largest request body on the upload routes (413 past it)")
       ->envname("TESSERA_MAX_UPLOAD_BYTES")
       ->capture_default_str();
+  cmd->add_option("--max-body-bytes-in-flight", s.max_body_bytes_in_flight,
+                  "request bodies held in memory at once, all connections together (503 past it)")
+      ->envname("TESSERA_MAX_BODY_BYTES_IN_FLIGHT")
+      ->capture_default_str();
   cmd->add_option("--queue-depth-limit", args->api.queue_depth_limit,
                   "POST /v1/jobs answers 503 once this many tasks wait")
       ->envname("TESSERA_QUEUE_DEPTH_LIMIT")

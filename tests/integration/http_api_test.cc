@@ -503,6 +503,23 @@ TEST_F(HttpApiTest, MetricsCountRequestsAndShowTheQueue) {
   EXPECT_NE(m.find("tessera_queue_dead_letters 0"), std::string::npos);
 }
 
+TEST_F(HttpApiTest, BodiesBeyondTheInFlightBudgetAre503BeforeBeingRead) {
+  auto serve = Serve({"--max-body-bytes-in-flight", "4000", "--workers", "0"});
+  ASSERT_TRUE(serve);
+  auto client = serve->Client();
+  auto r = Post(*client, "/v1/process?pipeline=invert", std::vector<uint8_t>(5000, 1));
+  EXPECT_EQ(r.status, 503u);
+  EXPECT_EQ(ErrorOf(r).value("code", ""), "unavailable");
+  EXPECT_FALSE(r.header("retry-after").empty());
+  // A body that fits is read as usual (and the budget was given back).
+  auto small = EncodeWithOpenCv(MakeTestPattern(8, 8, 3), ".png");
+  ASSERT_LT(small.size(), 4000u);
+  r = Post(*client, "/v1/process?pipeline=invert", small);
+  EXPECT_EQ(r.status, 200u) << r.text();
+  r = Post(*client, "/v1/process?pipeline=invert", small);
+  EXPECT_EQ(r.status, 200u) << r.text();
+}
+
 // Two requests on one TCP connection: keep-alive works and responses stay in order.
 TEST_F(HttpApiTest, KeepAliveServesSeveralRequestsOnOneConnection) {
   auto serve = Serve();

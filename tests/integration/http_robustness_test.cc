@@ -13,6 +13,7 @@
 #include "core/file_io.h"
 #include "engine/engine.h"
 #include "support/image_testing.h"
+#include "support/redis_server.h"
 #include "support/serve_process.h"
 #include "support/subprocess.h"
 #include "support/temp_dir.h"
@@ -281,6 +282,55 @@ TEST_F(HttpRobustnessTest, SubmitCommandUploadsWaitsAndDownloads) {
   r = RunTessera({"submit", in.string(), "--server", "http://127.0.0.1:1", "-p", "invert"});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("unavailable"), std::string::npos) << r.err;
+}
+
+// Distributed mode over HTTP: two API nodes with no workers share a real redis-server and a
+// store directory; a separate `tessera worker` process runs the jobs either node accepted, and
+// either node reports any job and serves its result.
+TEST_F(HttpRobustnessTest, ApiNodesAndAWorkerProcessShareARedisQueue) {
+  RedisServer redis;
+  Status started = redis.Start();
+  ASSERT_TRUE(started.has_value()) << started.error().ToString();
+  const std::string store = "file://" + (dir_.path() / "shared-blobs").string();
+  const std::vector<std::string> shared = {"--queue", redis.url(), "--store",
+                                           store,     "--workers", "0"};
+  auto node_a = ServeProcess::Start(dir_.path() / "a", shared);
+  auto node_b = ServeProcess::Start(dir_.path() / "b", shared);
+  ASSERT_TRUE(node_a && node_b);
+  auto worker =
+      StartTessera({"worker", "--queue", redis.url(), "--store", store, "-t", "2"}, dir_.path());
+  auto a = node_a->Client();
+  auto b = node_b->Client();
+  std::vector<std::string> ids;
+  std::vector<std::vector<uint8_t>> inputs;
+  for (int i = 0; i < 10; ++i) {
+    inputs.push_back(Input(i));
+    auto& node = i % 2 == 0 ? *a : *b;
+    auto r =
+        node.Send({.method = "POST", .target = "/v1/jobs?pipeline=sharpen", .body = inputs[i]});
+    ASSERT_TRUE(r && r->status == 202) << (r ? r->text() : r.error().ToString());
+    ids.push_back(json::parse(r->text())["id"]);
+  }
+  for (size_t i = 0; i < ids.size(); ++i) {
+    auto& other = i % 2 == 0 ? *b : *a;  // ask the node that did not accept it
+    ASSERT_TRUE(WaitFor([&] { return State(other, ids[i]) == "succeeded"; }, seconds(30)))
+        << ids[i] << " is " << State(other, ids[i]);
+    auto r = other.Get("/v1/jobs/" + ids[i] + "/result");
+    ASSERT_TRUE(r && r->status == 200);
+    EXPECT_EQ(r->body, Expected(inputs[i], "sharpen"));
+  }
+  auto workers = a->Get("/v1/workers");
+  ASSERT_TRUE(workers && workers->status == 200);
+  EXPECT_EQ(json::parse(workers->text()).size(), 1u);
+  auto ready = b->Get("/readyz");
+  ASSERT_TRUE(ready.has_value());
+  EXPECT_EQ(ready->status, 200u);
+  // With Redis gone, readiness says so (and liveness does not).
+  redis.Kill();
+  ready = b->Get("/readyz");
+  ASSERT_TRUE(ready.has_value());
+  EXPECT_EQ(ready->status, 503u) << ready->text();
+  EXPECT_EQ(b->Get("/healthz")->status, 200u);
 }
 
 }  // namespace

@@ -23,13 +23,14 @@ using BeastRequest = bhttp::request<bhttp::vector_body<uint8_t>>;
 
 struct HttpRequest {
   bhttp::verb method = bhttp::verb::get;
-  std::string path;                                // decoded path, no query
-  std::multimap<std::string, std::string> query;   // decoded query parameters
-  std::map<std::string, std::string> path_params;  // {id} and friends from the route pattern
-  std::string request_id;                          // X-Request-Id given or made
-  std::string remote;                              // peer address
-  std::chrono::steady_clock::time_point received;  // when the headers were complete
-  const BeastRequest* raw = nullptr;               // headers and body
+  std::string path;                                 // decoded path, no query
+  std::multimap<std::string, std::string> query;    // decoded query parameters
+  std::map<std::string, std::string> path_params;   // {id} and friends from the route pattern
+  std::string request_id;                           // X-Request-Id given or made
+  std::string remote;                               // peer address
+  std::chrono::steady_clock::time_point received;   // when the headers were complete
+  std::chrono::steady_clock::time_point body_read;  // when the whole body had arrived
+  const BeastRequest* raw = nullptr;                // headers and body
 
   // Empty when absent. Header names are case-insensitive.
   std::string_view Header(std::string_view name) const;

@@ -26,7 +26,7 @@ HttpResponse Process(const NativeApi& api, HttpRequest& request) {
                                    "form field or JSON part",
                                    "pipeline"));
   }
-  auto done = api.sync.Process(upload->image, upload->pipeline, request.received);
+  auto done = api.sync.Process(upload->image, upload->pipeline, request.body_read);
   if (!done) {
     Log(LogLevel::kInfo, "process_rejected",
         {{"request_id", request.request_id},

@@ -32,6 +32,9 @@ bool IsRequestIdSafe(std::string_view id) {
   return true;
 }
 
+constexpr uint64_t kBodyReadChunk = 256 << 10;
+constexpr size_t kIdleBufferBytes = 16 << 10;
+
 bool ConstantTimeEquals(std::string_view a, std::string_view b) {
   // Every byte of the longer string is visited whatever the contents, so the time taken says
   // nothing about where the strings differ.
@@ -93,6 +96,7 @@ struct HttpServer::Impl {
   std::mutex mu;
   std::condition_variable idle_cv;
   std::set<std::shared_ptr<Session>> sessions;  // guarded by mu
+  std::atomic<uint64_t> body_bytes_in_flight{0};
   bool stopped = false;
 
   awaitable<void> Accept();
@@ -282,6 +286,23 @@ awaitable<bool> HttpServer::Impl::HandleOne(beast::tcp_stream& stream, beast::fl
   if (head.content_length() && *head.content_length() > route.max_body_bytes) {
     co_return co_await finish(too_large(), false);
   }
+  // Reserve this body's bytes in the global budget before reading any of it.
+  const uint64_t reserve =
+      head.content_length() ? *head.content_length() : (has_body ? route.max_body_bytes : 0);
+  if (body_bytes_in_flight.fetch_add(reserve) + reserve > options.max_body_bytes_in_flight &&
+      reserve > 0) {
+    body_bytes_in_flight.fetch_sub(reserve);
+    co_return co_await finish(
+        ErrorResponse(MakeError(ErrorCode::kUnavailable,
+                                "the server holds too many request bodies; retry later")),
+        false);
+  }
+  struct BodyReservation {
+    std::atomic<uint64_t>& total;
+    uint64_t n;
+    ~BodyReservation() { total.fetch_sub(n); }
+  } reservation{body_bytes_in_flight, reserve};
+
   if (has_body && beast::iequals(h[bhttp::field::expect], "100-continue")) {
     bhttp::response<bhttp::empty_body> cont{bhttp::status::continue_, version};
     stream.expires_after(options.write_timeout);
@@ -292,6 +313,9 @@ awaitable<bool> HttpServer::Impl::HandleOne(beast::tcp_stream& stream, beast::fl
   bhttp::request_parser<bhttp::vector_body<uint8_t>> parser{std::move(head)};
   parser.body_limit(route.max_body_bytes);
   if (has_body) {
+    // Beast reads max(512, free capacity) bytes at a time: give it room, or a large upload
+    // costs a system call (and a timer update) per 512 bytes.
+    buffer.reserve(static_cast<size_t>(std::min<uint64_t>(reserve, kBodyReadChunk)));
     stream.expires_after(options.body_timeout);
     co_await bhttp::async_read(stream, buffer, parser, asio::redirect_error(use_awaitable, ec));
     if (ec == bhttp::error::body_limit) co_return co_await finish(too_large(), false);
@@ -303,7 +327,10 @@ awaitable<bool> HttpServer::Impl::HandleOne(beast::tcp_stream& stream, beast::fl
     }
     if (ec) co_return false;
   }
+  const auto body_read = SteadyClock::now();
   BeastRequest raw = parser.release();
+  // Idle keep-alive connections keep only a small buffer.
+  if (buffer.capacity() > kIdleBufferBytes && buffer.size() == 0) buffer.shrink_to_fit();
   record.bytes_in = raw.body().size();
 
   HttpRequest request;
@@ -314,6 +341,7 @@ awaitable<bool> HttpServer::Impl::HandleOne(beast::tcp_stream& stream, beast::fl
   request.request_id = request_id;
   request.remote = record.remote;
   request.received = received;
+  request.body_read = body_read;
   request.raw = &raw;
 
   auto run = [&route, &request]() -> HttpResponse {

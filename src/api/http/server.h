@@ -33,6 +33,9 @@ struct ServerOptions {
   std::chrono::milliseconds idle_timeout{30'000};    // keep-alive wait for the next request
   std::chrono::milliseconds body_timeout{60'000};    // whole body
   std::chrono::milliseconds write_timeout{60'000};
+  // Request bodies held in memory at once, across all connections: a request whose declared
+  // length (or, chunked, its route's limit) does not fit gets 503 before its body is read.
+  uint64_t max_body_bytes_in_flight = 1ull << 30;
   std::vector<std::string> api_keys;  // empty: no key needed
 };
 
