@@ -261,6 +261,9 @@ TEST_F(CompatApiTest, TuttiRescalesToAtMost1920AndStoresTheJpeg) {
     EXPECT_EQ(decoded.cols, std::min(w, 1920));
     EXPECT_EQ(decoded.rows, w > 1920 ? h * 1920 / w : h);
   }
+  auto metrics = Must(c->Get("/metrics")).text();
+  EXPECT_NE(metrics.find("tessera_engine_seconds_count{op=\"resize\"} 2"), std::string::npos)
+      << metrics;
 }
 
 TEST_F(CompatApiTest, TuttiErrorsAreTheSeedsStrings) {
@@ -634,6 +637,10 @@ TEST_F(ImageFlowGatewayTest, FilterFromStoreWritesFinalJpg) {
   auto stored = ReadFile(Blobs() / "imageflow" / "exec-3_final.jpg");
   ASSERT_TRUE(stored.has_value());
   EXPECT_EQ(*stored, Expected(input_, "saturation:factor=0.5;format:type=jpeg,q=85"));
+  // Its engine time is in the native metrics, per op.
+  auto metrics = Must(c_->Get("/metrics")).text();
+  EXPECT_NE(metrics.find("tessera_engine_seconds_count{op=\"saturation\"} 1"), std::string::npos)
+      << metrics;
 }
 
 // The seed resized with OpenCV (INTER_AREA when shrinking) and blurred with

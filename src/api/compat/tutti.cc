@@ -54,6 +54,7 @@ HttpResponse TuttiUpload(const http::NativeApi& api, const http::HttpRequest& re
     }
     return TuttiError(HttpStatusFor(done.error().code), done.error().message);
   }
+  api.metrics.RecordEngine({"resize", "format"}, done->elapsed);
   const std::string id = NewUuid();
   if (auto put = api.blobs.Put("tutti/" + id + ".jpg", done->result.bytes); !put) {
     return TuttiError(500, put.error().message);

@@ -338,7 +338,8 @@ HttpResponse Health(imageflow::ImageFlowService& service, HttpRequest& request) 
 
 void AddImageFlowRoutes(http::Router& router, const http::NativeApi& api, const Clock& clock) {
   using http::bhttp::verb;
-  auto service = std::make_shared<imageflow::ImageFlowService>(api.sync, api.blobs, clock);
+  auto service =
+      std::make_shared<imageflow::ImageFlowService>(api.sync, api.blobs, clock, &api.metrics);
   // A JSON body may carry the image itself (input_bytes, base64): a third larger than the image.
   const uint64_t limit = api.options.max_upload_bytes / 3 * 4 + (64 << 10);
   auto add = [&](std::string pattern,

@@ -30,6 +30,7 @@
 #include <string_view>
 #include <vector>
 
+#include "api/metrics.h"
 #include "api/sync_processor.h"
 #include "core/clock.h"
 #include "core/result.h"
@@ -178,8 +179,10 @@ inline constexpr std::string_view kDetectCapability = "detect";
 
 class ImageFlowService {
  public:
-  // The references must outlive the service.
-  ImageFlowService(SyncProcessor& sync, store::BlobStore& blobs, const Clock& clock);
+  // The references must outlive the service. With `metrics`, the engine time of each request
+  // is recorded per op, as for POST /v1/process.
+  ImageFlowService(SyncProcessor& sync, store::BlobStore& blobs, const Clock& clock,
+                   ServiceMetrics* metrics = nullptr);
 
   // COMPLETED with the written output (or output_data), or FAILED with a message saying why.
   // Errors: kQueueFull only.
@@ -211,6 +214,7 @@ class ImageFlowService {
   SyncProcessor& sync_;
   store::BlobStore& blobs_;
   const Clock& clock_;
+  ServiceMetrics* const metrics_;
 };
 
 }  // namespace tessera::api::compat::imageflow
