@@ -725,6 +725,9 @@ TEST_F(ImageFlowGatewayTest, ValidationAndFailures) {
             std::string::npos);
   EXPECT_EQ(j["result"]["metadata"]["missing_capability"], "detect");
   EXPECT_EQ(j["metadata"]["model_name"], "yolo");
+  // Proto floats are written as the shortest decimal that reads back as the float.
+  EXPECT_EQ(j["metadata"].dump(),
+            R"({"confidence_threshold":0.5,"model_name":"yolo","nms_threshold":0.4})");
 }
 
 TEST_F(ImageFlowGatewayTest, HealthRoutes) {

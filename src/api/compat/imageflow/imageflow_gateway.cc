@@ -2,6 +2,8 @@
 // ImageFlowService's structs, and its answer written as protobuf's MessageToDict would
 // (preserving_proto_field_name: snake_case keys, enum names, int64 as strings, RFC 3339
 // timestamps, bytes as base64, default values left out).
+#include <cstdio>
+#include <cstdlib>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <type_traits>
@@ -141,6 +143,17 @@ void TakeInput(const Json& body, ImageData& image, std::optional<imageflow::Imag
   Take(im, "size_bytes", image.size_bytes, p, {"input_image"});
   Take(im, "width", image.width, p, {"input_image"});
   Take(im, "height", image.height, p, {"input_image"});
+}
+
+// A proto `float` as MessageToDict writes it: the shortest decimal that reads back as the same
+// float (0.4, not 0.4000000059604645).
+double FloatJson(float f) {
+  char buf[32];
+  for (int precision = 6; precision <= 9; ++precision) {
+    std::snprintf(buf, sizeof(buf), "%.*g", precision, static_cast<double>(f));
+    if (std::strtof(buf, nullptr) == f) break;
+  }
+  return std::strtod(buf, nullptr);
 }
 
 OJson ImageDataJson(const ImageData& d) {
@@ -288,7 +301,7 @@ HttpResponse Filter(imageflow::ImageFlowService& service, HttpRequest& request) 
   if (out->metadata.filter_type != FilterType::kUnspecified) {
     m["filter_type"] = imageflow::FilterTypeName(out->metadata.filter_type);
   }
-  if (out->metadata.intensity != 0) m["intensity"] = out->metadata.intensity;
+  if (out->metadata.intensity != 0) m["intensity"] = FloatJson(out->metadata.intensity);
   if (!out->metadata.applied_parameters.empty()) {
     m["applied_parameters"] = out->metadata.applied_parameters;
   }
@@ -316,9 +329,9 @@ HttpResponse Detect(imageflow::ImageFlowService& service, HttpRequest& request) 
   OJson m = OJson::object();
   if (!out.metadata.model_name.empty()) m["model_name"] = out.metadata.model_name;
   if (out.metadata.confidence_threshold != 0) {
-    m["confidence_threshold"] = out.metadata.confidence_threshold;
+    m["confidence_threshold"] = FloatJson(out.metadata.confidence_threshold);
   }
-  if (out.metadata.nms_threshold != 0) m["nms_threshold"] = out.metadata.nms_threshold;
+  if (out.metadata.nms_threshold != 0) m["nms_threshold"] = FloatJson(out.metadata.nms_threshold);
   return Answer(ResultJson(out.result), m);
 }
 
