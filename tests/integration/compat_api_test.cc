@@ -641,6 +641,7 @@ TEST_F(ImageFlowGatewayTest, FilterFromStoreWritesFinalJpg) {
   auto metrics = Must(c_->Get("/metrics")).text();
   EXPECT_NE(metrics.find("tessera_engine_seconds_count{op=\"saturation\"} 1"), std::string::npos)
       << metrics;
+  EXPECT_NE(metrics.find("route=\"/v1/filter\""), std::string::npos) << metrics;
 }
 
 // The seed resized with OpenCV (INTER_AREA when shrinking) and blurred with
