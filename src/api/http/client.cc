@@ -90,6 +90,8 @@ struct HttpClient::Impl {
     stream->expires_after(timeout);
     bhttp::write(*stream, req, ec);
     if (!ec) {
+      // Beast reads max(512, free capacity) bytes at a time: room for large bodies.
+      buffer.reserve(256 << 10);
       bhttp::response_parser<bhttp::vector_body<uint8_t>> parser;
       parser.body_limit(std::numeric_limits<uint64_t>::max());
       bhttp::read(*stream, buffer, parser, ec);
