@@ -356,6 +356,28 @@ TEST_F(CompatApiTest, TuttiOnlyUploadWithoutImagePart) {
 
 // ---- Django distributed pipeline -------------------------------------------------------
 
+TEST_F(CompatApiTest, JobAdaptersShareTheQueueDepthLimit) {
+  auto serve = Serve({"--compat", "thumbify,django", "--workers", "0", "--queue-depth-limit", "2"});
+  ASSERT_TRUE(serve);
+  auto c = serve->Client();
+  auto png = AsString(Png(40, 30));
+  // A Django batch of 3 does not fit in 2: refused whole, nothing queued.
+  auto r = PostForm(*c, "/api/process-batch/distributed/",
+                    {{"images", "a.png", png},
+                     {"images", "b.png", png},
+                     {"images", "c.png", png},
+                     {"filters", "", R"(["blur"])"}});
+  EXPECT_EQ(r.status, 503u) << r.text();
+  EXPECT_FALSE(r.header("retry-after").empty());
+  EXPECT_EQ(PostForm(*c, "/upload/", {{"file", "one.png", png}}).status, 200u);
+  EXPECT_EQ(PostForm(*c, "/upload/", {{"file", "two.png", png}}).status, 200u);
+  r = PostForm(*c, "/upload/", {{"file", "three.png", png}});
+  EXPECT_EQ(r.status, 503u) << r.text();
+  EXPECT_FALSE(r.header("retry-after").empty());
+  auto stats = Body(Must(c->Get("/v1/stats")));
+  EXPECT_EQ(stats["jobs"]["queued"], 2);
+}
+
 TEST_F(CompatApiTest, DjangoBatchRunsEveryImageThroughTheFilters) {
   auto serve = Serve({"--compat", "django", "--workers", "1"});
   ASSERT_TRUE(serve);

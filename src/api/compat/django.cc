@@ -114,6 +114,11 @@ HttpResponse ProcessBatch(const http::NativeApi& api, const Clock& clock, HttpRe
   if (auto parsed = engine::ParsePipeline(pipeline); !parsed) {
     return DjangoError(400, "Invalid filter_params: " + parsed.error().message);
   }
+  if (auto room = http::CheckQueueDepth(api, static_cast<int64_t>(images.size())); !room) {
+    auto busy = DjangoError(HttpStatusFor(room.error().code), room.error().message);
+    busy.SetHeader("Retry-After", "5");
+    return busy;
+  }
   Json ids = Json::array();
   for (auto image : images) {
     jobs::SubmitRequest submit;

@@ -125,6 +125,11 @@ HttpResponse ThumbifyUpload(const http::NativeApi& api, const HttpRequest& reque
                   *format != engine::Format::kGif)) {
     return FastApiDetail(400, "Invalid image content");
   }
+  if (auto room = http::CheckQueueDepth(api); !room) {
+    auto busy = FastApiDetail(HttpStatusFor(room.error().code), room.error().message);
+    busy.SetHeader("Retry-After", "5");
+    return busy;
+  }
   jobs::SubmitRequest submit;
   submit.image = file.data;
   submit.pipeline = std::string(kThumbPipeline);

@@ -61,15 +61,7 @@ HttpResponse Submit(const NativeApi& api, HttpRequest& request) {
   }
   submit.idempotency_key = std::string(key);
 
-  auto stats = api.queue.Stats();
-  if (!stats) return ErrorResponse(stats.error());
-  int64_t ready = stats->ready_high + stats->ready_normal + stats->ready_low + stats->delayed;
-  if (ready >= api.options.queue_depth_limit) {
-    return ErrorResponse(
-        MakeError(ErrorCode::kUnavailable,
-                  "the job queue is full (" + std::to_string(ready) + " waiting, limit " +
-                      std::to_string(api.options.queue_depth_limit) + "); retry later"));
-  }
+  if (auto room = CheckQueueDepth(api); !room) return ErrorResponse(room.error());
 
   auto created = api.jobs.Submit(submit);
   if (!created) return ErrorResponse(created.error());
@@ -147,6 +139,18 @@ HttpResponse List(const NativeApi& api, HttpRequest& request) {
 
 }  // namespace
 
+Status CheckQueueDepth(const NativeApi& api, int64_t jobs) {
+  auto stats = api.queue.Stats();
+  if (!stats) return stats.error();
+  int64_t waiting = stats->ready_high + stats->ready_normal + stats->ready_low + stats->delayed;
+  if (waiting + jobs > api.options.queue_depth_limit) {
+    return MakeError(ErrorCode::kUnavailable,
+                     "the job queue is full (" + std::to_string(waiting) + " waiting, limit " +
+                         std::to_string(api.options.queue_depth_limit) + "); retry later");
+  }
+  return OkStatus();
+}
+
 void AddJobRoutes(Router& router, const NativeApi& api) {
   using namespace openapi;
   const json id_param = PathParam("id", "the job id");
@@ -182,7 +186,7 @@ void AddJobRoutes(Router& router, const NativeApi& api) {
   router.Add({.method = bhttp::verb::get,
               .pattern = "/v1/jobs",
               .handler = [&api](HttpRequest& r) { return List(api, r); },
-              .openapi = {{"summary", "List jobs, newest first"},
+              .openapi = {{"summary", "List jobs in id order (oldest first)"},
                           {"parameters",
                            {QueryParam("state", "only jobs in this state"),
                             QueryParam("limit", "1 to 1000 (default 50)", "integer"),

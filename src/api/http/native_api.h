@@ -36,6 +36,10 @@ struct NativeApi {
   NativeApiOptions options;
 };
 
+// kUnavailable (503 with Retry-After) when `jobs` more jobs would take the queue past
+// options.queue_depth_limit. Every route that submits jobs asks this first.
+Status CheckQueueDepth(const NativeApi& api, int64_t jobs = 1);
+
 // POST /v1/process
 void AddProcessRoutes(Router& router, const NativeApi& api);
 // /v1/jobs and /v1/jobs/{id}[/result|/retry]
