@@ -278,6 +278,15 @@ TEST_F(HttpApiTest, OversizedBodyIsRefusedBeforeItIsRead) {
   EXPECT_NE(response.find("HTTP/1.1 413"), std::string::npos) << response;
   EXPECT_NE(response.find("too_large"), std::string::npos);
 
+  // A client that sends its whole body anyway (no Expect: 100-continue) still reads the 413:
+  // the server drains the refused body before closing instead of resetting the connection.
+  auto client = serve->Client();
+  std::vector<uint8_t> huge(8 << 20, 0x42);
+  auto refused =
+      client->Send({.method = "POST", .target = "/v1/process?pipeline=invert", .body = huge});
+  ASSERT_TRUE(refused.has_value()) << refused.error().ToString();
+  EXPECT_EQ(refused->status, 413u);
+
   // Chunked bodies have no declared length: the limit stops them while reading.
   auto path = dir_.path() / "big.bin";
   ASSERT_TRUE(WriteFileAtomically(path, std::vector<uint8_t>(500000, 7)).has_value());

@@ -2,6 +2,7 @@
 // without including it (GCC 12).
 #include <utility>
 // (keep the include above first)
+#include <array>
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -34,6 +35,7 @@ bool IsRequestIdSafe(std::string_view id) {
 
 constexpr uint64_t kBodyReadChunk = 256 << 10;
 constexpr size_t kIdleBufferBytes = 16 << 10;
+constexpr std::chrono::seconds kLingerTime{2};
 
 bool ConstantTimeEquals(std::string_view a, std::string_view b) {
   // Every byte of the longer string is visited whatever the contents, so the time taken says
@@ -83,6 +85,7 @@ struct HttpServer::Impl {
   struct Session {
     beast::tcp_stream* stream = nullptr;
     bool busy = false;
+    bool linger = false;  // closing with a request body unread: drain it first
   };
 
   HttpServer& server;
@@ -168,6 +171,17 @@ awaitable<void> HttpServer::Impl::Serve(tcp::socket socket) {
   }
   boost::system::error_code ec;
   stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+  if (session->linger) {
+    // The client may still be sending the body we refused. Closing now would reset the
+    // connection and could destroy our answer (413, 401, ...) before the client reads it, so
+    // read and discard for a short while first, as nginx's lingering close does.
+    stream.expires_after(kLingerTime);
+    std::array<char, 16384> scratch;
+    while (!ec) {
+      co_await stream.async_read_some(asio::buffer(scratch),
+                                      asio::redirect_error(use_awaitable, ec));
+    }
+  }
   stream.socket().close(ec);
   {
     std::lock_guard<std::mutex> lock(mu);
@@ -236,7 +250,10 @@ awaitable<bool> HttpServer::Impl::HandleOne(beast::tcp_stream& stream, beast::fl
   auto peer = stream.socket().remote_endpoint(peer_ec);
   if (!peer_ec) record.remote = peer.address().to_string();
 
+  const bool has_body = HasBody(head);
+  bool body_consumed = false;  // set once the body (if any) has been read in full
   auto finish = [&](HttpResponse r, bool keep) -> awaitable<bool> {
+    if (has_body && !body_consumed) session.linger = true;
     record.status = r.status;
     record.bytes_out = r.body.size();
     record.duration =
@@ -247,7 +264,6 @@ awaitable<bool> HttpServer::Impl::HandleOne(beast::tcp_stream& stream, beast::fl
     co_return keep;
   };
 
-  const bool has_body = HasBody(head);
   const bool client_keep_alive = head.keep_alive();
   RouteMatch match = router.Match(h.method(), path);
   if (match.route == nullptr) {
@@ -326,6 +342,7 @@ awaitable<bool> HttpServer::Impl::HandleOne(beast::tcp_stream& stream, beast::fl
       co_return co_await finish(std::move(r), false);
     }
     if (ec) co_return false;
+    body_consumed = true;
   }
   const auto body_read = SteadyClock::now();
   BeastRequest raw = parser.release();
