@@ -27,7 +27,8 @@ struct TilingFlags {
   int tile_size = engine::kDefaultTileSize;
   uint64_t tile_threshold = engine::TilingOptions{}.auto_threshold_pixels;
 
-  void Register(CLI::App& cmd);
+  // `with_mode` false: only size and threshold (a worker takes the mode from each job).
+  void Register(CLI::App& cmd, bool with_mode = true);
   engine::TilingOptions ToOptions() const;  // threads left at 1
 };
 

@@ -27,13 +27,15 @@ engine::ProcessOptions EngineFlags::ToOptions() const {
   return o;
 }
 
-void TilingFlags::Register(CLI::App& cmd) {
-  cmd.add_option("--tiles", tiles,
-                 "process the pipeline's local part (blur, sharpen, edges, colour) in tiles: "
-                 "auto (above --tile-threshold pixels), on, off")
-      ->envname("TESSERA_TILES")
-      ->check(CLI::IsMember({"auto", "on", "off"}))
-      ->capture_default_str();
+void TilingFlags::Register(CLI::App& cmd, bool with_mode) {
+  if (with_mode) {
+    cmd.add_option("--tiles", tiles,
+                   "process the pipeline's local part (blur, sharpen, edges, colour) in tiles: "
+                   "auto (above --tile-threshold pixels), on, off")
+        ->envname("TESSERA_TILES")
+        ->check(CLI::IsMember({"auto", "on", "off"}))
+        ->capture_default_str();
+  }
   cmd.add_option("--tile-size", tile_size, "tile edge in pixels")
       ->envname("TESSERA_TILE_SIZE")
       ->check(CLI::Range(16, 65536))

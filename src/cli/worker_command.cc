@@ -19,6 +19,7 @@ namespace {
 struct WorkerArgs {
   BackendFlags backends;
   EngineFlags engine;
+  TilingFlags tiling;
   worker::WorkerOptions options;
   std::string capabilities = "core";
   int64_t lease_ms = 30'000;
@@ -63,6 +64,7 @@ int Run(WorkerArgs& args) {
   options.retry.max_attempts = args.max_attempts;
   options.retention = std::chrono::hours(args.retention_hours);
   options.engine = args.engine.ToOptions();
+  options.tiling = args.tiling.ToOptions();
   Log(LogLevel::kInfo, "worker_backends",
       {{"backends", backends->description}, {"durability", backends->durability}});
 
@@ -97,6 +99,7 @@ Command RegisterWorkerCommand(CLI::App& app) {
   auto* cmd = app.add_subcommand("worker", "run queued image tasks until SIGTERM");
   args->backends.Register(*cmd);
   args->engine.Register(*cmd);
+  args->tiling.Register(*cmd, /*with_mode=*/false);
   cmd->add_option("--id", args->options.id, "worker id (default host-pid-random)")
       ->envname("TESSERA_WORKER_ID");
   cmd->add_option("-t,--threads", args->options.threads, "tasks run at once")

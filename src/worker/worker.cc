@@ -34,7 +34,8 @@ Worker::Worker(queue::TaskQueue& queue, queue::JobStore& jobs, store::BlobStore&
       clock_(clock),
       options_(std::move(options)),
       keeper_(queue, options_.lease, options_.lease / 3),
-      runner_(queue, jobs, blobs, keeper_, clock, options_.retry, options_.engine) {
+      runner_(queue, jobs, blobs, keeper_, clock, options_.retry, options_.engine,
+              options_.tiling) {
   if (options_.id.empty()) options_.id = DefaultWorkerId();
   info_.id = options_.id;
   info_.host = HostName();
