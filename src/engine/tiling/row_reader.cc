@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cstring>
 
-#include "engine/tiling/tile_region.h"
 #include "engine/vips/vips_adapter.h"
 
 namespace tessera::engine {
@@ -25,10 +24,12 @@ Result<const Raster*> RowReader::Read(int y, int height) {
                 (keep_to - keep_from) * next.stride());
   }
   int read_from = std::max(y, keep_to > keep_from ? keep_to : y);
+  rows_ = Raster();  // the overlap is copied: free the old rows before decoding new ones
   if (read_from < end) {
-    auto fresh = vips::ReadRegion(image_, 0, read_from, image_.width(), end - read_from);
-    if (!fresh) return fresh.error();
-    PasteRaster(*fresh, next, 0, read_from - y);
+    Status ok =
+        vips::ReadRegionInto(image_, 0, read_from, image_.width(), end - read_from,
+                             next.data.get() + (read_from - y) * next.stride(), next.stride());
+    if (!ok) return ok.error();
   }
   rows_ = std::move(next);
   y_ = y;

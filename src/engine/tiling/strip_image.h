@@ -7,6 +7,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <vector>
 
 #include "core/result.h"
 #include "engine/image.h"
@@ -35,10 +36,11 @@ struct StripImage {
 };
 
 // The image of plan's size. Rows are loaded in increasing order only (a request for row r first
-// loads every unloaded row above it), each once, and at most `max_strips` are kept; so the
-// loader may read its own input strictly downwards. `first` (row 0, already loaded) gives the
-// bands and depth. Reading rows above the kept strips fails (kInternal in errors).
-StripImage MakeStripImage(const TilePlan& plan, Raster first, StripLoader loader,
-                          int max_strips = 3);
+// loads every unloaded row above it), each once; so the loader may read its own input strictly
+// downwards. Strips lying more than max(tile size, 256) pixel rows above the furthest row read
+// so far are dropped, so a top-to-bottom reader (an encoder, ToRaster) holds about two rows of
+// tiles. `first` (row 0, already loaded) gives the bands and depth. Reading rows above the kept
+// strips fails (kInternal in errors).
+StripImage MakeStripImage(const TilePlan& plan, Raster first, StripLoader loader);
 
 }  // namespace tessera::engine

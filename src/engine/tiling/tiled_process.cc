@@ -15,6 +15,7 @@ namespace {
 
 // Runs fn(0..n-1) on up to `threads` threads; returns the first error.
 Status ParallelFor(int n, int threads, const std::function<Status(int)>& fn) {
+  if (n <= 0) return OkStatus();
   threads = std::max(1, std::min(threads, n));
   if (threads == 1) {
     for (int i = 0; i < n; ++i) {
@@ -60,23 +61,27 @@ class RowComputer {
     if (!strip) return strip.error();
     const Raster& input = **strip;
     int first = row * plan_.columns();
-    std::vector<Raster> processed(plan_.columns());
-    Status ok = ParallelFor(plan_.columns(), threads_, [&](int c) -> Status {
+    Rect out_rows = plan_.RowRect(row);
+    Raster strip_out;
+    // Tile 0 of the row first: its output's bands and depth shape the row; the others then
+    // paste straight into their own columns of it, so no finished tile waits in memory.
+    auto run = [&](int c, bool shape_row) -> Status {
       Tile tile = plan_.At(first + c);
       Rect from{tile.in.x, tile.in.y - in_rows.y, tile.in.width, tile.in.height};
-      Raster in = CropRaster(input, from);
-      return ProcessTileInput(std::move(in), tile, local_, limits_, &processed[c]);
-    });
+      Raster processed;
+      Status ok = ProcessTileInput(CropRaster(input, from), tile, local_, limits_, &processed);
+      if (!ok) return ok;
+      if (shape_row) {
+        strip_out = Raster::AllocateUninitialized(out_rows.width, out_rows.height, processed.bands,
+                                                  processed.bits, processed.has_alpha);
+      }
+      PasteRaster(processed, OutRectWithin(tile), strip_out, tile.out.x, 0);
+      return OkStatus();
+    };
+    if (Status ok = run(0, true); !ok) return ok.error();
+    Status ok =
+        ParallelFor(plan_.columns() - 1, threads_, [&](int c) { return run(c + 1, false); });
     if (!ok) return ok.error();
-    Rect out_rows = plan_.RowRect(row);
-    const Raster& any = processed.front();
-    Raster strip_out = Raster::AllocateUninitialized(out_rows.width, out_rows.height, any.bands,
-                                                     any.bits, any.has_alpha);
-    for (int c = 0; c < plan_.columns(); ++c) {
-      Tile tile = plan_.At(first + c);
-      PasteRaster(processed[c], OutRectWithin(tile), strip_out, tile.out.x, 0);
-      processed[c] = Raster();
-    }
     return strip_out;
   }
 

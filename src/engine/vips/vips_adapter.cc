@@ -477,20 +477,31 @@ Image FromRaster(Raster raster) {
 }
 
 Result<Raster> ReadRegion(const Image& in, int x, int y, int w, int h) {
+  Raster out = Raster::AllocateUninitialized(w, h, in.bands(), in.bits(), in.has_alpha());
+  Status ok = ReadRegionInto(in, x, y, w, h, out.data.get(), out.stride());
+  if (!ok) return ok.error();
+  return out;
+}
+
+Status ReadRegionInto(const Image& in, int x, int y, int w, int h, uint8_t* dst, size_t stride) {
   VipsRegion* region = vips_region_new(Raw(in));
   if (region == nullptr) return Failure(ErrorCode::kInternal, "vips_region_new failed");
-  VipsRect rect{x, y, w, h};
-  if (vips_region_prepare(region, &rect) != 0) {
-    g_object_unref(region);
-    return Failure(ErrorCode::kCorruptImage, "the image data cannot be decoded");
-  }
-  Raster out = Raster::AllocateUninitialized(w, h, in.bands(), in.bits(), in.has_alpha());
-  size_t row_bytes = out.stride();
-  for (int j = 0; j < h; ++j) {
-    std::memcpy(out.data.get() + j * row_bytes, VIPS_REGION_ADDR(region, x, y + j), row_bytes);
+  size_t row_bytes = static_cast<size_t>(w) * VIPS_IMAGE_SIZEOF_PEL(Raw(in));
+  // A band of rows at a time, so libvips' region buffer stays small however tall the request.
+  constexpr int kBandRows = 64;
+  for (int top = y; top < y + h; top += kBandRows) {
+    VipsRect rect{x, top, w, std::min(kBandRows, y + h - top)};
+    if (vips_region_prepare(region, &rect) != 0) {
+      g_object_unref(region);
+      return Failure(ErrorCode::kCorruptImage, "the image data cannot be decoded");
+    }
+    for (int j = 0; j < rect.height; ++j) {
+      std::memcpy(dst + static_cast<size_t>(top - y + j) * stride,
+                  VIPS_REGION_ADDR(region, x, top + j), row_bytes);
+    }
   }
   g_object_unref(region);
-  return out;
+  return OkStatus();
 }
 
 namespace {

@@ -91,6 +91,8 @@ Image FromRaster(Raster raster);
 // decoded with sequential access, successive reads must move down the image (rows above the
 // last read may be gone). Errors as ToRaster.
 Result<Raster> ReadRegion(const Image& in, int x, int y, int w, int h);
+// The same into `dst` (rows `stride` bytes apart), without an intermediate raster.
+Status ReadRegionInto(const Image& in, int x, int y, int w, int h, uint8_t* dst, size_t stride);
 
 // Fills the rectangle x,y,w,h of a generated image into `dst` (rows `stride` bytes apart).
 // Called from libvips' worker threads, possibly several at once; must be thread-safe.
