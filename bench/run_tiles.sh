@@ -12,6 +12,7 @@
 #                                never committed) through blur sigma=5: `tessera process` and a
 #                                distributed job on 2 workers, peak RSS of every process
 #                                (/usr/bin/time -v)
+#   bench/run_tiles.sh seed      seed 000's test as context: 5 photos, blur:k=21
 # Environment: TESSERA_BIN (default build/tessera), RUNS (default 5), OUT (default
 # bench/out/tiles), TILE_SIZE (huge only; default 512: memory grows with width x tile size). Needs scripts/fetch-bench-photos.sh to have run.
 set -euo pipefail
@@ -116,9 +117,29 @@ huge() {
   rm -rf "$dir"
 }
 
+# Seed 000's own test as context: 5 images, blur k=21. Here the 5 fetched 2560x1600 photos
+# (seed 000's images are not available), one image at a time untiled vs tiled on all cores,
+# and 2 images at a time untiled.
+seed() {
+  : > "$out/seed.txt"
+  local photos=("$repo"/bench/photos/*.jpg)
+  for i in $(seq "$runs"); do
+    for mode in "off 1" "on 1" "off 2"; do
+      set -- $mode
+      rm -rf "$out/seed-out"
+      /usr/bin/time -f "tiles=$1 -j$2 %e" -a -o "$out/seed.txt" \
+        "$bin" process "${photos[@]}" -o "$out/seed-out/" -p 'blur:k=21' --tiles "$1" -j "$2" -q
+    done
+  done
+  for mode in "tiles=off -j1" "tiles=on -j1" "tiles=off -j2"; do
+    echo "5 photos, blur:k=21, $mode: median $(grep "^$mode " "$out/seed.txt" | cut -d' ' -f3 | median) s over $runs runs"
+  done
+}
+
 case "${1:-}" in
+  seed) seed ;;
   speed) speed ;;
   workers) workers ;;
   huge) huge ;;
-  *) sed -n '2,20p' "$0"; exit 2 ;;
+  *) sed -n '2,21p' "$0"; exit 2 ;;
 esac
