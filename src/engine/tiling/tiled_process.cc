@@ -49,43 +49,54 @@ class RowComputer {
  public:
   RowComputer(Image prepared, const TilePlan& plan, Pipeline local, int threads,
               const Limits& limits)
-      : reader_(std::move(prepared)),
+      : in_bands_(prepared.bands()),
+        in_bits_(prepared.bits()),
+        in_alpha_(prepared.has_alpha()),
+        reader_(std::move(prepared)),
         plan_(plan),
         local_(std::move(local)),
         threads_(threads),
         limits_(limits) {}
 
   Result<Raster> Compute(int row) {
+    if (!out_shape_.data) {
+      // The bands and depth the local steps produce, from one pixel: every tile then pastes
+      // straight into its own columns of the row as it finishes, all tiles in parallel.
+      size_t next = 0;
+      auto probe = RunInMemory(Raster::Allocate(1, 1, in_bands_, in_bits_, in_alpha_), local_.steps,
+                               &next, limits_);
+      if (!probe) return probe.error();
+      out_shape_ = std::move(*probe);
+    }
     Rect in_rows = plan_.RowInputRect(row);
     auto strip = reader_.Read(in_rows.y, in_rows.height);
     if (!strip) return strip.error();
     const Raster& input = **strip;
     int first = row * plan_.columns();
     Rect out_rows = plan_.RowRect(row);
-    Raster strip_out;
-    // Tile 0 of the row first: its output's bands and depth shape the row; the others then
-    // paste straight into their own columns of it, so no finished tile waits in memory.
-    auto run = [&](int c, bool shape_row) -> Status {
+    Raster strip_out = Raster::AllocateUninitialized(
+        out_rows.width, out_rows.height, out_shape_.bands, out_shape_.bits, out_shape_.has_alpha);
+    Status ok = ParallelFor(plan_.columns(), threads_, [&](int c) -> Status {
       Tile tile = plan_.At(first + c);
       Rect from{tile.in.x, tile.in.y - in_rows.y, tile.in.width, tile.in.height};
       Raster processed;
-      Status ok = ProcessTileInput(CropRaster(input, from), tile, local_, limits_, &processed);
-      if (!ok) return ok;
-      if (shape_row) {
-        strip_out = Raster::AllocateUninitialized(out_rows.width, out_rows.height, processed.bands,
-                                                  processed.bits, processed.has_alpha);
+      Status run = ProcessTileInput(CropRaster(input, from), tile, local_, limits_, &processed);
+      if (!run) return run;
+      if (processed.bands != strip_out.bands || processed.bits != strip_out.bits) {
+        return MakeError(ErrorCode::kInternal, "a tile's output shape differs from the row's");
       }
       PasteRaster(processed, OutRectWithin(tile), strip_out, tile.out.x, 0);
       return OkStatus();
-    };
-    if (Status ok = run(0, true); !ok) return ok.error();
-    Status ok =
-        ParallelFor(plan_.columns() - 1, threads_, [&](int c) { return run(c + 1, false); });
+    });
     if (!ok) return ok.error();
     return strip_out;
   }
 
  private:
+  const int in_bands_;
+  const int in_bits_;
+  const bool in_alpha_;
+  Raster out_shape_;  // 1x1: the local steps' output bands, depth and alpha
   RowReader reader_;
   const TilePlan plan_;
   const Pipeline local_;
