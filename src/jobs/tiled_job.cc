@@ -218,9 +218,12 @@ Result<engine::ProcessResult> AssembleTiles(TiledJobSeams seams, const AssembleT
 
 void DeleteTiles(store::BlobStore& blobs, const TiledJobPayload& job) {
   auto plan = PlanOf(job);
-  if (!plan) return;
-  std::string prefix = TilePrefixFor(job.process_task_id);
-  for (int i = 0; i < plan->count(); ++i) {
+  if (plan) DeleteTiles(blobs, job.process_task_id, plan->count());
+}
+
+void DeleteTiles(store::BlobStore& blobs, std::string_view process_task_id, int64_t tiles) {
+  std::string prefix = TilePrefixFor(process_task_id);
+  for (int64_t i = 0; i < tiles; ++i) {
     (void)blobs.Delete(TileInputKey(prefix, i));
     (void)blobs.Delete(TileOutputKey(prefix, i));
   }

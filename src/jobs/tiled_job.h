@@ -73,5 +73,8 @@ Result<engine::ProcessResult> AssembleTiles(TiledJobSeams seams, const AssembleT
 
 // Deletes the job's tile blobs (best effort; called once its result is stored).
 void DeleteTiles(store::BlobStore& blobs, const TiledJobPayload& job);
+// The same knowing only the process task id and the tile count (a job record being expired:
+// its process task id is its job id unless it was retried after a cancel).
+void DeleteTiles(store::BlobStore& blobs, std::string_view process_task_id, int64_t tiles);
 
 }  // namespace tessera::jobs

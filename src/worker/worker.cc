@@ -5,6 +5,7 @@
 #include <random>
 
 #include "core/log.h"
+#include "jobs/tiled_job.h"
 
 namespace tessera::worker {
 namespace {
@@ -151,6 +152,8 @@ void Worker::ExpireFinishedJobs() {
   for (const auto& job : *expired) {
     if (!job.output_key.empty()) (void)blobs_.Delete(job.output_key);
     (void)blobs_.Delete(job.input_key);
+    // Tiles left by a tiled job that died or was cancelled (a succeeded one deleted its own).
+    if (job.tiles_total > 0) jobs::DeleteTiles(blobs_, job.id, job.tiles_total);
   }
   if (!expired->empty()) {
     Log(LogLevel::kInfo, "jobs_expired", {{"count", std::to_string(expired->size())}});

@@ -145,6 +145,11 @@ TEST_F(TiledJobTest, TilesOfACancelledJobAreNotComputed) {
   ASSERT_TRUE(jobs_->Transition("JOB1", queue::JobState::kCancelled, {}).has_value());
   for (TileRun r : RunTiles(100)) EXPECT_EQ(r, TileRun::kJobFinished);
   EXPECT_EQ(jobs_->Get("JOB1")->tiles_done, 0);
+  // Their stored inputs stay until the job record expires; the expiry deletes them by count.
+  EXPECT_TRUE(*blobs_->Exists(TileInputKey(TilePrefixFor("JOB1"), 19)));
+  DeleteTiles(*blobs_, "JOB1", 20);
+  EXPECT_FALSE(*blobs_->Exists(TileInputKey(TilePrefixFor("JOB1"), 19)));
+  EXPECT_FALSE(*blobs_->Exists(TileInputKey(TilePrefixFor("JOB1"), 0)));
 }
 
 TEST_F(TiledJobTest, AMissingTileOutputFailsTheAssemblyAsNotFound) {
