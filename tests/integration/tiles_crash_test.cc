@@ -1,5 +1,6 @@
 // Tiled jobs with real processes on both backends (SQLite + files; a real redis-server + a
-// shared directory): a tile worker SIGKILLed mid-job and an assembler SIGKILLed mid-assembly.
+// shared directory): a tile worker SIGKILLed mid-job, the coordinator SIGKILLed while storing
+// tile inputs, and an assembler SIGKILLed mid-assembly.
 // The job must complete with output byte-identical to `tessera process --tiles off`, and the
 // workers' JSON logs must show that no tile finished before the kill was computed again.
 #include <gtest/gtest.h>
@@ -173,6 +174,53 @@ TEST_P(TilesCrashTest, AssemblerKilledMidAssemblyFinishesWithoutRecomputingTiles
   EXPECT_EQ(Count(b->Stderr(), "assemble_start"), 1);
   EXPECT_EQ(Show(id)["attempts"], 1);
   EXPECT_EQ(JobResult(id), CleanRun(input, pipeline));
+}
+
+// The coordinator (the job's process task) killed while it is still storing tile inputs: the
+// redelivered coordinator stores only the inputs that are missing and skips tiles done meanwhile.
+TEST_P(TilesCrashTest, CoordinatorKilledMidwayResumesWithoutRewritingStoredTiles) {
+  const std::string pipeline = "blur:sigma=1;invert;format:type=png";
+  std::string input = MakeInput(3000, 2000);
+  std::string id = Submit(input, pipeline);
+  constexpr int kTiles = 32 * 21;  // 96-pixel tiles
+  fs::path inputs_dir = data() / "blobs" / "tiles" / id / "in";
+  auto stored = [&] {
+    std::error_code ec;
+    int n = 0;
+    for (auto it = fs::directory_iterator(inputs_dir, ec); !ec && it != fs::directory_iterator();
+         it.increment(ec)) {
+      ++n;
+    }
+    return n;
+  };
+
+  auto a = StartWorker("a", 96, 2);
+  ASSERT_TRUE(WaitFor([&] { return stored() >= 100; }, seconds(60))) << a->Stderr();
+  a->Kill();
+  ASSERT_EQ(Count(a->Stderr(), "tiles_planned"), 0) << "the kill came after the coordinator";
+  std::map<int, int> done_by_a = Tiles(a->Stderr(), "tile_done");
+
+  auto b = StartWorker("b", 96, 2);
+  ASSERT_TRUE(WaitFor([&] { return Show(id)["state"] == "succeeded"; }, seconds(180)))
+      << Show(id).dump() << b->Stderr();
+  EXPECT_EQ(JobResult(id), CleanRun(input, pipeline));
+  EXPECT_EQ(Show(id)["progress"]["done"], kTiles);
+
+  // B's coordinator found A's stored inputs and done tiles and did not write them again.
+  std::smatch m;
+  std::string log = b->Stderr();
+  std::regex planned(
+      R"re("event":"tiles_planned".*"tiles":"([0-9]+)","inputs_written":"([0-9]+)","already_done":"([0-9]+)")re");
+  ASSERT_TRUE(std::regex_search(log, m, planned)) << log;
+  EXPECT_EQ(std::stoi(m[1]), kTiles);
+  std::printf("resumed coordinator: %s inputs written, %s tiles already done (A finished %zu)\n",
+              m[2].str().c_str(), m[3].str().c_str(), done_by_a.size());
+  EXPECT_LE(std::stoi(m[2]), kTiles - 100 + static_cast<int>(done_by_a.size()));
+  EXPECT_GE(std::stoi(m[3]), static_cast<int>(done_by_a.size()));
+  std::map<int, int> run_by_b = Tiles(log, "tile_run");
+  for (const auto& [tile, n] : done_by_a) {
+    EXPECT_EQ(run_by_b.count(tile), 0u) << "tile " << tile << " finished by A was redone by B";
+  }
 }
 
 TEST_P(TilesCrashTest, CancelStopsTheRemainingTiles) {
