@@ -6,6 +6,7 @@
 #include <functional>
 
 #include "engine/engine.h"
+#include "engine/tiling/tiled_process.h"
 
 namespace tessera::cli {
 
@@ -18,6 +19,17 @@ struct EngineFlags {
 
   void Register(CLI::App& cmd);
   engine::ProcessOptions ToOptions() const;
+};
+
+// Flags that choose whether and how a pipeline's local part runs in tiles.
+struct TilingFlags {
+  std::string tiles = "auto";  // auto | on | off
+  int tile_size = engine::kDefaultTileSize;
+  uint64_t tile_threshold = engine::TilingOptions{}.auto_threshold_pixels;
+
+  // `with_mode` false: only size and threshold (a worker takes the mode from each job).
+  void Register(CLI::App& cmd, bool with_mode = true);
+  engine::TilingOptions ToOptions() const;  // threads left at 1
 };
 
 // A registered subcommand and the function that runs it once parsing succeeded.

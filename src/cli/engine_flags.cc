@@ -27,4 +27,31 @@ engine::ProcessOptions EngineFlags::ToOptions() const {
   return o;
 }
 
+void TilingFlags::Register(CLI::App& cmd, bool with_mode) {
+  if (with_mode) {
+    cmd.add_option("--tiles", tiles,
+                   "process the pipeline's local part (blur, sharpen, edges, colour) in tiles: "
+                   "auto (above --tile-threshold pixels), on, off")
+        ->envname("TESSERA_TILES")
+        ->check(CLI::IsMember({"auto", "on", "off"}))
+        ->capture_default_str();
+  }
+  cmd.add_option("--tile-size", tile_size, "tile edge in pixels")
+      ->envname("TESSERA_TILE_SIZE")
+      ->check(CLI::Range(16, 65536))
+      ->capture_default_str();
+  cmd.add_option("--tile-threshold", tile_threshold,
+                 "with --tiles=auto, tile images with more pixels than this")
+      ->envname("TESSERA_TILE_THRESHOLD")
+      ->capture_default_str();
+}
+
+engine::TilingOptions TilingFlags::ToOptions() const {
+  engine::TilingOptions o;
+  o.mode = engine::ParseTileMode(tiles).value_or(engine::TileMode::kAuto);
+  o.tile_size = tile_size;
+  o.auto_threshold_pixels = tile_threshold;
+  return o;
+}
+
 }  // namespace tessera::cli

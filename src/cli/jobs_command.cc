@@ -22,6 +22,7 @@ struct JobsArgs {
   std::vector<std::string> files;
   std::string pipeline;
   std::string priority = "normal";
+  std::string tiles = "auto";
   std::string idempotency_key;
   bool wait = false;
   int64_t wait_timeout_ms = 600'000;
@@ -79,6 +80,7 @@ int Submit(const JobsArgs& args) {
     req.image = *bytes;
     req.pipeline = args.pipeline;
     req.priority = *priority;
+    req.tiles = args.tiles;
     if (!args.idempotency_key.empty()) {
       req.idempotency_key =
           args.files.size() == 1 ? args.idempotency_key : args.idempotency_key + ":" + file;
@@ -214,6 +216,12 @@ Command RegisterJobsCommand(CLI::App& app) {
   submit->add_option("FILE", args->files, "images")->required();
   submit->add_option("-p,--pipeline", args->pipeline, "pipeline (text or JSON)");
   submit->add_option("--priority", args->priority, "high, normal or low")->capture_default_str();
+  submit
+      ->add_option("--tiles", args->tiles,
+                   "tile the pipeline's local part across workers: auto (above the worker's "
+                   "--tile-threshold), on, off")
+      ->check(CLI::IsMember({"auto", "on", "off"}))
+      ->capture_default_str();
   submit->add_option("--idempotency-key", args->idempotency_key,
                      "the same key returns the same job instead of a new one");
   submit->add_flag("--wait", args->wait, "wait until every job has finished");

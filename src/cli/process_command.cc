@@ -1,5 +1,7 @@
 // tessera process IN... -o OUT -p PIPELINE [-j N]: runs a pipeline over files and directories,
-// N images at a time, writing each output atomically. One bad file is reported on one line and
+// N images at a time, writing each output atomically. Images above --tile-threshold pixels run
+// their pipeline's local part in tiles (engine/tiling/) on the cores the -j images leave, with
+// memory bounded by a few rows of tiles. One bad file is reported on one line and
 // the rest still finish; the exit status is 1 if any failed.
 #include <unistd.h>
 
@@ -26,6 +28,7 @@ struct ProcessArgs {
   int jobs = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   bool quiet = false;
   EngineFlags engine;
+  TilingFlags tiling;
 };
 
 std::optional<engine::Format> FormatForExtension(const fs::path& p) {
@@ -89,6 +92,9 @@ int Run(const ProcessArgs& args) {
     return 1;
   }
   engine::ProcessOptions options = args.engine.ToOptions();
+  // A tiled image spreads its tiles over the cores the other images leave.
+  engine::TilingOptions tiling = args.tiling.ToOptions();
+  tiling.threads = std::max(1, cores / jobs);
   bool interactive = !args.quiet && isatty(STDERR_FILENO);
   Progress progress(inputs->size(), interactive);
   std::mutex claimed_mu;
@@ -111,12 +117,13 @@ int Run(const ProcessArgs& args) {
         progress.Done(false);
         continue;
       }
-      auto result = engine::Process(*bytes, *pipeline, options);
-      if (!result) {
-        report(in.path, result.error().ToString());
+      auto tiled = engine::ProcessTiled(*bytes, *pipeline, options, tiling);
+      if (!tiled) {
+        report(in.path, tiled.error().ToString());
         progress.Done(false);
         continue;
       }
+      const engine::ProcessResult* result = &tiled->result;
       fs::path target = out;
       if (!single_file) {
         bool keep_ext =
@@ -164,6 +171,7 @@ Command RegisterProcessCommand(CLI::App& app) {
       ->capture_default_str();
   cmd->add_flag("-q,--quiet", args->quiet, "print only errors");
   args->engine.Register(*cmd);
+  args->tiling.Register(*cmd);
   return {cmd, [args] { return Run(*args); }};
 }
 

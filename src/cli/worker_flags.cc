@@ -36,6 +36,7 @@ void WorkerFlags::Register(CLI::App& cmd, const std::string& threads_flag, int m
                  "delete finished jobs and their images this long after they finish (0: keep)")
       ->envname("TESSERA_RETENTION_HOURS")
       ->capture_default_str();
+  tiling.Register(cmd, /*with_mode=*/false);
 }
 
 worker::WorkerOptions WorkerFlags::ToOptions(const engine::ProcessOptions& engine) const {
@@ -45,6 +46,7 @@ worker::WorkerOptions WorkerFlags::ToOptions(const engine::ProcessOptions& engin
   o.retry.max_attempts = max_attempts;
   o.retention = std::chrono::hours(retention_hours);
   o.engine = engine;
+  o.tiling = tiling.ToOptions();
   return o;
 }
 

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/commands.h"
 #include "worker/worker.h"
 
 namespace tessera::cli {
@@ -16,6 +17,7 @@ struct WorkerFlags {
   int64_t lease_ms = 30'000;
   int max_attempts = 5;
   int64_t retention_hours = 24 * 7;
+  TilingFlags tiling;  // tile size and threshold for the jobs this pool coordinates
 
   // `threads_flag` names the option for the pool size ("--threads" or "--workers").
   void Register(CLI::App& cmd, const std::string& threads_flag, int min_threads);

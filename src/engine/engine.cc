@@ -9,6 +9,7 @@
 #include "engine/ops/point_table.h"
 #include "engine/ops/resize.h"
 #include "engine/ops/thumbnail.h"
+#include "engine/process_steps.h"
 #include "engine/vips/vips_adapter.h"
 
 namespace tessera::engine {
@@ -50,6 +51,8 @@ vips::EncodeOptions EncodeOptionsFor(const Pipeline& pipeline, Format input_form
   return o;
 }
 
+}  // namespace
+
 Status CheckOutputSize(int width, int height, const Limits& limits, std::string_view op) {
   uint64_t pixels = static_cast<uint64_t>(width) * static_cast<uint64_t>(height);
   if (pixels > limits.max_output_pixels) {
@@ -66,14 +69,12 @@ Status CheckOutputSize(const Image& im, const Limits& limits, std::string_view o
   return CheckOutputSize(im.width(), im.height(), limits, op);
 }
 
-bool InMemory(const OpSpec& op) { return op.raster != nullptr || op.point != nullptr; }
+bool RunsInMemory(const OpSpec& op) { return op.raster != nullptr || op.point != nullptr; }
 
-// Runs steps[*next...] while they are raster or point steps, on `raster`, advancing *next past
-// them. Consecutive point steps become one table.
 Result<Raster> RunInMemory(Raster raster, const std::vector<Step>& steps, size_t* next,
                            const Limits& limits) {
   size_t i = *next;
-  while (i < steps.size() && InMemory(*steps[i].op)) {
+  while (i < steps.size() && RunsInMemory(*steps[i].op)) {
     if (steps[i].op->point != nullptr) {
       ops::PointTable table(raster.bits);
       for (; i < steps.size() && steps[i].op->point != nullptr; ++i) {
@@ -93,8 +94,6 @@ Result<Raster> RunInMemory(Raster raster, const std::vector<Step>& steps, size_t
   return raster;
 }
 
-// Decodes the input, folding a leading resize or thumbnail into the decoder (shrink-on-load).
-// Returns the decoded image and how many leading steps it already performed.
 Result<Image> DecodeForPipeline(std::span<const uint8_t> bytes, const ImageInfo& info,
                                 const Pipeline& pipeline, const ProcessOptions& options,
                                 size_t* consumed) {
@@ -165,7 +164,52 @@ Result<Image> DecodeForPipeline(std::span<const uint8_t> bytes, const ImageInfo&
   return decoded;
 }
 
-}  // namespace
+Result<Image> RunSteps(Image image, const std::vector<Step>& steps, size_t first,
+                       const Limits& limits) {
+  for (size_t i = first; i < steps.size();) {
+    const Step& step = steps[i];
+    if (RunsInMemory(*step.op)) {
+      auto raster = vips::ToRaster(image);
+      if (!raster) return raster.error();
+      auto out = RunInMemory(std::move(*raster), steps, &i, limits);
+      if (!out) return out.error();
+      image = vips::FromRaster(std::move(*out));
+      continue;
+    }
+    ++i;
+    if (step.op->apply == nullptr) continue;  // format: applied by the encoder
+    auto next = step.op->apply(image, step.args);
+    if (!next) return next.error();
+    image = *next;
+    Status ok = CheckOutputSize(image, limits, step.op->name);
+    if (!ok) return ok.error();
+  }
+  return image;
+}
+
+Result<Image> DecodeAndRun(std::span<const uint8_t> bytes, const ImageInfo& info,
+                           const Pipeline& pipeline, const ProcessOptions& options) {
+  size_t consumed = 0;
+  auto decoded = DecodeForPipeline(bytes, info, pipeline, options, &consumed);
+  if (!decoded) return decoded.error();
+  Status size_ok = CheckOutputSize(*decoded, options.limits, "decode");
+  if (!size_ok) return size_ok.error();
+  return RunSteps(*decoded, pipeline.steps, consumed, options.limits);
+}
+
+Result<ProcessResult> EncodeResult(const Image& image, const Pipeline& pipeline,
+                                   const ImageInfo& input) {
+  vips::EncodeOptions enc = EncodeOptionsFor(pipeline, input.format);
+  auto encoded = vips::Encode(image, enc);
+  if (!encoded) return encoded.error();
+  ProcessResult out;
+  out.bytes = std::move(*encoded);
+  out.format = enc.format;
+  out.width = image.width();
+  out.height = image.height();
+  out.input = input;
+  return out;
+}
 
 Status InitializeEngine(int threads_per_image) {
   ops::SetOpenCvThreads(threads_per_image <= 1 ? 0 : threads_per_image);
@@ -211,7 +255,7 @@ Status CheckInputLimits(const ImageInfo& info, const Limits& limits) {
 Result<Image> ApplyStep(const Step& step, const Image& in) {
   const OpSpec& op = *step.op;
   if (op.apply != nullptr) return op.apply(in, step.args);
-  if (!InMemory(op)) return in;
+  if (!RunsInMemory(op)) return in;
   auto raster = vips::ToRaster(in);
   if (!raster) return raster.error();
   Raster out;
@@ -240,44 +284,9 @@ Result<ProcessResult> Process(std::span<const uint8_t> bytes, const Pipeline& pi
   if (!info) return info.error();
   Status limits_ok = CheckInputLimits(*info, options.limits);
   if (!limits_ok) return limits_ok.error();
-
-  size_t consumed = 0;
-  auto decoded = DecodeForPipeline(bytes, *info, pipeline, options, &consumed);
-  if (!decoded) return decoded.error();
-  Image image = *decoded;
-  Status size_ok = CheckOutputSize(image, options.limits, "decode");
-  if (!size_ok) return size_ok.error();
-
-  const std::vector<Step>& steps = pipeline.steps;
-  for (size_t i = consumed; i < steps.size();) {
-    const Step& step = steps[i];
-    if (InMemory(*step.op)) {
-      auto raster = vips::ToRaster(image);
-      if (!raster) return raster.error();
-      auto out = RunInMemory(std::move(*raster), steps, &i, options.limits);
-      if (!out) return out.error();
-      image = vips::FromRaster(std::move(*out));
-      continue;
-    }
-    ++i;
-    if (step.op->apply == nullptr) continue;  // format: applied by the encoder below
-    auto next = step.op->apply(image, step.args);
-    if (!next) return next.error();
-    image = *next;
-    Status ok = CheckOutputSize(image, options.limits, step.op->name);
-    if (!ok) return ok.error();
-  }
-
-  vips::EncodeOptions enc = EncodeOptionsFor(pipeline, info->format);
-  auto encoded = vips::Encode(image, enc);
-  if (!encoded) return encoded.error();
-  ProcessResult out;
-  out.bytes = std::move(*encoded);
-  out.format = enc.format;
-  out.width = image.width();
-  out.height = image.height();
-  out.input = *info;
-  return out;
+  auto image = DecodeAndRun(bytes, *info, pipeline, options);
+  if (!image) return image.error();
+  return EncodeResult(*image, pipeline, *info);
 }
 
 }  // namespace tessera::engine

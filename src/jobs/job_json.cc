@@ -22,6 +22,8 @@ Json RecordJson(const queue::JobRecord& job) {
   j["capabilities"] = job.capabilities;
   j["attempts"] = job.attempts;
   j["progress"] = {{"done", job.tiles_done}, {"total", job.tiles_total}};
+  j["tiles"] = job.tiles;
+  j["execution"] = job.execution;
   j["output_format"] = job.output_format.empty() ? Json(nullptr) : Json(job.output_format);
   if (job.error_code.empty()) {
     j["error"] = nullptr;

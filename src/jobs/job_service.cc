@@ -4,6 +4,7 @@
 
 #include "core/ids.h"
 #include "engine/pipeline.h"
+#include "engine/tiling/tiled_process.h"
 #include "jobs/task_payload.h"
 
 namespace tessera::jobs {
@@ -22,7 +23,8 @@ queue::TaskSpec JobService::TaskFor(const queue::JobRecord& job) const {
   t.id = job.id;
   t.job_id = job.id;
   t.kind = std::string(kProcessTaskKind);
-  t.payload = ProcessTaskPayload{job.pipeline, job.input_key, OutputKeyFor(job.id)}.ToJson();
+  t.payload =
+      ProcessTaskPayload{job.pipeline, job.input_key, OutputKeyFor(job.id), job.tiles}.ToJson();
   t.priority = job.priority;
   t.capabilities = job.capabilities;
   return t;
@@ -31,6 +33,10 @@ queue::TaskSpec JobService::TaskFor(const queue::JobRecord& job) const {
 Result<queue::CreatedJob> JobService::Submit(const SubmitRequest& request) {
   auto pipeline = engine::ParsePipeline(request.pipeline);
   if (!pipeline) return pipeline.error();
+  if (!engine::ParseTileMode(request.tiles)) {
+    return MakeError(ErrorCode::kBadRequest,
+                     "tiles='" + request.tiles + "' is not one of auto, on, off", "tiles");
+  }
   auto info = engine::Probe(request.image, limits_);
   if (!info) return info.error();
   if (Status ok = engine::CheckInputLimits(*info, limits_); !ok) return ok.error();
@@ -45,6 +51,7 @@ Result<queue::CreatedJob> JobService::Submit(const SubmitRequest& request) {
   job.capabilities.assign(caps.begin(), caps.end());
   job.idempotency_key = request.idempotency_key;
   job.request_id = request.request_id;
+  job.tiles = request.tiles;
 
   if (Status put = blobs_.Put(job.input_key, request.image); !put) return put.error();
   auto created = jobs_.Create(job);

@@ -31,6 +31,9 @@ struct SubmitRequest {
   queue::Priority priority = queue::Priority::kNormal;
   std::string idempotency_key;  // empty: none
   std::string request_id;
+  // Tiling of the pipeline's local part: "auto" (tiled above the worker's pixel threshold),
+  // "on", "off". Anything else is kBadRequest (field "tiles").
+  std::string tiles = "auto";
 };
 
 struct JobStatus {

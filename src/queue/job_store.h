@@ -52,8 +52,13 @@ struct JobRecord {
   std::string idempotency_key;            // empty: none
   std::string request_id;                 // the submitting request's id, for logs
   int attempts = 0;                       // deliveries so far
+  std::string tiles = "auto";             // requested tiling: auto | on | off
   int64_t tiles_done = 0;                 // progress (tiled jobs); 0/0 for whole-image jobs
   int64_t tiles_total = 0;
+  // How the pipeline runs, once a worker has planned it: "whole: <pipeline>" or
+  // "whole: <steps> | tiled (halo H): <steps> | whole: <steps>" (engine PipelineSplit::Describe).
+  // Empty until then.
+  std::string execution;
   std::string error_code;  // last error, CodeName() spelling; empty if none
   std::string error_message;
   std::string error_field;
@@ -70,6 +75,7 @@ struct JobUpdate {
   std::optional<int> attempts;
   std::optional<std::string> output_key;
   std::optional<std::string> output_format;
+  std::optional<std::string> execution;
   std::optional<Error> error;  // sets error_code/message/field
   bool clear_error = false;    // empties them (a successful retry)
 };
@@ -77,6 +83,14 @@ struct JobUpdate {
 struct CreatedJob {
   JobRecord job;
   bool created = true;  // false: an existing job with the same idempotency key was returned
+};
+
+// What MarkTileDone found and did.
+struct TileMark {
+  bool newly_done = false;  // this call recorded the tile (false: it was already recorded)
+  int64_t tiles_done = 0;   // distinct tiles of the job recorded, after this call
+  int64_t tiles_total = 0;  // as last set by SetProgress
+  bool all_done() const { return tiles_total > 0 && tiles_done >= tiles_total; }
 };
 
 struct JobPage {
@@ -107,6 +121,18 @@ class JobStore {
   // Records progress. Errors: kNotFound.
   virtual Status SetProgress(std::string_view id, int64_t done, int64_t total) = 0;
 
+  // Tiled jobs: records that tile `tile` (0-based) of job `id` is stored, idempotently and
+  // atomically: the first call for a tile adds it to the job's set of done tiles; later calls
+  // (a redelivered tile task, a second worker) change nothing and say newly_done = false. Either
+  // way tiles_done becomes the number of distinct tiles recorded, so progress never counts a
+  // tile twice. At most one call per tile returns newly_done = true, even across processes
+  // (normally exactly one; a call retried after a lost reply may see false).
+  // Errors: kNotFound (no such job), kBadRequest (tile < 0).
+  virtual Result<TileMark> MarkTileDone(std::string_view id, int64_t tile) = 0;
+
+  // Whether MarkTileDone(id, tile) has been called. Errors: kNotFound (no such job).
+  virtual Result<bool> IsTileDone(std::string_view id, int64_t tile) = 0;
+
   // Jobs in id order (ids sort by creation time), optionally only those in `state`, at most
   // `limit` (1..1000), starting after `cursor` (a next_cursor from an earlier page, or empty).
   // Stable under concurrent inserts: a page never repeats or skips a job that existed when the
@@ -115,7 +141,8 @@ class JobStore {
                                std::string_view cursor) = 0;
 
   // Deletes up to `limit` jobs in a terminal state whose `finished` is before `cutoff` and
-  // returns them (so their blobs can be deleted too). Their idempotency keys become free.
+  // returns them (so their blobs can be deleted too). Their idempotency keys become free and
+  // their recorded tiles are forgotten.
   virtual Result<std::vector<JobRecord>> ExpireFinished(SystemTime cutoff, size_t limit) = 0;
 
   // How many jobs are in each state (states with none may be absent).

@@ -27,7 +27,7 @@ std::string_view TaskOutcomeName(TaskOutcome o) {
 
 TaskRunner::TaskRunner(queue::TaskQueue& queue, queue::JobStore& jobs, store::BlobStore& blobs,
                        LeaseKeeper& keeper, const Clock& clock, jobs::RetryPolicy policy,
-                       engine::ProcessOptions engine_options)
+                       engine::ProcessOptions engine_options, engine::TilingOptions tiling)
     : queue_(queue),
       jobs_(jobs),
       blobs_(blobs),
@@ -35,6 +35,7 @@ TaskRunner::TaskRunner(queue::TaskQueue& queue, queue::JobStore& jobs, store::Bl
       clock_(clock),
       policy_(policy),
       engine_options_(engine_options),
+      tiling_(tiling),
       rng_(std::random_device{}()) {}
 
 std::chrono::milliseconds TaskRunner::Backoff(int attempt) {
@@ -45,6 +46,8 @@ std::chrono::milliseconds TaskRunner::Backoff(int attempt) {
 TaskOutcome TaskRunner::Run(const queue::ClaimedTask& task) {
   // The one catch-all at the task boundary: a bug in one task must not take down the pool.
   try {
+    if (task.spec.kind == jobs::kTileTaskKind) return RunTile(task);
+    if (task.spec.kind == jobs::kAssembleTaskKind) return RunAssemble(task);
     return RunProcess(task);
   } catch (const std::exception& e) {
     return Fail(task, MakeError(ErrorCode::kInternal, std::string("task threw: ") + e.what()));
@@ -122,6 +125,8 @@ TaskOutcome TaskRunner::RunProcess(const queue::ClaimedTask& task) {
   auto started = clock_.Monotonic();
   keeper_.Track(task);
   Result<engine::ProcessResult> result = MakeError(ErrorCode::kInternal, "not run");
+  std::optional<Status> coordinated;
+  std::string execution;
   Status stored;
   auto input = blobs_.Get(payload->input_key, engine_options_.limits.max_input_bytes);
   if (!input) {
@@ -131,8 +136,12 @@ TaskOutcome TaskRunner::RunProcess(const queue::ClaimedTask& task) {
     if (!pipeline) {
       result = pipeline.error();
     } else {
-      result = engine::Process(*input, *pipeline, engine_options_);
-      if (result) stored = blobs_.Put(payload->output_key, result->bytes);
+      coordinated = MaybeCoordinate(task, *payload, *input, *pipeline);
+      if (!coordinated) {
+        result = engine::Process(*input, *pipeline, engine_options_);
+        execution = "whole: " + pipeline->ToText();
+        if (result) stored = blobs_.Put(payload->output_key, result->bytes);
+      }
     }
   }
   LeaseKeeper::LeaseState lease = keeper_.State(task);
@@ -140,12 +149,17 @@ TaskOutcome TaskRunner::RunProcess(const queue::ClaimedTask& task) {
   if (lease == LeaseKeeper::LeaseState::kCancelled) return TaskOutcome::kCancelled;
   if (lease == LeaseKeeper::LeaseState::kLost) return TaskOutcome::kAbandoned;
 
+  if (coordinated) {
+    if (!*coordinated) return Fail(task, coordinated->error());
+    return AckDone(task);  // the job goes on in its tile tasks
+  }
   if (!result) return Fail(task, result.error());
   if (!stored) return Fail(task, stored.error());
 
   queue::JobUpdate done;
   done.output_key = payload->output_key;
   done.output_format = std::string(engine::FormatName(result->format));
+  done.execution = execution;
   done.clear_error = true;
   auto finished = jobs_.Transition(job_id, JobState::kSucceeded, done);
   if (!finished && finished.error().code != ErrorCode::kConflict) {

@@ -1,5 +1,13 @@
-// TaskRunner: runs one claimed "process" task end to end: job record to running, input blob
-// through the engine, result blob written, then the job record and the queue told the outcome.
+// TaskRunner: runs one claimed task end to end, by kind (jobs/task_payload.h):
+//  - "process": job record to running, input blob through the engine, result blob written, then
+//    the job record and the queue told the outcome. If the pipeline is tiled (the job's tiles
+//    setting and the worker's TilingOptions), the task instead coordinates: it stores the tile
+//    inputs, enqueues a "tile" task per tile (jobs/tiled_job.h) and is acked; the job stays
+//    running until its "assemble" task stores the result.
+//  - "tile": one tile through the pipeline's local part; the last tile enqueues "assemble".
+//  - "assemble": the stored tiles stitched and encoded; the job succeeds.
+// Each task logs one JSON line when it ends (job_succeeded, tiles_planned, tile_done,
+// tile_skipped), and a tile that is actually computed logs tile_run first.
 //
 // Ordering makes every crash point safe:
 //  - success: result blob (deterministic key), then job -> succeeded, then Ack. A crash before
@@ -15,11 +23,15 @@
 
 #include <atomic>
 #include <mutex>
+#include <optional>
 #include <random>
+#include <span>
 
 #include "core/clock.h"
 #include "engine/engine.h"
+#include "engine/tiling/tiled_process.h"
 #include "jobs/retry_policy.h"
+#include "jobs/task_payload.h"
 #include "queue/job_store.h"
 #include "queue/task_queue.h"
 #include "store/blob_store.h"
@@ -35,12 +47,22 @@ class TaskRunner {
  public:
   TaskRunner(queue::TaskQueue& queue, queue::JobStore& jobs, store::BlobStore& blobs,
              LeaseKeeper& keeper, const Clock& clock, jobs::RetryPolicy policy,
-             engine::ProcessOptions engine_options);
+             engine::ProcessOptions engine_options, engine::TilingOptions tiling = {});
 
   TaskOutcome Run(const queue::ClaimedTask& task);
 
  private:
   TaskOutcome RunProcess(const queue::ClaimedTask& task);
+  TaskOutcome RunTile(const queue::ClaimedTask& task);
+  TaskOutcome RunAssemble(const queue::ClaimedTask& task);
+  // Coordinates a tiled job if its pipeline is to be tiled; nullopt if it runs whole.
+  std::optional<Status> MaybeCoordinate(const queue::ClaimedTask& task,
+                                        const jobs::ProcessTaskPayload& payload,
+                                        std::span<const uint8_t> input,
+                                        const engine::Pipeline& pipeline);
+  // Acks a finished task (the job outcome already recorded); kCancelled/kConflict answers are
+  // not errors here.
+  TaskOutcome AckDone(const queue::ClaimedTask& task);
   TaskOutcome Fail(const queue::ClaimedTask& task, const Error& error);
   std::chrono::milliseconds Backoff(int attempt);
 
@@ -51,6 +73,7 @@ class TaskRunner {
   const Clock& clock_;
   const jobs::RetryPolicy policy_;
   const engine::ProcessOptions engine_options_;
+  const engine::TilingOptions tiling_;
   std::mutex rng_mu_;
   std::mt19937_64 rng_;
 };

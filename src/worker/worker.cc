@@ -5,6 +5,7 @@
 #include <random>
 
 #include "core/log.h"
+#include "jobs/tiled_job.h"
 
 namespace tessera::worker {
 namespace {
@@ -34,7 +35,8 @@ Worker::Worker(queue::TaskQueue& queue, queue::JobStore& jobs, store::BlobStore&
       clock_(clock),
       options_(std::move(options)),
       keeper_(queue, options_.lease, options_.lease / 3),
-      runner_(queue, jobs, blobs, keeper_, clock, options_.retry, options_.engine) {
+      runner_(queue, jobs, blobs, keeper_, clock, options_.retry, options_.engine,
+              options_.tiling) {
   if (options_.id.empty()) options_.id = DefaultWorkerId();
   info_.id = options_.id;
   info_.host = HostName();
@@ -150,6 +152,8 @@ void Worker::ExpireFinishedJobs() {
   for (const auto& job : *expired) {
     if (!job.output_key.empty()) (void)blobs_.Delete(job.output_key);
     (void)blobs_.Delete(job.input_key);
+    // Tiles left by a tiled job that died or was cancelled (a succeeded one deleted its own).
+    if (job.tiles_total > 0) jobs::DeleteTiles(blobs_, job.id, job.tiles_total);
   }
   if (!expired->empty()) {
     Log(LogLevel::kInfo, "jobs_expired", {{"count", std::to_string(expired->size())}});

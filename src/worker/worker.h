@@ -21,6 +21,7 @@
 
 #include "core/clock.h"
 #include "engine/engine.h"
+#include "engine/tiling/tiled_process.h"
 #include "jobs/retry_policy.h"
 #include "queue/job_store.h"
 #include "queue/task_queue.h"
@@ -46,6 +47,7 @@ struct WorkerOptions {
   std::chrono::milliseconds expire_every{60'000};
   jobs::RetryPolicy retry;
   engine::ProcessOptions engine;
+  engine::TilingOptions tiling;  // tile size and auto threshold for tiled jobs
 };
 
 struct WorkerCounters {

@@ -1,6 +1,6 @@
 // The JobStore contract (queue/job_store.h), run against every backend: idempotent creation,
-// the state machine and its timestamps, paginated listing under concurrent inserts, expiry and
-// counts.
+// the state machine and its timestamps, tile completion records, paginated listing under
+// concurrent inserts, expiry and counts.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -44,6 +44,7 @@ class JobStoreContract : public ::testing::TestWithParam<contract::QueueBackendF
     job.capabilities = {"core", "detect"};
     job.idempotency_key = std::move(idempotency_key);
     job.request_id = "req-" + job.id;
+    job.tiles = "on";
     return job;
   }
 
@@ -259,6 +260,99 @@ TEST_P(JobStoreContract, SetProgressRecordsTiles) {
   EXPECT_EQ(got.tiles_done, 3);
   EXPECT_EQ(got.tiles_total, 16);
   EXPECT_EQ(got.state, JobState::kRunning);
+}
+
+TEST_P(JobStoreContract, TransitionRecordsHowTheJobRuns) {
+  JobRecord job = MustCreate(NewJob());
+  EXPECT_EQ(job.execution, "");
+  JobUpdate planned;
+  planned.execution = "whole: resize:w=10 | tiled (halo 6): blur:sigma=2";
+  JobRecord running = *store_->Transition(job.id, JobState::kRunning, planned);
+  EXPECT_EQ(running.execution, *planned.execution);
+  JobRecord done = *store_->Transition(job.id, JobState::kSucceeded, {});
+  EXPECT_EQ(done.execution, *planned.execution) << "unset fields keep their value";
+  EXPECT_EQ(store_->Get(job.id)->execution, *planned.execution);
+}
+
+// Tiles: each is recorded once however often it is marked, tiles_done counts distinct tiles,
+// and exactly one of many concurrent markers of the same tile (over separate clients, as
+// separate worker processes would be) is told it recorded it.
+TEST_P(JobStoreContract, MarkTileDoneIsIdempotentAndCountsDistinctTiles) {
+  JobRecord job = CreateIn(JobState::kRunning);
+  ASSERT_TRUE(store_->SetProgress(job.id, 0, 3).has_value());
+  EXPECT_FALSE(*store_->IsTileDone(job.id, 1));
+
+  Result<TileMark> first = store_->MarkTileDone(job.id, 1);
+  ASSERT_TRUE(first.has_value()) << first.error().ToString();
+  EXPECT_TRUE(first->newly_done);
+  EXPECT_EQ(first->tiles_done, 1);
+  EXPECT_EQ(first->tiles_total, 3);
+  EXPECT_FALSE(first->all_done());
+  EXPECT_TRUE(*store_->IsTileDone(job.id, 1));
+  EXPECT_FALSE(*store_->IsTileDone(job.id, 0));
+
+  Result<TileMark> again = store_->MarkTileDone(job.id, 1);
+  ASSERT_TRUE(again.has_value());
+  EXPECT_FALSE(again->newly_done);
+  EXPECT_EQ(again->tiles_done, 1);
+
+  EXPECT_TRUE(store_->MarkTileDone(job.id, 0)->newly_done);
+  Result<TileMark> last = store_->MarkTileDone(job.id, 2);
+  EXPECT_TRUE(last->newly_done);
+  EXPECT_EQ(last->tiles_done, 3);
+  EXPECT_TRUE(last->all_done());
+  EXPECT_TRUE(store_->MarkTileDone(job.id, 2)->all_done()) << "still all done, not newly";
+  JobRecord got = *store_->Get(job.id);
+  EXPECT_EQ(got.tiles_done, 3);
+  EXPECT_EQ(got.tiles_total, 3);
+  EXPECT_EQ(got.state, JobState::kRunning);
+}
+
+TEST_P(JobStoreContract, ConcurrentMarksOfOneTileRecordItOnce) {
+  JobRecord job = CreateIn(JobState::kRunning);
+  ASSERT_TRUE(store_->SetProgress(job.id, 0, 8).has_value());
+  constexpr int kThreads = 4;
+  std::atomic<int> newly{0};
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&] {
+      std::unique_ptr<JobStore> own = backend_->MakeJobStore(clock_);
+      for (int tile = 0; tile < 8; ++tile) {
+        Result<TileMark> mark = own->MarkTileDone(job.id, tile);
+        if (!mark) {
+          ++failures;
+        } else if (mark->newly_done) {
+          ++newly;
+        }
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_EQ(newly.load(), 8) << "each of the 8 tiles recorded by exactly one call";
+  EXPECT_EQ(store_->Get(job.id)->tiles_done, 8);
+}
+
+TEST_P(JobStoreContract, TileCallsOnAnUnknownJobOrNegativeTileFail) {
+  EXPECT_EQ(CodeOf(store_->MarkTileDone("01NOSUCHJOB0000000000000000", 0)), "not_found");
+  EXPECT_EQ(CodeOf(store_->IsTileDone("01NOSUCHJOB0000000000000000", 0)), "not_found");
+  JobRecord job = CreateIn(JobState::kRunning);
+  EXPECT_EQ(CodeOf(store_->MarkTileDone(job.id, -1)), "bad_request");
+}
+
+TEST_P(JobStoreContract, ExpireFinishedForgetsTheJobsTiles) {
+  JobRecord job = MustCreate(NewJob());
+  ASSERT_TRUE(store_->Transition(job.id, JobState::kRunning, {}).has_value());
+  ASSERT_TRUE(store_->SetProgress(job.id, 0, 2).has_value());
+  ASSERT_TRUE(store_->MarkTileDone(job.id, 0).has_value());
+  ASSERT_TRUE(store_->Transition(job.id, JobState::kCancelled, {}).has_value());
+  clock_.Advance(seconds(1));
+  ASSERT_EQ(store_->ExpireFinished(clock_.Now(), 10)->size(), 1u);
+  EXPECT_EQ(CodeOf(store_->IsTileDone(job.id, 0)), "not_found");
+  // A new job reusing nothing of the old one starts with no tiles.
+  JobRecord fresh = CreateIn(JobState::kRunning);
+  EXPECT_FALSE(*store_->IsTileDone(fresh.id, 0));
 }
 
 TEST_P(JobStoreContract, ListPagesThroughEveryJobInIdOrder) {

@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "queue/sqlite/sqlite_database.h"
+#include "queue/sqlite/sqlite_job_store.h"
 #include "queue/sqlite/sqlite_task_queue.h"
 #include "support/temp_dir.h"
 
@@ -80,6 +81,38 @@ TEST_F(SqliteSpecific, ASchemaNewerThanThisBuildIsRefused) {
   EXPECT_EQ(reopened.error().code, ErrorCode::kIo);
   EXPECT_NE(reopened.error().message.find("newer"), std::string::npos)
       << reopened.error().ToString();
+}
+
+// A version-1 file (before tiled processing) is upgraded in place: its jobs keep every field,
+// read execution "" and tiles "auto", and can record tiles.
+TEST_F(SqliteSpecific, AVersionOneFileIsUpgradedKeepingItsJobs) {
+  {
+    auto db = MustOpen();
+    ASSERT_NE(db, nullptr);
+    Status downgraded = db->Write([](SqliteTransaction& txn) {
+      return txn.Execute(
+          "DROP TABLE job_tiles; ALTER TABLE jobs DROP COLUMN execution; "
+          "ALTER TABLE jobs DROP COLUMN tiles; "
+          "INSERT INTO jobs VALUES ('J1', 'running', 'blur:sigma=2', 'inputs/J1', '', '', 1, "
+          "'[\"core\"]', NULL, 'r1', 1, 0, 4, '', '', '', 10, 20, 30, 0); "
+          "PRAGMA user_version = 1;");
+    });
+    ASSERT_TRUE(downgraded.has_value()) << downgraded.error().ToString();
+    EXPECT_EQ(*db->SchemaVersion(), 1);
+  }
+  auto store = SqliteJobStore::Open(DbPath(), clock_);
+  ASSERT_TRUE(store.has_value()) << store.error().ToString();
+  Result<JobRecord> job = (*store)->Get("J1");
+  ASSERT_TRUE(job.has_value()) << job.error().ToString();
+  EXPECT_EQ(job->pipeline, "blur:sigma=2");
+  EXPECT_EQ(job->state, JobState::kRunning);
+  EXPECT_EQ(job->tiles_total, 4);
+  EXPECT_EQ(job->execution, "");
+  EXPECT_EQ(job->tiles, "auto");
+  Result<TileMark> mark = (*store)->MarkTileDone("J1", 3);
+  ASSERT_TRUE(mark.has_value()) << mark.error().ToString();
+  EXPECT_EQ(mark->tiles_done, 1);
+  EXPECT_EQ(*MustOpen()->SchemaVersion(), kSqliteSchemaVersion);
 }
 
 TEST_F(SqliteSpecific, AnUnopenableFileIsAnIoError) {

@@ -354,6 +354,30 @@ TEST_F(HttpApiTest, JobLifecycleOverHttp) {
   EXPECT_NE(r.text().find("\"blur\""), std::string::npos);
 }
 
+TEST_F(HttpApiTest, JobsCanAskForTiledProcessing) {
+  auto serve = Serve({"--workers", "2", "--tile-size", "64"});
+  ASSERT_TRUE(serve);
+  auto client = serve->Client();
+  auto photo = Photo(300, 170);
+  const std::string pipeline = "blur:sigma=2;format:type=png";
+  auto r = Post(*client, "/v1/jobs?tiles=on&pipeline=" + HttpClient::Encode(pipeline), photo);
+  ASSERT_EQ(r.status, 202u) << r.text();
+  std::string id = json::parse(r.text())["id"];
+  auto job = WaitForJob(*client, id);
+  ASSERT_EQ(job["state"], "succeeded") << job.dump();
+  EXPECT_EQ(job["tiles"], "on");
+  EXPECT_EQ(job["progress"]["total"], 15);  // 5 x 3 tiles of 64 px
+  EXPECT_EQ(job["progress"]["done"], 15);
+  EXPECT_NE(job["execution"].get<std::string>().find("tiled"), std::string::npos) << job.dump();
+  r = Send(*client, "GET", "/v1/jobs/" + id + "/result");
+  ASSERT_EQ(r.status, 200u);
+  EXPECT_EQ(r.body, Expected(photo, pipeline));  // exactly the whole-image result
+
+  r = Post(*client, "/v1/jobs?tiles=sometimes&pipeline=invert", photo);
+  EXPECT_EQ(r.status, 400u);
+  EXPECT_EQ(ErrorOf(r).value("field", ""), "tiles");
+}
+
 TEST_F(HttpApiTest, CancelAndRetryAQueuedJob) {
   auto serve = Serve({"--workers", "0"});
   ASSERT_TRUE(serve);

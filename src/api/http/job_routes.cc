@@ -60,6 +60,7 @@ HttpResponse Submit(const NativeApi& api, HttpRequest& request) {
                                    "Idempotency-Key"));
   }
   submit.idempotency_key = std::string(key);
+  if (!upload->tiles.empty()) submit.tiles = upload->tiles;  // validated by Submit
 
   if (auto room = CheckQueueDepth(api); !room) return ErrorResponse(room.error());
 
@@ -170,6 +171,8 @@ void AddJobRoutes(Router& router, const NativeApi& api) {
            {"parameters",
             {QueryParam("pipeline", "the pipeline, text or JSON"),
              QueryParam("priority", "high, normal (default) or low"),
+             QueryParam("tiles",
+                        "auto (default: tiled above the workers' pixel threshold), on or off"),
              {{"name", "Idempotency-Key"},
               {"in", "header"},
               {"required", false},

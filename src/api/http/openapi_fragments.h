@@ -50,7 +50,8 @@ inline json ImageUploadBody() {
                  {{"image", binary},
                   {"file", binary},
                   {"pipeline", {{"type", "string"}}},
-                  {"priority", {{"type", "string"}, {"enum", {"high", "normal", "low"}}}}}}}}}}}}};
+                  {"priority", {{"type", "string"}, {"enum", {"high", "normal", "low"}}}},
+                  {"tiles", {{"type", "string"}, {"enum", {"auto", "on", "off"}}}}}}}}}}}}};
 }
 
 }  // namespace tessera::api::http::openapi

@@ -23,6 +23,9 @@ Status TakeJsonOptions(std::string_view text, Upload& upload) {
   if (j.contains("priority") && j["priority"].is_string() && upload.priority.empty()) {
     upload.priority = j["priority"].get<std::string>();
   }
+  if (j.contains("tiles") && j["tiles"].is_string() && upload.tiles.empty()) {
+    upload.tiles = j["tiles"].get<std::string>();
+  }
   return OkStatus();
 }
 
@@ -32,6 +35,7 @@ Result<Upload> ReadUpload(const HttpRequest& request) {
   Upload upload;
   if (const std::string* p = request.Query("pipeline")) upload.pipeline = *p;
   if (const std::string* p = request.Query("priority")) upload.priority = *p;
+  if (const std::string* p = request.Query("tiles")) upload.tiles = *p;
 
   std::string_view content_type = request.Header("Content-Type");
   if (!IsMultipart(content_type)) {
@@ -51,6 +55,8 @@ Result<Upload> ReadUpload(const HttpRequest& request) {
         if (upload.pipeline.empty()) upload.pipeline = std::string(part.text());
       } else if (part.name == "priority") {
         if (upload.priority.empty()) upload.priority = std::string(part.text());
+      } else if (part.name == "tiles") {
+        if (upload.tiles.empty()) upload.tiles = std::string(part.text());
       } else if (IsJsonType(part.content_type)) {
         if (auto ok = TakeJsonOptions(part.text(), upload); !ok) return Unexpected(ok.error());
       }

@@ -3,7 +3,7 @@
 //   - raw body: the image bytes; options from the query (?pipeline=...&priority=...)
 //   - multipart/form-data: the image in a part named `image` or `file`; the pipeline in the
 //     query, a form field `pipeline` (text or JSON), or a JSON part holding
-//     {"pipeline": ..., "priority": ...}.
+//     {"pipeline": ..., "priority": ..., "tiles": ...}.
 // The image's type is decided later by its magic bytes, never by a header or a file name.
 #pragma once
 
@@ -20,6 +20,7 @@ struct Upload {
   std::span<const uint8_t> image;  // a view into the request body
   std::string pipeline;            // text or JSON spelling; empty when none was given
   std::string priority;            // empty when none was given
+  std::string tiles;               // auto | on | off; empty when none was given
   std::string filename;            // as sent in multipart; never used as a path
 };
 

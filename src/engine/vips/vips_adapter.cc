@@ -476,6 +476,77 @@ Image FromRaster(Raster raster) {
   return Wrap(tagged);
 }
 
+Result<Raster> ReadRegion(const Image& in, int x, int y, int w, int h) {
+  Raster out = Raster::AllocateUninitialized(w, h, in.bands(), in.bits(), in.has_alpha());
+  Status ok = ReadRegionInto(in, x, y, w, h, out.data.get(), out.stride());
+  if (!ok) return ok.error();
+  return out;
+}
+
+Status ReadRegionInto(const Image& in, int x, int y, int w, int h, uint8_t* dst, size_t stride) {
+  VipsRegion* region = vips_region_new(Raw(in));
+  if (region == nullptr) return Failure(ErrorCode::kInternal, "vips_region_new failed");
+  size_t row_bytes = static_cast<size_t>(w) * VIPS_IMAGE_SIZEOF_PEL(Raw(in));
+  // A band of rows at a time, so libvips' region buffer stays small however tall the request.
+  constexpr int kBandRows = 64;
+  for (int top = y; top < y + h; top += kBandRows) {
+    VipsRect rect{x, top, w, std::min(kBandRows, y + h - top)};
+    if (vips_region_prepare(region, &rect) != 0) {
+      g_object_unref(region);
+      return Failure(ErrorCode::kCorruptImage, "the image data cannot be decoded");
+    }
+    for (int j = 0; j < rect.height; ++j) {
+      std::memcpy(dst + static_cast<size_t>(top - y + j) * stride,
+                  VIPS_REGION_ADDR(region, x, top + j), row_bytes);
+    }
+  }
+  g_object_unref(region);
+  return OkStatus();
+}
+
+namespace {
+
+struct FetchState {
+  RegionFetch fetch;
+};
+
+void FreeFetchState(VipsImage*, void* state) { delete static_cast<FetchState*>(state); }
+
+int GenerateFromFetch(VipsRegion* out, void*, void* a, void*, gboolean*) {
+  auto* state = static_cast<FetchState*>(a);
+  const VipsRect& r = out->valid;
+  Status ok = state->fetch(r.left, r.top, r.width, r.height,
+                           reinterpret_cast<uint8_t*>(VIPS_REGION_ADDR(out, r.left, r.top)),
+                           static_cast<size_t>(VIPS_REGION_LSKIP(out)));
+  return ok ? 0 : -1;
+}
+
+}  // namespace
+
+Image FromRegionFetch(int width, int height, int bands, int bits, bool has_alpha,
+                      RegionFetch fetch) {
+  bool sixteen = bits == 16;
+  bool grey = bands - (has_alpha ? 1 : 0) == 1;
+  VipsInterpretation interp =
+      grey ? (sixteen ? VIPS_INTERPRETATION_GREY16 : VIPS_INTERPRETATION_B_W)
+           : (sixteen ? VIPS_INTERPRETATION_RGB16 : VIPS_INTERPRETATION_sRGB);
+  Ref im(vips_image_new());
+  vips_image_init_fields(im.get(), width, height, bands,
+                         sixteen ? VIPS_FORMAT_USHORT : VIPS_FORMAT_UCHAR, VIPS_CODING_NONE, interp,
+                         1.0, 1.0);
+  if (vips_image_pipelinev(im.get(), VIPS_DEMAND_STYLE_THINSTRIP, nullptr) != 0) {
+    std::fprintf(stderr, "tessera: vips_image_pipelinev failed: %s\n", TakeVipsText().c_str());
+    std::abort();
+  }
+  auto* state = new FetchState{std::move(fetch)};
+  g_signal_connect(im.get(), "postclose", G_CALLBACK(FreeFetchState), state);
+  if (vips_image_generate(im.get(), nullptr, GenerateFromFetch, nullptr, state, nullptr) != 0) {
+    std::fprintf(stderr, "tessera: vips_image_generate failed: %s\n", TakeVipsText().c_str());
+    std::abort();
+  }
+  return Wrap(im);
+}
+
 int MaxDimension(Format format) {
   switch (format) {
     case Format::kWebp: return 16383;

@@ -10,7 +10,9 @@
 // REQUIRES for both: the bytes outlive every Image derived from them.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <vector>
 
@@ -84,6 +86,25 @@ Result<Image> Flatten(const Image& in, Colour background);
 Result<Raster> ToRaster(const Image& in);
 // Wraps a raster as an Image, taking ownership of its pixels (no copy).
 Image FromRaster(Raster raster);
+
+// Computes the rectangle x,y,w,h of `in` (which must lie inside it) into memory. On an image
+// decoded with sequential access, successive reads must move down the image (rows above the
+// last read may be gone). Errors as ToRaster.
+Result<Raster> ReadRegion(const Image& in, int x, int y, int w, int h);
+// The same into `dst` (rows `stride` bytes apart), without an intermediate raster.
+Status ReadRegionInto(const Image& in, int x, int y, int w, int h, uint8_t* dst, size_t stride);
+
+// Fills the rectangle x,y,w,h of a generated image into `dst` (rows `stride` bytes apart).
+// Called from libvips' worker threads, possibly several at once; must be thread-safe.
+using RegionFetch = std::function<Status(int x, int y, int w, int h, uint8_t* dst, size_t stride)>;
+
+// A lazy image whose pixels come from `fetch` when something (an encoder, ToRaster) reads them.
+// libvips asks for full-width strips, top to bottom (THINSTRIP demand), so a fetch that
+// computes or loads rows in order serves a streaming encoder without the whole image in
+// memory. A failed fetch makes the reader fail (Encode: kCorruptImage); the fetch keeps its
+// own Error if the caller needs the real one. `fetch` is destroyed with the last reference.
+Image FromRegionFetch(int width, int height, int bands, int bits, bool has_alpha,
+                      RegionFetch fetch);
 
 struct EncodeOptions {
   Format format = Format::kJpeg;

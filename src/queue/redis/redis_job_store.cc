@@ -104,6 +104,24 @@ redis.call('HSET', key, 'tiles_done', ARGV[4], 'tiles_total', ARGV[5], 'updated_
 return {'ok'}
 )lua")};
 
+// ARGV[3] id, ARGV[4] tile index. The job's done tiles are the set <prefix>job:<id>:tiles.
+const RedisScript kMarkTileDone{"job_mark_tile_done", Script(R"lua(
+local key = job_key(ARGV[3])
+if redis.call('EXISTS', key) == 0 then return {'not_found', 'no job ' .. ARGV[3]} end
+local added = redis.call('SADD', key .. ':tiles', ARGV[4])
+local done = redis.call('SCARD', key .. ':tiles')
+redis.call('HSET', key, 'tiles_done', done, 'updated_ms', NOW)
+local total = tonumber(redis.call('HGET', key, 'tiles_total') or '0') or 0
+return {'ok', added, done, total}
+)lua")};
+
+// ARGV[3] id, ARGV[4] tile index.
+const RedisScript kIsTileDone{"job_is_tile_done", Script(R"lua(
+local key = job_key(ARGV[3])
+if redis.call('EXISTS', key) == 0 then return {'not_found', 'no job ' .. ARGV[3]} end
+return {'ok', redis.call('SISMEMBER', key .. ':tiles', ARGV[4])}
+)lua")};
+
 // ARGV[3] index key suffix ('all' or 'state:<name>'), ARGV[4] last id seen ('' = start),
 // ARGV[5] how many to return.
 const RedisScript kList{"job_list", Script(R"lua(
@@ -132,7 +150,7 @@ for _, id in ipairs(ids) do
   if h[1] then redis.call('ZREM', state_key(h[1]), id) end
   redis.call('ZREM', P .. 'jobs:finished', id)
   redis.call('ZREM', P .. 'jobs:all', id)
-  redis.call('DEL', key)
+  redis.call('DEL', key, key .. ':tiles')
 end
 return out
 )lua")};
@@ -167,6 +185,9 @@ JobRecord DecodeJob(const RedisReply& flat_pairs) {
   job.updated = redis_codec::TimeField(f, "updated_ms");
   job.started = redis_codec::TimeField(f, "started_ms");
   job.finished = redis_codec::TimeField(f, "finished_ms");
+  job.execution = redis_codec::Field(f, "execution");
+  job.tiles = redis_codec::Field(f, "tiles");
+  if (job.tiles.empty()) job.tiles = "auto";
   return job;
 }
 
@@ -192,6 +213,8 @@ std::vector<std::string> EncodeJob(const JobRecord& job) {
       {"updated_ms", MillisString(job.updated)},
       {"started_ms", MillisString(job.started)},
       {"finished_ms", MillisString(job.finished)},
+      {"execution", job.execution},
+      {"tiles", job.tiles},
   };
   std::vector<std::string> flat;
   for (const auto& [name, value] : fields) {
@@ -277,6 +300,7 @@ Result<JobRecord> RedisJobStore::Transition(std::string_view id, JobState to,
   if (update.attempts) set("attempts", IntString(*update.attempts));
   if (update.output_key) set("output_key", *update.output_key);
   if (update.output_format) set("output_format", *update.output_format);
+  if (update.execution) set("execution", *update.execution);
   if (update.clear_error) {
     set("error_code", "");
     set("error_message", "");
@@ -297,6 +321,27 @@ Status RedisJobStore::SetProgress(std::string_view id, int64_t done, int64_t tot
                      RedisRetry::kIdempotent);
   if (!outcome) return std::move(outcome).error();
   return OkStatus();
+}
+
+Result<TileMark> RedisJobStore::MarkTileDone(std::string_view id, int64_t tile) {
+  if (tile < 0) return MakeError(ErrorCode::kBadRequest, "tile index is negative", "tile");
+  // Idempotent (SADD of a member already present), so a retry after a broken connection is
+  // harmless; only newly_done can then read false for the call that did add it.
+  auto outcome = Run(kMarkTileDone, {std::string(id), IntString(tile)}, RedisRetry::kIdempotent);
+  if (!outcome) return std::move(outcome).error();
+  if (outcome->size() != 3) return MakeError(ErrorCode::kInternal, "mark answered a bad shape");
+  TileMark mark;
+  mark.newly_done = (*outcome)[0].integer == 1;
+  mark.tiles_done = (*outcome)[1].integer;
+  mark.tiles_total = (*outcome)[2].integer;
+  return mark;
+}
+
+Result<bool> RedisJobStore::IsTileDone(std::string_view id, int64_t tile) {
+  auto outcome = Run(kIsTileDone, {std::string(id), IntString(tile)}, RedisRetry::kIdempotent);
+  if (!outcome) return std::move(outcome).error();
+  if (outcome->size() != 1) return MakeError(ErrorCode::kInternal, "answer of a bad shape");
+  return (*outcome)[0].integer == 1;
 }
 
 Result<JobPage> RedisJobStore::List(std::optional<JobState> state, size_t limit,

@@ -24,6 +24,8 @@ class RedisJobStore final : public JobStore {
   Result<JobRecord> Get(std::string_view id) override;
   Result<JobRecord> Transition(std::string_view id, JobState to, const JobUpdate& update) override;
   Status SetProgress(std::string_view id, int64_t done, int64_t total) override;
+  Result<TileMark> MarkTileDone(std::string_view id, int64_t tile) override;
+  Result<bool> IsTileDone(std::string_view id, int64_t tile) override;
   Result<JobPage> List(std::optional<JobState> state, size_t limit,
                        std::string_view cursor) override;
   Result<std::vector<JobRecord>> ExpireFinished(SystemTime cutoff, size_t limit) override;

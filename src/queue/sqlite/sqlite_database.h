@@ -33,7 +33,7 @@ struct sqlite3_stmt;
 namespace tessera::queue {
 
 // The schema version this build creates and understands (PRAGMA user_version).
-inline constexpr int kSqliteSchemaVersion = 1;
+inline constexpr int kSqliteSchemaVersion = 2;
 
 // A failed SQLite call as a typed Error: kUnavailable for busy/locked, kIo otherwise.
 Error SqliteError(int result_code, std::string_view what, std::string_view sqlite_message);

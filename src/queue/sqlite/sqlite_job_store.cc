@@ -12,9 +12,10 @@ namespace {
 #define TESSERA_JOB_COLUMNS                                                                     \
   "id, state, pipeline, input_key, output_key, output_format, priority, capabilities, "         \
   "idempotency_key, request_id, attempts, tiles_done, tiles_total, error_code, error_message, " \
-  "error_field, created_at, updated_at, started_at, finished_at"
-#define TESSERA_JOB_PARAMETERS \
-  "?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20"
+  "error_field, created_at, updated_at, started_at, finished_at, execution, tiles"
+#define TESSERA_JOB_PARAMETERS                                                                  \
+  "?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, " \
+  "?21, ?22"
 
 constexpr std::string_view kCursorPrefix = "j1:";
 constexpr char kHexDigits[] = "0123456789abcdef";
@@ -41,6 +42,8 @@ JobRecord JobFromRow(const SqliteStatement& row) {
   job.updated = FromUnixMillis(row.Int(17));
   job.started = FromUnixMillis(row.Int(18));
   job.finished = FromUnixMillis(row.Int(19));
+  job.execution = row.Text(20);
+  job.tiles = row.Text(21);
   return job;
 }
 
@@ -68,7 +71,9 @@ Status WriteJob(SqliteTransaction& txn, const JobRecord& job, bool insert) {
       .Bind(17, ToUnixMillis(job.created))
       .Bind(18, ToUnixMillis(job.updated))
       .Bind(19, ToUnixMillis(job.started))
-      .Bind(20, ToUnixMillis(job.finished));
+      .Bind(20, ToUnixMillis(job.finished))
+      .Bind(21, job.execution)
+      .Bind(22, job.tiles);
   // No key is NULL, so that the unique index never sees two "empty" keys.
   if (job.idempotency_key.empty()) {
     write->BindNull(9);
@@ -187,6 +192,7 @@ Result<JobRecord> SqliteJobStore::Transition(std::string_view id, JobState to,
     if (update.attempts) job.attempts = *update.attempts;
     if (update.output_key) job.output_key = *update.output_key;
     if (update.output_format) job.output_format = *update.output_format;
+    if (update.execution) job.execution = *update.execution;
     if (update.clear_error) {
       job.error_code.clear();
       job.error_message.clear();
@@ -213,6 +219,50 @@ Status SqliteJobStore::SetProgress(std::string_view id, int64_t done, int64_t to
     }
     if (txn.Changes() == 0) return NoSuchJob(id);
     return OkStatus();
+  });
+}
+
+Result<TileMark> SqliteJobStore::MarkTileDone(std::string_view id, int64_t tile) {
+  if (tile < 0) return MakeError(ErrorCode::kBadRequest, "tile index is negative", "tile");
+  int64_t now = ToUnixMillis(clock_.Now());
+  return db_->Write([&](SqliteTransaction& txn) -> Result<TileMark> {
+    Result<SqliteStatement> exists = txn.Prepare("SELECT tiles_total FROM jobs WHERE id = ?1");
+    if (!exists) return exists.error();
+    exists->Bind(1, id);
+    Result<bool> found = exists->Step();
+    if (!found) return found.error();
+    if (!*found) return NoSuchJob(id);
+    TileMark mark;
+    mark.tiles_total = exists->Int(0);
+    Result<SqliteStatement> insert =
+        txn.Prepare("INSERT INTO job_tiles (job_id, tile) VALUES (?1, ?2) ON CONFLICT DO NOTHING");
+    if (!insert) return insert.error();
+    if (Status ran = insert->Bind(1, id).Bind(2, tile).Run(); !ran) return ran.error();
+    mark.newly_done = txn.Changes() > 0;
+    Result<SqliteStatement> update = txn.Prepare(
+        "UPDATE jobs SET tiles_done = (SELECT count(*) FROM job_tiles WHERE job_id = ?1), "
+        "updated_at = ?2 WHERE id = ?1 RETURNING tiles_done");
+    if (!update) return update.error();
+    update->Bind(1, id).Bind(2, now);
+    Result<bool> row = update->Step();
+    if (!row) return row.error();
+    if (!*row) return NoSuchJob(id);
+    mark.tiles_done = update->Int(0);
+    return mark;
+  });
+}
+
+Result<bool> SqliteJobStore::IsTileDone(std::string_view id, int64_t tile) {
+  return db_->Read([&](SqliteTransaction& txn) -> Result<bool> {
+    Result<SqliteStatement> select = txn.Prepare(
+        "SELECT (SELECT count(*) FROM jobs WHERE id = ?1), "
+        "(SELECT count(*) FROM job_tiles WHERE job_id = ?1 AND tile = ?2)");
+    if (!select) return select.error();
+    select->Bind(1, id).Bind(2, tile);
+    Result<bool> row = select->Step();
+    if (!row) return row.error();
+    if (!*row || select->Int(0) == 0) return NoSuchJob(id);
+    return select->Int(1) > 0;
   });
 }
 
@@ -277,6 +327,9 @@ Result<std::vector<JobRecord>> SqliteJobStore::ExpireFinished(SystemTime cutoff,
       Result<SqliteStatement> remove = txn.Prepare("DELETE FROM jobs WHERE id = ?1");
       if (!remove) return remove.error();
       if (Status removed = remove->Bind(1, job.id).Run(); !removed) return removed.error();
+      Result<SqliteStatement> tiles = txn.Prepare("DELETE FROM job_tiles WHERE job_id = ?1");
+      if (!tiles) return tiles.error();
+      if (Status removed = tiles->Bind(1, job.id).Run(); !removed) return removed.error();
     }
     return expired;
   });

@@ -84,12 +84,27 @@ CREATE TABLE workers (
 CREATE INDEX workers_expiry ON workers (expires_at);
 )sql";
 
+// Version 2 (tiled processing): how each job ran, the tiling it asked for, and the tiles of tiled
+// jobs already stored.
+constexpr char kSchemaV2[] = R"sql(
+ALTER TABLE jobs ADD COLUMN execution TEXT NOT NULL DEFAULT '';
+ALTER TABLE jobs ADD COLUMN tiles TEXT NOT NULL DEFAULT 'auto';
+CREATE TABLE job_tiles (
+  job_id TEXT    NOT NULL,
+  tile   INTEGER NOT NULL,
+  PRIMARY KEY (job_id, tile)
+) WITHOUT ROWID;
+)sql";
+
 }  // namespace
 
 Status MigrateSqliteSchema(SqliteTransaction& txn, int from) {
   if (from == kSqliteSchemaVersion) return OkStatus();
   if (from == 0) {
     if (Status created = txn.Execute(kSchemaV1); !created) return created;
+  }
+  if (from <= 1) {
+    if (Status upgraded = txn.Execute(kSchemaV2); !upgraded) return upgraded;
   }
   return txn.Execute("PRAGMA user_version = " + std::to_string(kSqliteSchemaVersion));
 }
