@@ -4,6 +4,7 @@
 
 #include "api/grpc/job_messages.h"
 #include "api/grpc/status_mapping.h"
+#include "api/http/server.h"  // BearerKeyAccepted: one API-key rule for HTTP and gRPC
 #include "core/log.h"
 
 namespace tessera::api::grpc {
@@ -58,7 +59,7 @@ std::optional<SteadyClock::time_point> SteadyDeadline(const ::grpc::ServerContex
 
 ImageServiceImpl::ImageServiceImpl(ImageServiceOptions options, SyncProcessor& sync,
                                    jobs::JobService& jobs)
-    : options_(std::move(options)), keys_(options_.api_keys), sync_(sync), jobs_(jobs) {}
+    : options_(std::move(options)), sync_(sync), jobs_(jobs) {}
 
 void ImageServiceImpl::Stop() {
   {
@@ -69,13 +70,17 @@ void ImageServiceImpl::Stop() {
 }
 
 Status ImageServiceImpl::Admit(::grpc::ServerContext* context) const {
-  if (!keys_.open()) {
+  if (!options_.api_keys.empty()) {
     std::string_view authorization;
     const auto& metadata = context->client_metadata();
     if (auto it = metadata.find("authorization"); it != metadata.end()) {
       authorization = std::string_view(it->second.data(), it->second.size());
     }
-    if (auto ok = keys_.Check(authorization); !ok) return ok;
+    if (!http::BearerKeyAccepted(authorization, options_.api_keys)) {
+      return MakeError(ErrorCode::kUnauthorized,
+                       "missing or unknown API key (metadata authorization: Bearer <key>)",
+                       "authorization");
+    }
   }
   if (stopping_.load()) return MakeError(ErrorCode::kUnavailable, "the server is shutting down");
   return CallAlive(context);

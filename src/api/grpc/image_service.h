@@ -20,7 +20,6 @@
 #include <string>
 #include <vector>
 
-#include "api/grpc/api_key_check.h"
 #include "api/sync_processor.h"
 #include "jobs/job_service.h"
 #include "tessera/v1/image_service.grpc.pb.h"
@@ -81,7 +80,6 @@ class ImageServiceImpl final : public tessera::v1::ImageService::Service {
                         std::chrono::steady_clock::time_point started, const Status& status);
 
   const ImageServiceOptions options_;
-  const ApiKeyCheck keys_;
   SyncProcessor& sync_;
   jobs::JobService& jobs_;
 

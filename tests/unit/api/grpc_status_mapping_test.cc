@@ -1,11 +1,10 @@
 // The gRPC side of the error contract: every tessera error code maps to its documented gRPC
 // status (the table in status_mapping.h and README), the status carries the code name, the
-// field and a google.rpc.ErrorInfo; and API keys are accepted only as "Bearer <key>".
+// field and a google.rpc.ErrorInfo.
 #include <gtest/gtest.h>
 
 #include <map>
 
-#include "api/grpc/api_key_check.h"
 #include "api/grpc/status_mapping.h"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
@@ -60,27 +59,6 @@ TEST(GrpcStatusMappingTest, StatusCarriesCodeFieldAndErrorInfo) {
   ASSERT_TRUE(details.ParseFromString(no_field.error_details()));
   ASSERT_TRUE(details.details(0).UnpackTo(&info));
   EXPECT_TRUE(info.metadata().empty());
-}
-
-TEST(ApiKeyCheckTest, NoKeysAcceptsEverything) {
-  ApiKeyCheck open({});
-  EXPECT_TRUE(open.open());
-  EXPECT_TRUE(open.Check("").has_value());
-  EXPECT_TRUE(open.Check("Bearer anything").has_value());
-}
-
-TEST(ApiKeyCheckTest, OnlyBearerWithAConfiguredKeyPasses) {
-  ApiKeyCheck keys({"k1-secret", "k2-other"});
-  EXPECT_FALSE(keys.open());
-  EXPECT_TRUE(keys.Check("Bearer k1-secret").has_value());
-  EXPECT_TRUE(keys.Check("Bearer k2-other").has_value());
-  for (std::string_view bad : {"", "Bearer ", "Bearer k1-secre", "Bearer k1-secretX",
-                               "bearer k1-secret", "k1-secret", "Basic k1-secret"}) {
-    auto s = keys.Check(bad);
-    ASSERT_FALSE(s.has_value()) << bad;
-    EXPECT_EQ(s.error().code, ErrorCode::kUnauthorized) << bad;
-    EXPECT_EQ(s.error().field, "authorization");
-  }
 }
 
 }  // namespace
