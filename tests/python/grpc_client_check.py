@@ -8,7 +8,7 @@ proto is copied out of its grpc/health/v1/ folder first: generated there, its mo
 grpc.health.v1.health_pb2 and collide with the grpc package itself.
 
 Usage: grpc_client_check.py --target HOST:PORT --proto-root DIR --input IMG --expected IMG
-                            --pipeline TEXT
+                            --pipeline TEXT [--api-key KEY]
 Exits 0 when every check passed; prints one line per check.
 """
 import argparse
@@ -63,6 +63,7 @@ def main():
     parser.add_argument("--input", required=True)
     parser.add_argument("--expected", required=True)
     parser.add_argument("--pipeline", required=True)
+    parser.add_argument("--api-key", default="")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -81,7 +82,36 @@ def main():
             ("grpc.max_receive_message_length", 64 << 20),
             ("grpc.max_send_message_length", 64 << 20)])
         grpc.channel_ready_future(channel).result(timeout=10)
-        stub = pb_grpc.ImageServiceStub(channel)
+        if args.api_key:
+            # Every ImageService call carries the key (health stays open).
+            class AddKey(grpc.UnaryUnaryClientInterceptor, grpc.UnaryStreamClientInterceptor,
+                         grpc.StreamUnaryClientInterceptor, grpc.StreamStreamClientInterceptor):
+                def _with_key(self, details):
+                    metadata = list(details.metadata or []) + [
+                        ("authorization", "Bearer " + args.api_key)]
+                    return details._replace(metadata=metadata)
+
+                def intercept_unary_unary(self, cont, details, request):
+                    return cont(self._with_key(details), request)
+
+                def intercept_unary_stream(self, cont, details, request):
+                    return cont(self._with_key(details), request)
+
+                def intercept_stream_unary(self, cont, details, requests):
+                    return cont(self._with_key(details), requests)
+
+                def intercept_stream_stream(self, cont, details, requests):
+                    return cont(self._with_key(details), requests)
+
+            stub = pb_grpc.ImageServiceStub(grpc.intercept_channel(channel, AddKey()))
+            try:
+                pb_grpc.ImageServiceStub(channel).GetJob(pb.GetJobRequest(id="x"), timeout=5)
+                checks.expect("a call without the key fails", False)
+            except grpc.RpcError as e:
+                checks.expect("a call without the key is UNAUTHENTICATED",
+                              e.code() == grpc.StatusCode.UNAUTHENTICATED, e.code())
+        else:
+            stub = pb_grpc.ImageServiceStub(channel)
 
         health = health_pb2_grpc.HealthStub(channel)
         for service in ["", "tessera.v1.ImageService"]:
