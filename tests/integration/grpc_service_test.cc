@@ -381,6 +381,14 @@ TEST_F(GrpcServiceTest, ListJobsPagesAndFiltersByState) {
   auto status = stub_->ListJobs(&bad_context, too_many, &response);
   EXPECT_EQ(status.error_code(), ::grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_EQ(Trailer(bad_context, "tessera-error-code"), "bad_request");
+
+  ::grpc::ClientContext unknown_context;
+  SetDeadline(&unknown_context);
+  v1::ListJobsRequest unknown_state;
+  unknown_state.set_state(static_cast<v1::JobState>(42));
+  status = stub_->ListJobs(&unknown_context, unknown_state, &response);
+  EXPECT_EQ(status.error_code(), ::grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(Trailer(unknown_context, "tessera-error-field"), "state");
 }
 
 TEST_F(GrpcServiceTest, ABadPipelineIsInvalidArgumentNamingTheField) {

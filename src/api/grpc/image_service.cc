@@ -335,7 +335,15 @@ Status ImageServiceImpl::WriteChunks(
     }
     const size_t limit =
         request->limit() == 0 ? kDefaultListLimit : static_cast<size_t>(request->limit());
-    auto page = jobs_.List(FromProto(request->state()), limit, request->cursor());
+    std::optional<queue::JobState> state;
+    if (request->state() != v1::JOB_STATE_UNSPECIFIED) {
+      state = FromProto(request->state());
+      if (!state) {
+        return MakeError(ErrorCode::kBadRequest,
+                         "unknown job state " + std::to_string(request->state()), "state");
+      }
+    }
+    auto page = jobs_.List(state, limit, request->cursor());
     if (!page) return Unexpected(page.error());
     for (const auto& job : page->jobs) ToProto(job, response->add_jobs());
     response->set_next_cursor(page->next_cursor);
