@@ -438,8 +438,35 @@ TEST_F(GrpcServiceTest, MediaErrorsMapToInvalidArgumentAndTooLargeToResourceExha
     EXPECT_EQ(status.error_code(), c.status) << c.code << ": " << status.error_message();
     EXPECT_EQ(Trailer(context, "tessera-error-code"), c.code);
   }
-  // The transport limit follows the engine's: max_input_bytes + 1 MiB of headroom.
+  // The transport limit follows the engine's: max_input_bytes + 1 MiB of headroom; gRPC itself
+  // refuses a bigger message with the same status.
   EXPECT_EQ(server_->server().max_message_bytes(), 4096u + (1u << 20));
+  ::grpc::ClientContext context;
+  SetDeadline(&context);
+  v1::ProcessRequest request;
+  request.set_image(std::string(4096 + (1 << 20) + 1, 'x'));
+  request.set_pipeline("invert");
+  v1::ProcessResponse response;
+  EXPECT_EQ(stub_->Process(&context, request, &response).error_code(),
+            ::grpc::StatusCode::RESOURCE_EXHAUSTED);
+
+  // A stream is refused as soon as its chunks pass max_input_bytes.
+  ::grpc::ClientContext stream_context;
+  SetDeadline(&stream_context);
+  auto stream = stub_->ProcessStream(&stream_context);
+  v1::ProcessStreamRequest message;
+  message.set_pipeline("invert");
+  message.set_chunk(std::string(3000, 'x'));
+  EXPECT_TRUE(stream->Write(message));
+  message.clear_pipeline();
+  stream->Write(message);  // 6000 bytes: over the limit
+  stream->WritesDone();
+  v1::ProcessStreamResponse ignored;
+  while (stream->Read(&ignored)) {
+  }
+  EXPECT_EQ(stream->Finish().error_code(), ::grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_EQ(Trailer(stream_context, "tessera-error-code"), "too_large");
+  EXPECT_EQ(Trailer(stream_context, "tessera-error-field"), "chunk");
 }
 
 TEST_F(GrpcServiceTest, UnknownJobsAreNotFound) {
@@ -619,6 +646,29 @@ TEST_F(GrpcServiceTest, ShutdownEndsJobWatchesPromptly) {
   while (reader->Read(&job)) {
   }
   EXPECT_EQ(reader->Finish().error_code(), ::grpc::StatusCode::UNAVAILABLE);
+}
+
+TEST_F(GrpcServiceTest, AWatchEndsOnTheServerWhenItsClientCancels) {
+  GrpcTestServerOptions options;
+  options.start_worker = false;
+  options.grpc.watch_poll = milliseconds(20);
+  Start(options);
+  const std::string id = Submit(Png(8, 8), "invert");
+  StderrCapture log;
+  ::grpc::ClientContext context;
+  SetDeadline(&context);
+  v1::WatchJobRequest watch;
+  watch.set_id(id);
+  auto reader = stub_->WatchJob(&context, watch);
+  v1::Job job;
+  ASSERT_TRUE(reader->Read(&job));
+  context.TryCancel();
+  EXPECT_EQ(reader->Finish().error_code(), ::grpc::StatusCode::CANCELLED);
+  // The server's loop notices within a poll interval and ends the call (status 1, CANCELLED).
+  const std::string line = R"("method":"WatchJob","status":"1","error":"cancelled")";
+  EXPECT_TRUE(
+      WaitFor([&] { return log.Read().find(line) != std::string::npos; }, milliseconds(2000)))
+      << log.Read();
 }
 
 // Lists services through the reflection service, with messages built from the descriptors
