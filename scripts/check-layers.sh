@@ -21,6 +21,9 @@ if [[ -n "$hits" ]]; then echo "libvips included outside src/engine/vips/:"; ech
 # OpenCV stays inside the engine's kernels.
 hits=$(grep -rnE '#include <opencv2/' src --include='*.h' --include='*.cc' | grep -v '^src/engine/ops/' || true)
 if [[ -n "$hits" ]]; then echo "OpenCV included outside src/engine/ops/:"; echo "$hits"; fail=1; fi
+# gRPC and its generated stubs stay in the gRPC front end (and its own generated target).
+hits=$(grep -rnE '#include [<"](grpcpp?/|google/protobuf/|google/rpc/|tessera/v1/)' src --include='*.h' --include='*.cc' | grep -v '^src/api/grpc/' || true)
+if [[ -n "$hits" ]]; then echo "gRPC/protobuf included outside src/api/grpc/:"; echo "$hits"; fail=1; fi
 # jobs/ and worker/ know the seams' interfaces, never an implementation: only cli/ wires those.
 for layer in src/jobs src/worker; do
   [[ -d $layer ]] && forbid $layer '#include "(queue/sqlite|queue/redis|store/fs|store/s3|api|cli)/' "$layer uses interfaces only"

@@ -1,4 +1,5 @@
-// tessera serve: the HTTP service. Embedded by default (SQLite queue and file store under
+// tessera serve: the HTTP service, and the gRPC service beside it (--grpc-port, default 9090).
+// Embedded by default (SQLite queue and file store under
 // --data-dir, with a worker pool in the same process); with --queue redis://... and --workers 0
 // it is an API node in front of separate `tessera worker` processes.
 //
@@ -12,6 +13,7 @@
 #include <thread>
 
 #include "api/compat/compat_routes.h"
+#include "api/grpc/grpc_server.h"
 #include "api/http/native_api.h"
 #include "api/http/server.h"
 #include "api/metrics.h"
@@ -40,7 +42,9 @@ struct ServeArgs {
   bool protect_health = false;
   bool protect_metrics = false;
   int64_t grace_ms = 30'000;
-  std::string compat;  // seed-compatible APIs to serve (docs/COMPAT.md); empty: none
+  std::string compat;    // seed-compatible APIs to serve (docs/COMPAT.md); empty: none
+  int grpc_port = 9090;  // 0: any free port (logged); -1: no gRPC
+  bool no_grpc = false;
 };
 
 int Run(ServeArgs& args) {
@@ -142,6 +146,22 @@ int Run(ServeArgs& args) {
     std::fprintf(stderr, "tessera serve: %s\n", port.error().ToString().c_str());
     return 1;
   }
+  // gRPC beside HTTP, over the same SyncProcessor, JobService and API keys.
+  std::unique_ptr<api::grpc::GrpcServer> grpc;
+  if (!args.no_grpc && args.grpc_port >= 0) {
+    const std::string& host = server_options.host;
+    grpc = std::make_unique<api::grpc::GrpcServer>(
+        api::grpc::GrpcServerOptions{
+            .address = (host.find(':') != std::string::npos ? "[" + host + "]" : host) + ":" +
+                       std::to_string(args.grpc_port),
+            .api_keys = server_options.api_keys},
+        processor, service);
+    if (auto grpc_port = grpc->Start(); !grpc_port) {
+      std::fprintf(stderr, "tessera serve: %s\n", grpc_port.error().ToString().c_str());
+      server->Shutdown(std::chrono::milliseconds(0));
+      return 1;
+    }
+  }
   if (pool) pool->Start();
   Log(LogLevel::kInfo, "http_listening",
       {{"host", server_options.host},
@@ -159,7 +179,11 @@ int Run(ServeArgs& args) {
   const auto grace = std::chrono::milliseconds(args.grace_ms);
   const auto deadline = std::chrono::steady_clock::now() + grace;
   if (pool) pool->RequestStop();
+  std::thread grpc_stop([&grpc, grace] {
+    if (grpc) grpc->Shutdown(grace);
+  });
   bool clean = server->Shutdown(grace);
+  grpc_stop.join();
   if (pool) {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now());
@@ -250,6 +274,12 @@ Command RegisterServeCommand(CLI::App& app) {
       ->envname("TESSERA_PROTECT_HEALTH");
   cmd->add_flag("--protect-metrics", args->protect_metrics, "require a key for /metrics")
       ->envname("TESSERA_PROTECT_METRICS");
+  cmd->add_option("--grpc-port", args->grpc_port,
+                  "gRPC port beside HTTP (0: any free port, logged; -1: no gRPC)")
+      ->envname("TESSERA_GRPC_PORT")
+      ->check(CLI::Range(-1, 65535))
+      ->capture_default_str();
+  cmd->add_flag("--no-grpc", args->no_grpc, "serve HTTP only")->envname("TESSERA_NO_GRPC");
   cmd->add_option("--shutdown-grace-ms", args->grace_ms,
                   "on SIGTERM, how long in-flight requests and tasks may take to finish")
       ->envname("TESSERA_SHUTDOWN_GRACE_MS")
