@@ -220,6 +220,27 @@ TEST_F(GrpcServiceTest, ProcessStreamWithoutAPipelineIsInvalid) {
   EXPECT_EQ(Trailer(context, "tessera-error-field"), "pipeline");
 }
 
+TEST_F(GrpcServiceTest, TheRequestIdMetadataFollowsTheJob) {
+  Start();
+  const auto png = Png(20, 20);
+  ::grpc::ClientContext context;
+  SetDeadline(&context);
+  context.AddMetadata("x-request-id", "grpc-req-77");
+  v1::SubmitJobRequest request;
+  request.set_image(AsString(png));
+  request.set_pipeline("invert");
+  v1::SubmitJobResponse response;
+  ASSERT_TRUE(stub_->SubmitJob(&context, request, &response).ok());
+  auto status = server_->jobs().Get(response.job().id());
+  ASSERT_TRUE(status.has_value());
+  EXPECT_EQ(status->job.request_id, "grpc-req-77");
+  // Without one (or with an unsafe one) the server makes an id.
+  const std::string other = Submit(png, "invert");
+  auto second = server_->jobs().Get(other);
+  ASSERT_TRUE(second.has_value());
+  EXPECT_EQ(second->job.request_id.size(), 26u);
+}
+
 TEST_F(GrpcServiceTest, SubmitWatchAndFetchAJobResult) {
   Start();
   const auto png = Png(80, 60);

@@ -4,7 +4,7 @@
 
 #include "api/grpc/job_messages.h"
 #include "api/grpc/status_mapping.h"
-#include "api/http/server.h"  // BearerKeyAccepted: one API-key rule for HTTP and gRPC
+#include "api/request_identity.h"
 #include "core/log.h"
 
 namespace tessera::api::grpc {
@@ -15,6 +15,14 @@ using SteadyClock = std::chrono::steady_clock;
 namespace {
 
 constexpr size_t kDefaultListLimit = 50;
+
+// The first value of a client metadata key (lower-case), or empty.
+std::string_view Metadata(const ::grpc::ServerContext* context, std::string_view key) {
+  const auto& metadata = context->client_metadata();
+  auto it = metadata.find(::grpc::string_ref(key.data(), key.size()));
+  if (it == metadata.end()) return {};
+  return {it->second.data(), it->second.size()};
+}
 
 std::span<const uint8_t> AsBytes(const std::string& s) {
   return {reinterpret_cast<const uint8_t*>(s.data()), s.size()};
@@ -71,12 +79,7 @@ void ImageServiceImpl::Stop() {
 
 Status ImageServiceImpl::Admit(::grpc::ServerContext* context) const {
   if (!options_.api_keys.empty()) {
-    std::string_view authorization;
-    const auto& metadata = context->client_metadata();
-    if (auto it = metadata.find("authorization"); it != metadata.end()) {
-      authorization = std::string_view(it->second.data(), it->second.size());
-    }
-    if (!http::BearerKeyAccepted(authorization, options_.api_keys)) {
+    if (!BearerKeyAccepted(Metadata(context, "authorization"), options_.api_keys)) {
       return MakeError(ErrorCode::kUnauthorized,
                        "missing or unknown API key (metadata authorization: Bearer <key>)",
                        "authorization");
@@ -228,6 +231,7 @@ Status ImageServiceImpl::WriteChunks(
     submit.pipeline = request->pipeline();
     submit.priority = FromProto(request->priority());
     submit.idempotency_key = request->idempotency_key();
+    submit.request_id = RequestIdOrNew(Metadata(context, "x-request-id"));
     auto created = jobs_.Submit(submit);
     if (!created) return Unexpected(created.error());
     // Read it back so that a queued job says which capability it waits for.

@@ -9,6 +9,7 @@
 #include <set>
 
 #include "api/http/server.h"
+#include "api/request_identity.h"
 #include "core/clock.h"
 #include "core/ids.h"
 #include "core/log.h"
@@ -24,53 +25,15 @@ using SteadyClock = std::chrono::steady_clock;
 
 namespace {
 
-bool IsRequestIdSafe(std::string_view id) {
-  if (id.empty() || id.size() > 128) return false;
-  for (char c : id) {
-    bool ok = std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.';
-    if (!ok) return false;
-  }
-  return true;
-}
-
 constexpr uint64_t kBodyReadChunk = 256 << 10;
 constexpr size_t kIdleBufferBytes = 16 << 10;
 constexpr std::chrono::seconds kLingerTime{2};
-
-bool ConstantTimeEquals(std::string_view a, std::string_view b) {
-  // Every byte of the longer string is visited whatever the contents, so the time taken says
-  // nothing about where the strings differ.
-  size_t n = std::max(a.size(), b.size());
-  unsigned diff = a.size() == b.size() ? 0 : 1;
-  for (size_t i = 0; i < n; ++i) {
-    unsigned char x = i < a.size() ? static_cast<unsigned char>(a[i]) : 0;
-    unsigned char y = i < b.size() ? static_cast<unsigned char>(b[i]) : 0;
-    diff |= static_cast<unsigned>(x ^ y);
-  }
-  return diff == 0;
-}
 
 bool HasBody(const bhttp::request_parser<bhttp::empty_body>& p) {
   return p.chunked() || (p.content_length() && *p.content_length() > 0);
 }
 
 }  // namespace
-
-bool BearerKeyAccepted(std::string_view authorization, const std::vector<std::string>& keys) {
-  if (keys.empty()) return true;
-  constexpr std::string_view kPrefix = "Bearer ";
-  if (authorization.size() <= kPrefix.size()) return false;
-  for (size_t i = 0; i < kPrefix.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(authorization[i])) !=
-        std::tolower(static_cast<unsigned char>(kPrefix[i]))) {
-      return false;
-    }
-  }
-  std::string_view given = authorization.substr(kPrefix.size());
-  bool accepted = false;
-  for (const std::string& key : keys) accepted |= ConstantTimeEquals(given, key);
-  return accepted;
-}
 
 struct HttpServer::Impl {
   Impl(HttpServer& owner, ServerOptions o, const Router& r, ServerHooks h)
@@ -235,8 +198,8 @@ awaitable<bool> HttpServer::Impl::HandleOne(beast::tcp_stream& stream, beast::fl
   const auto received = SteadyClock::now();
   const auto& h = head.get();
   const unsigned version = h.version();
-  std::string request_id(h["X-Request-Id"].data(), h["X-Request-Id"].size());
-  if (!IsRequestIdSafe(request_id)) request_id = NewId(SystemClock::Get());
+  const std::string request_id =
+      RequestIdOrNew(std::string_view(h["X-Request-Id"].data(), h["X-Request-Id"].size()));
   std::string target(h.target().data(), h.target().size());
   size_t q = target.find('?');
   std::string path = PercentDecode(std::string_view(target).substr(0, q), false);

@@ -83,7 +83,4 @@ class HttpServer {
   std::atomic<int> in_flight_{0};
 };
 
-// Constant-time check of an `Authorization: Bearer <key>` header against the configured keys.
-bool BearerKeyAccepted(std::string_view authorization, const std::vector<std::string>& keys);
-
 }  // namespace tessera::api::http
