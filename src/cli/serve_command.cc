@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "api/compat/compat_routes.h"
+#include "api/compat/imageflow/imageflow_service.h"
 #include "api/grpc/grpc_server.h"
 #include "api/http/native_api.h"
 #include "api/http/server.h"
@@ -146,15 +147,22 @@ int Run(ServeArgs& args) {
     std::fprintf(stderr, "tessera serve: %s\n", port.error().ToString().c_str());
     return 1;
   }
-  // gRPC beside HTTP, over the same SyncProcessor, JobService and API keys.
+  // gRPC beside HTTP, over the same SyncProcessor, JobService and API keys; with the imageflow
+  // profile also the ImageFlowCanvas services (the gateway's ImageFlowService, over gRPC).
+  std::unique_ptr<api::compat::imageflow::ImageFlowService> imageflow;
   std::unique_ptr<api::grpc::GrpcServer> grpc;
   if (!args.no_grpc && args.grpc_port >= 0) {
+    if (compat->imageflow) {
+      imageflow = std::make_unique<api::compat::imageflow::ImageFlowService>(
+          processor, *backends->blobs, clock, &metrics);
+    }
     const std::string& host = server_options.host;
     grpc = std::make_unique<api::grpc::GrpcServer>(
         api::grpc::GrpcServerOptions{
             .address = (host.find(':') != std::string::npos ? "[" + host + "]" : host) + ":" +
                        std::to_string(args.grpc_port),
-            .api_keys = server_options.api_keys},
+            .api_keys = server_options.api_keys,
+            .imageflow = imageflow.get()},
         processor, service);
     if (auto grpc_port = grpc->Start(); !grpc_port) {
       std::fprintf(stderr, "tessera serve: %s\n", grpc_port.error().ToString().c_str());

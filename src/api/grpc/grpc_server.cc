@@ -10,6 +10,7 @@
 #include <mutex>
 
 #include "api/grpc/image_service.h"
+#include "api/grpc/imageflow/imageflow_services.h"
 #include "core/log.h"
 
 namespace tessera::api::grpc {
@@ -30,6 +31,10 @@ struct GrpcServer::Rep {
   GrpcServerOptions options;
   size_t max_message_bytes;
   ImageServiceImpl service;
+  // The imageflow.v1 services, when options.imageflow is set.
+  std::unique_ptr<ImageFlowResizeService> imageflow_resize;
+  std::unique_ptr<ImageFlowFilterService> imageflow_filter;
+  std::unique_ptr<ImageFlowDetectionService> imageflow_detection;
   std::mutex mu;         // guards server and started across Start/Shutdown
   bool started = false;  // a GrpcServer starts once
   std::unique_ptr<::grpc::Server> server;
@@ -44,7 +49,16 @@ struct GrpcServer::Rep {
                 .stream_chunk_bytes = options.stream_chunk_bytes,
                 .watch_poll = options.watch_poll,
             },
-            sync, jobs) {}
+            sync, jobs) {
+    if (options.imageflow != nullptr) {
+      imageflow_resize =
+          std::make_unique<ImageFlowResizeService>(*options.imageflow, options.api_keys);
+      imageflow_filter =
+          std::make_unique<ImageFlowFilterService>(*options.imageflow, options.api_keys);
+      imageflow_detection =
+          std::make_unique<ImageFlowDetectionService>(*options.imageflow, options.api_keys);
+    }
+  }
 };
 
 GrpcServer::GrpcServer(GrpcServerOptions options, SyncProcessor& sync, jobs::JobService& jobs)
@@ -70,6 +84,11 @@ Result<int> GrpcServer::Start() {
   builder.SetMaxReceiveMessageSize(static_cast<int>(rep_->max_message_bytes));
   builder.SetMaxSendMessageSize(static_cast<int>(rep_->max_message_bytes));
   builder.RegisterService(&rep_->service);
+  if (rep_->imageflow_resize) {
+    builder.RegisterService(rep_->imageflow_resize.get());
+    builder.RegisterService(rep_->imageflow_filter.get());
+    builder.RegisterService(rep_->imageflow_detection.get());
+  }
   rep_->server = builder.BuildAndStart();
   if (!rep_->server || port == 0) {
     rep_->server.reset();
@@ -78,12 +97,19 @@ Result<int> GrpcServer::Start() {
   }
   auto* health = rep_->server->GetHealthCheckService();
   health->SetServingStatus(tessera::v1::ImageService::service_full_name(), true);
-  health->SetServingStatus(true);  // and the server as a whole ("")
+  health->SetServingStatus(true);  // and the server as a whole (""); sets every name given so far
+  if (rep_->imageflow_resize) {
+    health->SetServingStatus(::imageflow::v1::ResizeService::service_full_name(), true);
+    health->SetServingStatus(::imageflow::v1::FilterService::service_full_name(), true);
+    // As the service's own Health rpc and GET /v1/health/detection: no detection op yet.
+    health->SetServingStatus(::imageflow::v1::AIDetectionService::service_full_name(), false);
+  }
   Log(LogLevel::kInfo, "grpc_listening",
       {{"address", rep_->options.address},
        {"port", std::to_string(port)},
        {"max_message_bytes", std::to_string(rep_->max_message_bytes)},
-       {"auth", rep_->options.api_keys.empty() ? "none" : "api_key"}});
+       {"auth", rep_->options.api_keys.empty() ? "none" : "api_key"},
+       {"imageflow", rep_->imageflow_resize ? "on" : "off"}});
   return port;
 }
 

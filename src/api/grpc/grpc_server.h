@@ -3,6 +3,11 @@
 // server shares, plus the standard grpc.health.v1.Health (Check and Watch; "" and
 // "tessera.v1.ImageService" are SERVING while the server runs) and server reflection.
 //
+// With GrpcServerOptions::imageflow, it also serves the ImageFlowCanvas services
+// (proto/imageflow/v1: ResizeService, FilterService, AIDetectionService; imageflow_services.h)
+// over that ImageFlowService, with the same API keys and message limits, and reports them in
+// grpc.health.v1 too (AIDetectionService NOT_SERVING: tessera has no detection op).
+//
 // Message size limits follow the engine: a request may carry max_input_bytes of image plus
 // headroom for the other fields; larger images go through ProcessStream.
 //
@@ -20,6 +25,10 @@
 #include "core/result.h"
 #include "jobs/job_service.h"
 
+namespace tessera::api::compat::imageflow {
+class ImageFlowService;
+}
+
 namespace tessera::api::grpc {
 
 struct GrpcServerOptions {
@@ -34,6 +43,9 @@ struct GrpcServerOptions {
   size_t stream_chunk_bytes = 1 << 20;
   // How often WatchJob re-reads a job. Default 250 ms.
   std::chrono::milliseconds watch_poll{250};
+  // The `imageflow` compat profile: serve imageflow.v1 over this service (not owned; must
+  // outlive the server). Null: not served.
+  compat::imageflow::ImageFlowService* imageflow = nullptr;
 };
 
 class GrpcServer {

@@ -77,20 +77,24 @@ void ImageServiceImpl::Stop() {
   stop_cv_.notify_all();
 }
 
-Status ImageServiceImpl::Admit(::grpc::ServerContext* context) const {
-  if (!options_.api_keys.empty()) {
-    if (!BearerKeyAccepted(Metadata(context, "authorization"), options_.api_keys)) {
-      return MakeError(ErrorCode::kUnauthorized,
-                       "missing or unknown API key (metadata authorization: Bearer <key>)",
-                       "authorization");
-    }
+Status CheckApiKey(const ::grpc::ServerContext& context, const std::vector<std::string>& api_keys) {
+  if (api_keys.empty()) return OkStatus();
+  if (!BearerKeyAccepted(Metadata(&context, "authorization"), api_keys)) {
+    return MakeError(ErrorCode::kUnauthorized,
+                     "missing or unknown API key (metadata authorization: Bearer <key>)",
+                     "authorization");
   }
+  return OkStatus();
+}
+
+Status ImageServiceImpl::Admit(::grpc::ServerContext* context) const {
+  if (auto ok = CheckApiKey(*context, options_.api_keys); !ok) return ok;
   if (stopping_.load()) return MakeError(ErrorCode::kUnavailable, "the server is shutting down");
   return CallAlive(context);
 }
 
-::grpc::Status ImageServiceImpl::Finish(::grpc::ServerContext* context, std::string_view method,
-                                        SteadyClock::time_point started, const Status& status) {
+::grpc::Status FinishCall(::grpc::ServerContext* context, std::string_view method,
+                          SteadyClock::time_point started, const Status& status) {
   const auto us =
       std::chrono::duration_cast<std::chrono::microseconds>(SteadyClock::now() - started).count();
   if (status) {
@@ -106,6 +110,11 @@ Status ImageServiceImpl::Admit(::grpc::ServerContext* context) const {
        {"message", status.error().message},
        {"us", std::to_string(us)}});
   return grpc_status;
+}
+
+::grpc::Status ImageServiceImpl::Finish(::grpc::ServerContext* context, std::string_view method,
+                                        SteadyClock::time_point started, const Status& status) {
+  return FinishCall(context, method, started, status);
 }
 
 Result<SyncResult> ImageServiceImpl::RunSync(::grpc::ServerContext* context,

@@ -88,6 +88,15 @@ class ImageServiceImpl final : public tessera::v1::ImageService::Service {
   std::condition_variable stop_cv_;  // wakes WatchJob loops on Stop()
 };
 
+// OK when `api_keys` is empty or the call's `authorization` metadata is `Bearer <key>` with an
+// accepted key (the HTTP rule, http::BearerKeyAccepted); kUnauthorized otherwise.
+Status CheckApiKey(const ::grpc::ServerContext& context, const std::vector<std::string>& api_keys);
+
+// Ends a call: OK, or `status`'s error mapped to a gRPC status (status_mapping.h), and one
+// "grpc_call" access-log line naming `method`. Shared by every tessera gRPC service.
+::grpc::Status FinishCall(::grpc::ServerContext* context, std::string_view method,
+                          std::chrono::steady_clock::time_point started, const Status& status);
+
 // The call's deadline on the steady clock; nullopt when it has none.
 std::optional<std::chrono::steady_clock::time_point> SteadyDeadline(
     const ::grpc::ServerContext& context);
