@@ -391,6 +391,35 @@ TEST_F(GrpcImageFlowTest, HealthRpcsAndStandardHealth) {
             ::grpc::health::v1::HealthCheckResponse::NOT_SERVING);
 }
 
+TEST_F(GrpcImageFlowTest, HealthIsNotServingWhileTheBlobStoreIsGone) {
+  Serve();
+  std::filesystem::rename(Blobs(), dir_.path() / "data" / "blobs.away");
+  ::grpc::ClientContext context;
+  SetDeadline(&context);
+  pb::HealthCheckResponse response;
+  ASSERT_TRUE(resize_->Health(&context, pb::HealthCheckRequest(), &response).ok());
+  EXPECT_EQ(response.status(), pb::HealthCheckResponse::NOT_SERVING);
+  std::filesystem::rename(dir_.path() / "data" / "blobs.away", Blobs());
+  ::grpc::ClientContext again;
+  SetDeadline(&again);
+  ASSERT_TRUE(filter_->Health(&again, pb::HealthCheckRequest(), &response).ok());
+  EXPECT_EQ(response.status(), pb::HealthCheckResponse::SERVING);
+}
+
+TEST_F(GrpcImageFlowTest, InputBytesOverTheMessageLimitIsResourceExhausted) {
+  Serve({"--max-input-bytes", "100000"});  // message limit: 100000 + 1 MiB
+  pb::ResizeRequest request;
+  request.mutable_input_bytes()->set_data(std::string(1'200'000, 'x'));
+  request.set_target_width(10);
+  request.set_target_height(10);
+  request.set_execution_id("big");
+  ::grpc::ClientContext context;
+  SetDeadline(&context);
+  pb::ResizeResponse response;
+  EXPECT_EQ(resize_->ResizeImage(&context, request, &response).error_code(),
+            ::grpc::StatusCode::RESOURCE_EXHAUSTED);
+}
+
 TEST_F(GrpcImageFlowTest, StreamRpcsAnswerEachRequestInOrder) {
   Serve();
   ::grpc::ClientContext context;
