@@ -292,6 +292,7 @@ TEST_F(GrpcImageFlowTest, ProcessingFailuresAreFailedResultsAndBadEnumsInvalidAr
   EXPECT_EQ(response.result().message(),
             "Resize failed: object missing.jpg does not exist in bucket imageflow");
   EXPECT_EQ(response.result().metadata().at("error_code"), "not_found");
+  EXPECT_TRUE(response.result().has_processed_at());
   json j = PostJson(*http_, "/v1/resize",
                     {{"input_image", {{"bucket", "imageflow"}, {"object_key", "missing.jpg"}}},
                      {"target_width", 10},
@@ -326,6 +327,20 @@ TEST_F(GrpcImageFlowTest, ProcessingFailuresAreFailedResultsAndBadEnumsInvalidAr
   EXPECT_EQ(status.error_code(), ::grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_EQ(Trailer(context, "tessera-error-field"), "filter_type");
   EXPECT_FALSE(std::filesystem::exists(Blobs() / "imageflow" / "e_final.jpg"));
+
+  pb::ResizeRequest bad_quality;
+  *bad_quality.mutable_input_image() = StoreImage("imageflow", "in/cat.jpg");
+  bad_quality.set_target_width(10);
+  bad_quality.set_target_height(10);
+  bad_quality.set_quality(static_cast<pb::ResizeQuality>(9));
+  bad_quality.set_execution_id("q");
+  ::grpc::ClientContext quality_context;
+  SetDeadline(&quality_context);
+  pb::ResizeResponse no_answer;
+  status = resize_->ResizeImage(&quality_context, bad_quality, &no_answer);
+  EXPECT_EQ(status.error_code(), ::grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(Trailer(quality_context, "tessera-error-field"), "quality");
+  EXPECT_EQ(Trailer(quality_context, "tessera-error-code"), "bad_request");
 }
 
 TEST_F(GrpcImageFlowTest, DetectObjectsIsFailedNamingTheMissingCapability) {
