@@ -531,6 +531,44 @@ TEST_F(GrpcImageFlowTest, BusyServerIsResourceExhausted) {
   EXPECT_GE(busy, 1);
 }
 
+TEST_F(GrpcImageFlowTest, ADeadlineBeforeTheSlotWaitEndsTheWaitThere) {
+  const auto heavy = Jpeg(4000, 3000);
+  ASSERT_TRUE(WriteFileAtomically(Blobs() / "imageflow" / "heavy.jpg", heavy));
+  Serve({"--sync-slots", "1", "--sync-wait-ms", "20000"});
+  auto request = [](const std::string& id) {
+    pb::FilterRequest r;
+    *r.mutable_input_image() = StoreImage("imageflow", "heavy.jpg");
+    r.set_filter_type(pb::FILTER_TYPE_GAUSSIAN);
+    r.set_intensity(10.0f);
+    r.set_execution_id(id);
+    return r;
+  };
+  // Holds the only slot for a while (20 s of slot wait would let the second call through).
+  std::thread holder([&] {
+    ::grpc::ClientContext context;
+    SetDeadline(&context, milliseconds(60'000));
+    pb::FilterResponse response;
+    EXPECT_TRUE(filter_->ApplyFilter(&context, request("holder"), &response).ok());
+  });
+  std::this_thread::sleep_for(milliseconds(150));
+  ::grpc::ClientContext context;
+  SetDeadline(&context, milliseconds(300));
+  pb::FilterResponse response;
+  auto status = filter_->ApplyFilter(&context, request("late"), &response);
+  holder.join();
+  EXPECT_EQ(status.error_code(), ::grpc::StatusCode::DEADLINE_EXCEEDED);
+  EXPECT_TRUE(std::filesystem::exists(Blobs() / "imageflow" / "holder_final.jpg"));
+  // The server itself gave up at the deadline: the late request never ran.
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        return serve_->process().Stderr().find("\"error\":\"deadline_exceeded\"") !=
+               std::string::npos;
+      },
+      milliseconds(5'000)))
+      << serve_->process().Stderr();
+  EXPECT_FALSE(std::filesystem::exists(Blobs() / "imageflow" / "late_final.jpg"));
+}
+
 TEST_F(GrpcImageFlowTest, NotServedWithoutTheProfile) {
   serve_ = ServeProcess::Start(dir_.path(), {"--workers", "0", "--grpc-port", "0"});
   ASSERT_TRUE(serve_);

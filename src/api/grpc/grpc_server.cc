@@ -51,10 +51,11 @@ struct GrpcServer::Rep {
             },
             sync, jobs) {
     if (options.imageflow != nullptr) {
+      const auto slot_wait = sync.options().slot_wait;
       imageflow_resize =
-          std::make_unique<ImageFlowResizeService>(*options.imageflow, options.api_keys);
+          std::make_unique<ImageFlowResizeService>(*options.imageflow, options.api_keys, slot_wait);
       imageflow_filter =
-          std::make_unique<ImageFlowFilterService>(*options.imageflow, options.api_keys);
+          std::make_unique<ImageFlowFilterService>(*options.imageflow, options.api_keys, slot_wait);
       imageflow_detection =
           std::make_unique<ImageFlowDetectionService>(*options.imageflow, options.api_keys);
     }

@@ -117,19 +117,21 @@ Status ImageServiceImpl::Admit(::grpc::ServerContext* context) const {
   return FinishCall(context, method, started, status);
 }
 
+SlotWait SlotWaitFor(const ::grpc::ServerContext& context, std::chrono::milliseconds slot_wait) {
+  SlotWait wait;
+  wait.arrived = SteadyClock::now();
+  wait.queued_at = wait.arrived;
+  const auto deadline = SteadyDeadline(context);
+  wait.deadline_first = deadline && *deadline < wait.arrived + slot_wait;
+  if (wait.deadline_first) wait.queued_at = *deadline - slot_wait;
+  return wait;
+}
+
 Result<SyncResult> ImageServiceImpl::RunSync(::grpc::ServerContext* context,
                                              std::span<const uint8_t> image,
                                              std::string_view pipeline) {
-  // SyncProcessor stops waiting for a slot at queued_at + slot_wait. When the call's deadline
-  // comes first, moving queued_at back makes the wait end at the deadline instead: the one
-  // backpressure rule stays in SyncProcessor and no call waits past its deadline.
-  const auto arrived = SteadyClock::now();
-  auto queued_at = arrived;
-  const auto deadline = SteadyDeadline(*context);
-  const auto slot_wait = sync_.options().slot_wait;
-  const bool deadline_first = deadline && *deadline < arrived + slot_wait;
-  if (deadline_first) queued_at = *deadline - slot_wait;
-
+  const auto [arrived, queued_at, deadline_first] =
+      SlotWaitFor(*context, sync_.options().slot_wait);
   auto result = sync_.Process(image, pipeline, queued_at);
   if (!result) {
     if (result.error().code == ErrorCode::kQueueFull && deadline_first) {

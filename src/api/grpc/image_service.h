@@ -97,6 +97,17 @@ Status CheckApiKey(const ::grpc::ServerContext& context, const std::vector<std::
 ::grpc::Status FinishCall(::grpc::ServerContext* context, std::string_view method,
                           std::chrono::steady_clock::time_point started, const Status& status);
 
+// Where a synchronous call's slot wait starts: SyncProcessor waits slot_wait from `queued_at`,
+// so when the call's deadline comes first, queued_at is moved back to make the wait end at the
+// deadline (the one backpressure rule stays in SyncProcessor and no call waits past its
+// deadline). `deadline_first` says a kQueueFull then means DEADLINE_EXCEEDED.
+struct SlotWait {
+  std::chrono::steady_clock::time_point arrived;
+  std::chrono::steady_clock::time_point queued_at;
+  bool deadline_first = false;
+};
+SlotWait SlotWaitFor(const ::grpc::ServerContext& context, std::chrono::milliseconds slot_wait);
+
 // The call's deadline on the steady clock; nullopt when it has none.
 std::optional<std::chrono::steady_clock::time_point> SteadyDeadline(
     const ::grpc::ServerContext& context);

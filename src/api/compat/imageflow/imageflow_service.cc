@@ -146,6 +146,7 @@ Result<ImageFlowService::Input> ImageFlowService::ReadInput(
 Status ImageFlowService::Run(const ImageData& image, const std::optional<ImageBytes>& bytes,
                              const Result<std::string>& pipeline, const std::string& output_name,
                              std::string_view failure_prefix, MonotonicTime started,
+                             std::chrono::steady_clock::time_point queued_at,
                              ProcessingResult& result, engine::ImageInfo* input_info) {
   auto fail = [&](const Error& e) {
     result.status = ProcessingStatus::kFailed;
@@ -179,7 +180,7 @@ Status ImageFlowService::Run(const ImageData& image, const std::optional<ImageBy
       return {};
     }
   }
-  auto done = sync_.Process(input->bytes, *pipeline);
+  auto done = sync_.Process(input->bytes, *pipeline, queued_at);
   if (!done) {
     if (done.error().code == ErrorCode::kQueueFull) return Unexpected(done.error());
     fail(done.error());
@@ -218,13 +219,14 @@ Status ImageFlowService::Run(const ImageData& image, const std::optional<ImageBy
   return {};
 }
 
-Result<ResizeResponse> ImageFlowService::Resize(const ResizeRequest& request) {
+Result<ResizeResponse> ImageFlowService::Resize(const ResizeRequest& request,
+                                                std::chrono::steady_clock::time_point queued_at) {
   const MonotonicTime started = clock_.Monotonic();
   ResizeResponse response;
   engine::ImageInfo info;
   auto st = Run(request.input_image, request.input_bytes, ResizePipeline(request),
-                request.execution_id + "_resized.jpg", "Resize failed: ", started, response.result,
-                &info);
+                request.execution_id + "_resized.jpg", "Resize failed: ", started, queued_at,
+                response.result, &info);
   if (!st) return Unexpected(st.error());
   if (response.result.status == ProcessingStatus::kCompleted) {
     response.result.message = "Image resize completed successfully";
@@ -252,12 +254,13 @@ Result<ResizeResponse> ImageFlowService::Resize(const ResizeRequest& request) {
   return response;
 }
 
-Result<FilterResponse> ImageFlowService::Filter(const FilterRequest& request) {
+Result<FilterResponse> ImageFlowService::Filter(const FilterRequest& request,
+                                                std::chrono::steady_clock::time_point queued_at) {
   const MonotonicTime started = clock_.Monotonic();
   FilterResponse response;
   auto st = Run(request.input_image, request.input_bytes, FilterPipeline(request),
                 request.execution_id + "_final.jpg", "Filter application failed: ", started,
-                response.result, nullptr);
+                queued_at, response.result, nullptr);
   if (!st) return Unexpected(st.error());
   if (response.result.status == ProcessingStatus::kCompleted) {
     response.result.message =

@@ -23,6 +23,7 @@
 // and Filter run the engine on the calling thread).
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -185,9 +186,14 @@ class ImageFlowService {
                    ServiceMetrics* metrics = nullptr);
 
   // COMPLETED with the written output (or output_data), or FAILED with a message saying why.
-  // Errors: kQueueFull only.
-  Result<ResizeResponse> Resize(const ResizeRequest& request);
-  Result<FilterResponse> Filter(const FilterRequest& request);
+  // Errors: kQueueFull only (no slot within the SyncProcessor's slot_wait from `queued_at`;
+  // the gRPC services move it back to end the wait at the call's deadline).
+  Result<ResizeResponse> Resize(
+      const ResizeRequest& request,
+      std::chrono::steady_clock::time_point queued_at = std::chrono::steady_clock::now());
+  Result<FilterResponse> Filter(
+      const FilterRequest& request,
+      std::chrono::steady_clock::time_point queued_at = std::chrono::steady_clock::now());
 
   // Always FAILED (no detection capability yet), naming the missing capability; the metadata
   // echoes the request's model and thresholds.
@@ -208,7 +214,8 @@ class ImageFlowService {
   // Fills `result` (COMPLETED or FAILED); returns kQueueFull only.
   Status Run(const ImageData& image, const std::optional<ImageBytes>& bytes,
              const Result<std::string>& pipeline, const std::string& output_name,
-             std::string_view failure_prefix, MonotonicTime started, ProcessingResult& result,
+             std::string_view failure_prefix, MonotonicTime started,
+             std::chrono::steady_clock::time_point queued_at, ProcessingResult& result,
              engine::ImageInfo* input_info);
 
   SyncProcessor& sync_;

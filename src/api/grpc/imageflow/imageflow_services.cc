@@ -119,22 +119,36 @@ template <class Request, class Response, class One>
   return FinishCall(context, method, started, run());
 }
 
-Status Resize(ifc::ImageFlowService& service, const pb::ResizeRequest& request,
+// kQueueFull, or kDeadlineExceeded when the call's deadline ended the slot wait (as for
+// tessera.v1.ImageService.Process).
+Error SlotError(const Error& error, const SlotWait& wait) {
+  if (error.code == ErrorCode::kQueueFull && wait.deadline_first) {
+    return MakeError(ErrorCode::kDeadlineExceeded,
+                     "the call's deadline passed while waiting for a processing slot");
+  }
+  return error;
+}
+
+Status Resize(ifc::ImageFlowService& service, std::chrono::milliseconds slot_wait,
+              ::grpc::ServerContext* context, const pb::ResizeRequest& request,
               pb::ResizeResponse* response) {
   auto in = FromProto(request);
   if (!in) return Unexpected(in.error());
-  auto out = service.Resize(*in);
-  if (!out) return Unexpected(out.error());
+  const SlotWait wait = SlotWaitFor(*context, slot_wait);
+  auto out = service.Resize(*in, wait.queued_at);
+  if (!out) return Unexpected(SlotError(out.error(), wait));
   ToProto(*out, response);
   return OkStatus();
 }
 
-Status Filter(ifc::ImageFlowService& service, const pb::FilterRequest& request,
+Status Filter(ifc::ImageFlowService& service, std::chrono::milliseconds slot_wait,
+              ::grpc::ServerContext* context, const pb::FilterRequest& request,
               pb::FilterResponse* response) {
   auto in = FromProto(request);
   if (!in) return Unexpected(in.error());
-  auto out = service.Filter(*in);
-  if (!out) return Unexpected(out.error());
+  const SlotWait wait = SlotWaitFor(*context, slot_wait);
+  auto out = service.Filter(*in, wait.queued_at);
+  if (!out) return Unexpected(SlotError(out.error(), wait));
   ToProto(*out, response);
   return OkStatus();
 }
@@ -227,8 +241,9 @@ void ToProto(const ifc::DetectionResponse& in, pb::DetectionResponse* out) {
 // ---- ResizeService ----
 
 ImageFlowResizeService::ImageFlowResizeService(ifc::ImageFlowService& service,
-                                               std::vector<std::string> api_keys)
-    : service_(service), api_keys_(std::move(api_keys)) {}
+                                               std::vector<std::string> api_keys,
+                                               std::chrono::milliseconds slot_wait)
+    : service_(service), api_keys_(std::move(api_keys)), slot_wait_(slot_wait) {}
 
 ::grpc::Status ImageFlowResizeService::ResizeImage(::grpc::ServerContext* context,
                                                    const pb::ResizeRequest* request,
@@ -236,7 +251,7 @@ ImageFlowResizeService::ImageFlowResizeService(ifc::ImageFlowService& service,
   const auto started = SteadyClock::now();
   auto run = [&]() -> Status {
     if (auto ok = CheckApiKey(*context, api_keys_); !ok) return ok;
-    return Resize(service_, *request, response);
+    return Resize(service_, slot_wait_, context, *request, response);
   };
   return FinishCall(context, "imageflow.v1.ResizeService/ResizeImage", started, run());
 }
@@ -244,10 +259,11 @@ ImageFlowResizeService::ImageFlowResizeService(ifc::ImageFlowService& service,
 ::grpc::Status ImageFlowResizeService::ResizeImageStream(
     ::grpc::ServerContext* context,
     ::grpc::ServerReaderWriter<pb::ResizeResponse, pb::ResizeRequest>* stream) {
-  return AnswerStream(context, stream, api_keys_, "imageflow.v1.ResizeService/ResizeImageStream",
-                      [this](const pb::ResizeRequest& request, pb::ResizeResponse* response) {
-                        return Resize(service_, request, response);
-                      });
+  return AnswerStream(
+      context, stream, api_keys_, "imageflow.v1.ResizeService/ResizeImageStream",
+      [this, context](const pb::ResizeRequest& request, pb::ResizeResponse* response) {
+        return Resize(service_, slot_wait_, context, request, response);
+      });
 }
 
 ::grpc::Status ImageFlowResizeService::Health(::grpc::ServerContext* context,
@@ -259,8 +275,9 @@ ImageFlowResizeService::ImageFlowResizeService(ifc::ImageFlowService& service,
 // ---- FilterService ----
 
 ImageFlowFilterService::ImageFlowFilterService(ifc::ImageFlowService& service,
-                                               std::vector<std::string> api_keys)
-    : service_(service), api_keys_(std::move(api_keys)) {}
+                                               std::vector<std::string> api_keys,
+                                               std::chrono::milliseconds slot_wait)
+    : service_(service), api_keys_(std::move(api_keys)), slot_wait_(slot_wait) {}
 
 ::grpc::Status ImageFlowFilterService::ApplyFilter(::grpc::ServerContext* context,
                                                    const pb::FilterRequest* request,
@@ -268,7 +285,7 @@ ImageFlowFilterService::ImageFlowFilterService(ifc::ImageFlowService& service,
   const auto started = SteadyClock::now();
   auto run = [&]() -> Status {
     if (auto ok = CheckApiKey(*context, api_keys_); !ok) return ok;
-    return Filter(service_, *request, response);
+    return Filter(service_, slot_wait_, context, *request, response);
   };
   return FinishCall(context, "imageflow.v1.FilterService/ApplyFilter", started, run());
 }
@@ -276,10 +293,11 @@ ImageFlowFilterService::ImageFlowFilterService(ifc::ImageFlowService& service,
 ::grpc::Status ImageFlowFilterService::ApplyFilterStream(
     ::grpc::ServerContext* context,
     ::grpc::ServerReaderWriter<pb::FilterResponse, pb::FilterRequest>* stream) {
-  return AnswerStream(context, stream, api_keys_, "imageflow.v1.FilterService/ApplyFilterStream",
-                      [this](const pb::FilterRequest& request, pb::FilterResponse* response) {
-                        return Filter(service_, request, response);
-                      });
+  return AnswerStream(
+      context, stream, api_keys_, "imageflow.v1.FilterService/ApplyFilterStream",
+      [this, context](const pb::FilterRequest& request, pb::FilterResponse* response) {
+        return Filter(service_, slot_wait_, context, request, response);
+      });
 }
 
 ::grpc::Status ImageFlowFilterService::Health(::grpc::ServerContext* context,

@@ -8,9 +8,10 @@
 // As in ImageFlowCanvas, a processing failure (missing object, undecodable image, bad size) is
 // an OK call whose ProcessingResult is FAILED. gRPC errors are only: UNAUTHENTICATED (API keys
 // configured and none or a wrong one given; Health rpcs stay open), INVALID_ARGUMENT (an enum
-// value the proto does not define) and RESOURCE_EXHAUSTED (no synchronous slot came free within
-// serve's --sync-wait-ms), with the same status details and trailers as tessera.v1
-// (status_mapping.h).
+// value the proto does not define), RESOURCE_EXHAUSTED (no synchronous slot came free within
+// serve's --sync-wait-ms) and DEADLINE_EXCEEDED (the call's deadline came first: the slot wait
+// ends there, as for tessera.v1 Process), with the same status details and trailers as
+// tessera.v1 (status_mapping.h).
 //
 // The stream rpcs answer one response per request, in order; an error ends the stream.
 //
@@ -19,6 +20,7 @@
 // them.
 #pragma once
 
+#include <chrono>
 #include <string>
 #include <vector>
 
@@ -42,9 +44,10 @@ void ToProto(const compat::imageflow::DetectionResponse& in,
 
 class ImageFlowResizeService final : public ::imageflow::v1::ResizeService::Service {
  public:
-  // `api_keys` empty: no authentication.
+  // `api_keys` empty: no authentication. `slot_wait`: the SyncProcessor's (a call whose
+  // deadline comes first stops waiting for a slot at its deadline: DEADLINE_EXCEEDED).
   ImageFlowResizeService(compat::imageflow::ImageFlowService& service,
-                         std::vector<std::string> api_keys);
+                         std::vector<std::string> api_keys, std::chrono::milliseconds slot_wait);
 
   ::grpc::Status ResizeImage(::grpc::ServerContext* context,
                              const ::imageflow::v1::ResizeRequest* request,
@@ -60,12 +63,13 @@ class ImageFlowResizeService final : public ::imageflow::v1::ResizeService::Serv
  private:
   compat::imageflow::ImageFlowService& service_;
   const std::vector<std::string> api_keys_;
+  const std::chrono::milliseconds slot_wait_;
 };
 
 class ImageFlowFilterService final : public ::imageflow::v1::FilterService::Service {
  public:
   ImageFlowFilterService(compat::imageflow::ImageFlowService& service,
-                         std::vector<std::string> api_keys);
+                         std::vector<std::string> api_keys, std::chrono::milliseconds slot_wait);
 
   ::grpc::Status ApplyFilter(::grpc::ServerContext* context,
                              const ::imageflow::v1::FilterRequest* request,
@@ -81,6 +85,7 @@ class ImageFlowFilterService final : public ::imageflow::v1::FilterService::Serv
  private:
   compat::imageflow::ImageFlowService& service_;
   const std::vector<std::string> api_keys_;
+  const std::chrono::milliseconds slot_wait_;
 };
 
 // DetectObjects always answers a FAILED result naming the missing `detect` capability; Health
