@@ -11,6 +11,12 @@ std::unique_ptr<ServeProcess> ServeProcess::Start(const std::filesystem::path& d
                                                   const std::vector<std::string>& extra_args) {
   std::vector<std::string> args = {
       "serve", "--host", "127.0.0.1", "--port", "0", "--data-dir", (dir / "data").string()};
+  // gRPC on a free port unless the test chooses: parallel tests never share 9090.
+  bool grpc_chosen = false;
+  for (const auto& a : extra_args) {
+    grpc_chosen = grpc_chosen || a.rfind("--grpc-port", 0) == 0 || a == "--no-grpc";
+  }
+  if (!grpc_chosen) args.insert(args.end(), {"--grpc-port", "0"});
   args.insert(args.end(), extra_args.begin(), extra_args.end());
   auto serve = std::unique_ptr<ServeProcess>(new ServeProcess());
   serve->process_ = StartTessera(args, dir);

@@ -14,7 +14,8 @@ namespace tessera::testing {
 
 class ServeProcess {
  public:
-  // Starts `tessera serve --host 127.0.0.1 --port 0 --data-dir <dir>/data` plus `extra_args`;
+  // Starts `tessera serve --host 127.0.0.1 --port 0 --data-dir <dir>/data` (and --grpc-port 0
+  // unless `extra_args` choose) plus `extra_args`;
   // logs go to `dir`. Fails the test (ADD_FAILURE) and returns null if it does not listen
   // within 20 s.
   static std::unique_ptr<ServeProcess> Start(const std::filesystem::path& dir,

@@ -89,7 +89,7 @@ class ImageServiceImpl final : public tessera::v1::ImageService::Service {
 };
 
 // OK when `api_keys` is empty or the call's `authorization` metadata is `Bearer <key>` with an
-// accepted key (the HTTP rule, http::BearerKeyAccepted); kUnauthorized otherwise.
+// accepted key (api::BearerKeyAccepted, the rule HTTP uses too); kUnauthorized otherwise.
 Status CheckApiKey(const ::grpc::ServerContext& context, const std::vector<std::string>& api_keys);
 
 // Ends a call: OK, or `status`'s error mapped to a gRPC status (status_mapping.h), and one
