@@ -31,6 +31,13 @@ struct ServiceMetrics::Impl {
           .Name("tessera_engine_seconds")
           .Help("Engine time of synchronous requests whose pipeline contains the op")
           .Register(*registry);
+  prometheus::Family<prometheus::Histogram>& stages =
+      prometheus::BuildHistogram()
+          .Name("tessera_engine_stage_seconds")
+          .Help(
+              "Engine time of synchronous requests by stage: an in-memory op's name, "
+              "point_table, or libvips/encode (decode and lazy libvips ops run within these)")
+          .Register(*registry);
   prometheus::Family<prometheus::Gauge>& in_flight = prometheus::BuildGauge()
                                                          .Name("tessera_http_in_flight_requests")
                                                          .Help("HTTP requests being handled")
@@ -115,6 +122,13 @@ void ServiceMetrics::RecordEngine(const std::vector<std::string>& ops,
   for (const std::string& op : ops) {
     impl_->engine.Add({{"op", op}}, Impl::Buckets())
         .Observe(static_cast<double>(elapsed.count()) / 1e6);
+  }
+}
+
+void ServiceMetrics::RecordStages(const std::vector<engine::StageTime>& stages) {
+  for (const engine::StageTime& s : stages) {
+    impl_->stages.Add({{"stage", s.stage}}, Impl::Buckets())
+        .Observe(static_cast<double>(s.time.count()) / 1e6);
   }
 }
 

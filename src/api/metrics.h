@@ -14,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include "engine/engine.h"
 #include "queue/job_store.h"
 #include "queue/task.h"
 #include "queue/worker_registry.h"
@@ -44,6 +45,9 @@ class ServiceMetrics {
                      std::chrono::microseconds duration);
   // Engine time of one synchronous request, once per op of its pipeline (label op).
   void RecordEngine(const std::vector<std::string>& ops, std::chrono::microseconds elapsed);
+
+  // Where the engine spent one synchronous request's time, by stage (engine::StageTime).
+  void RecordStages(const std::vector<engine::StageTime>& stages);
 
   // Prometheus text exposition of everything, with the snapshot's gauges.
   std::string Render(const MetricsSnapshot& snapshot);

@@ -2,12 +2,14 @@
 
 #include <algorithm>
 
+#include "api/metrics.h"
+
 namespace tessera::api {
 
 using Clock = std::chrono::steady_clock;
 
-SyncProcessor::SyncProcessor(SyncOptions options)
-    : options_(std::move(options)), slots_(std::max(1, options_.slots)) {}
+SyncProcessor::SyncProcessor(SyncOptions options, ServiceMetrics* metrics)
+    : options_(std::move(options)), metrics_(metrics), slots_(std::max(1, options_.slots)) {}
 
 Result<SyncResult> SyncProcessor::Process(std::span<const uint8_t> image,
                                           std::string_view pipeline_text,
@@ -40,6 +42,7 @@ Result<SyncResult> SyncProcessor::Process(std::span<const uint8_t> image,
   in_flight_.fetch_sub(1, std::memory_order_relaxed);
   slots_.release();
   if (!result) return Unexpected(result.error());
+  if (metrics_ != nullptr) metrics_->RecordStages(result->stages);
 
   SyncResult out;
   out.result = std::move(*result);

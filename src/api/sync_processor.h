@@ -36,9 +36,12 @@ struct SyncResult {
   std::chrono::microseconds elapsed{0};  // in the engine
 };
 
+class ServiceMetrics;
+
 class SyncProcessor {
  public:
-  explicit SyncProcessor(SyncOptions options);
+  // With `metrics`, every finished image records its engine stages there.
+  explicit SyncProcessor(SyncOptions options, ServiceMetrics* metrics = nullptr);
 
   // Parses `pipeline` (text or JSON; kBadPipeline naming the step/field), checks the header
   // against the synchronous limits (kUnsupportedMedia, kCorruptImage, kTooLarge,
@@ -53,6 +56,7 @@ class SyncProcessor {
 
  private:
   const SyncOptions options_;
+  ServiceMetrics* const metrics_;
   std::counting_semaphore<> slots_;
   std::atomic<int> in_flight_{0};
 };

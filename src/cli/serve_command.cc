@@ -87,8 +87,8 @@ int Run(ServeArgs& args) {
   api::SyncOptions sync = args.sync;
   sync.slot_wait = std::chrono::milliseconds(args.sync_wait_ms);
   sync.engine = engine_options;
-  api::SyncProcessor processor(sync);
   api::ServiceMetrics metrics;
+  api::SyncProcessor processor(sync, &metrics);
 
   std::unique_ptr<worker::Worker> pool;
   if (args.worker.options.threads > 0) {

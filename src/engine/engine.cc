@@ -72,18 +72,22 @@ Status CheckOutputSize(const Image& im, const Limits& limits, std::string_view o
 bool RunsInMemory(const OpSpec& op) { return op.raster != nullptr || op.point != nullptr; }
 
 Result<Raster> RunInMemory(Raster raster, const std::vector<Step>& steps, size_t* next,
-                           const Limits& limits) {
+                           const Limits& limits, std::vector<StageTime>* stages) {
   size_t i = *next;
   while (i < steps.size() && RunsInMemory(*steps[i].op)) {
     if (steps[i].op->point != nullptr) {
-      ops::PointTable table(raster.bits);
-      for (; i < steps.size() && steps[i].op->point != nullptr; ++i) {
-        table.Then(steps[i].op->point(steps[i].args));
-      }
-      table.ApplyTo(raster);
+      Timed(stages, "point_table", [&] {
+        ops::PointTable table(raster.bits);
+        for (; i < steps.size() && steps[i].op->point != nullptr; ++i) {
+          table.Then(steps[i].op->point(steps[i].args));
+        }
+        table.ApplyTo(raster);
+        return true;
+      });
       continue;
     }
-    auto out = steps[i].op->raster(std::move(raster), steps[i].args);
+    auto out = Timed(stages, steps[i].op->name,
+                     [&] { return steps[i].op->raster(std::move(raster), steps[i].args); });
     if (!out) return out.error();
     raster = std::move(*out);
     Status ok = CheckOutputSize(raster.width, raster.height, limits, steps[i].op->name);
@@ -165,13 +169,13 @@ Result<Image> DecodeForPipeline(std::span<const uint8_t> bytes, const ImageInfo&
 }
 
 Result<Image> RunSteps(Image image, const std::vector<Step>& steps, size_t first,
-                       const Limits& limits) {
+                       const Limits& limits, std::vector<StageTime>* stages) {
   for (size_t i = first; i < steps.size();) {
     const Step& step = steps[i];
     if (RunsInMemory(*step.op)) {
-      auto raster = vips::ToRaster(image);
+      auto raster = Timed(stages, "libvips", [&] { return vips::ToRaster(image); });
       if (!raster) return raster.error();
-      auto out = RunInMemory(std::move(*raster), steps, &i, limits);
+      auto out = RunInMemory(std::move(*raster), steps, &i, limits, stages);
       if (!out) return out.error();
       image = vips::FromRaster(std::move(*out));
       continue;
@@ -188,13 +192,14 @@ Result<Image> RunSteps(Image image, const std::vector<Step>& steps, size_t first
 }
 
 Result<Image> DecodeAndRun(std::span<const uint8_t> bytes, const ImageInfo& info,
-                           const Pipeline& pipeline, const ProcessOptions& options) {
+                           const Pipeline& pipeline, const ProcessOptions& options,
+                           std::vector<StageTime>* stages) {
   size_t consumed = 0;
   auto decoded = DecodeForPipeline(bytes, info, pipeline, options, &consumed);
   if (!decoded) return decoded.error();
   Status size_ok = CheckOutputSize(*decoded, options.limits, "decode");
   if (!size_ok) return size_ok.error();
-  return RunSteps(*decoded, pipeline.steps, consumed, options.limits);
+  return RunSteps(*decoded, pipeline.steps, consumed, options.limits, stages);
 }
 
 Result<ProcessResult> EncodeResult(const Image& image, const Pipeline& pipeline,
@@ -284,9 +289,12 @@ Result<ProcessResult> Process(std::span<const uint8_t> bytes, const Pipeline& pi
   if (!info) return info.error();
   Status limits_ok = CheckInputLimits(*info, options.limits);
   if (!limits_ok) return limits_ok.error();
-  auto image = DecodeAndRun(bytes, *info, pipeline, options);
+  std::vector<StageTime> stages;
+  auto image = DecodeAndRun(bytes, *info, pipeline, options, &stages);
   if (!image) return image.error();
-  return EncodeResult(*image, pipeline, *info);
+  auto result = Timed(&stages, "encode", [&] { return EncodeResult(*image, pipeline, *info); });
+  if (result) result->stages = std::move(stages);
+  return result;
 }
 
 }  // namespace tessera::engine

@@ -15,8 +15,10 @@
 // has returned.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <span>
+#include <string>
 #include <vector>
 
 #include "core/result.h"
@@ -48,7 +50,18 @@ struct ProcessOptions {
   bool auto_orient = true;  // honour the EXIF orientation (and drop the tag)
 };
 
+// Where a Process call spent its time. libvips evaluates lazily: decoding and the libvips steps
+// (resize, crop, rotate, ...) are computed when their pixels are first needed, so their time is
+// reported under the stage that pulled them: "libvips" when an in-memory step needed pixels,
+// "encode" at the end. In-memory steps report their op name; consecutive per-sample steps run
+// as one table, reported as "point_table".
+struct StageTime {
+  std::string stage;
+  std::chrono::microseconds time{0};
+};
+
 struct ProcessResult {
+  std::vector<StageTime> stages;
   std::vector<uint8_t> bytes;
   Format format = Format::kJpeg;
   int width = 0;

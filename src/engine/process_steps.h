@@ -22,8 +22,9 @@ Status CheckOutputSize(const Image& im, const Limits& limits, std::string_view o
 
 // Runs steps[*next...] while they are raster or point steps, on `raster`, advancing *next past
 // them. Consecutive point steps become one table.
+// With `stages`, appends the time of each raster step and point table.
 Result<Raster> RunInMemory(Raster raster, const std::vector<Step>& steps, size_t* next,
-                           const Limits& limits);
+                           const Limits& limits, std::vector<StageTime>* stages = nullptr);
 
 // Decodes the input, folding a leading resize or thumbnail into the decoder (shrink-on-load),
 // with sequential access unless a step of `pipeline` reads randomly. Returns the decoded image
@@ -33,12 +34,25 @@ Result<Image> DecodeForPipeline(std::span<const uint8_t> bytes, const ImageInfo&
                                 size_t* consumed);
 
 // Runs steps[first...] on `image` (the format step is skipped: the encoder applies it).
+// With `stages`, appends where the time went (see StageTime).
 Result<Image> RunSteps(Image image, const std::vector<Step>& steps, size_t first,
-                       const Limits& limits);
+                       const Limits& limits, std::vector<StageTime>* stages = nullptr);
 
 // DecodeForPipeline + RunSteps: every step of `pipeline` but the encoding.
 Result<Image> DecodeAndRun(std::span<const uint8_t> bytes, const ImageInfo& info,
-                           const Pipeline& pipeline, const ProcessOptions& options);
+                           const Pipeline& pipeline, const ProcessOptions& options,
+                           std::vector<StageTime>* stages = nullptr);
+
+// Runs `fn`, appending its duration to `stages` (when not null) as `stage`.
+template <typename Fn>
+auto Timed(std::vector<StageTime>* stages, std::string_view stage, Fn&& fn) {
+  if (stages == nullptr) return fn();
+  const auto start = std::chrono::steady_clock::now();
+  auto result = fn();
+  stages->push_back({std::string(stage), std::chrono::duration_cast<std::chrono::microseconds>(
+                                             std::chrono::steady_clock::now() - start)});
+  return result;
+}
 
 // Encodes `image` as `pipeline`'s format step says (or in the input's format).
 Result<ProcessResult> EncodeResult(const Image& image, const Pipeline& pipeline,

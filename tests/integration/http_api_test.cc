@@ -530,6 +530,12 @@ TEST_F(HttpApiTest, MetricsCountRequestsAndShowTheQueue) {
   EXPECT_NE(m.find(R"(tessera_queue_depth{priority="normal",state="ready"} 1)"), std::string::npos);
   EXPECT_NE(m.find(R"(tessera_jobs{state="queued"} 1)"), std::string::npos);
   EXPECT_NE(m.find(R"(tessera_engine_seconds_count{op="invert"} 3)"), std::string::npos);
+  // invert is a per-sample table: the stages are libvips (decode), the table and the encoder.
+  for (const char* stage : {"libvips", "point_table", "encode"}) {
+    EXPECT_NE(m.find(std::string("tessera_engine_stage_seconds_count{stage=\"") + stage + "\"} 3"),
+              std::string::npos)
+        << stage;
+  }
   EXPECT_NE(m.find("tessera_http_request_duration_seconds_bucket"), std::string::npos);
   EXPECT_NE(m.find("tessera_http_in_flight_requests 1"), std::string::npos);  // this scrape
   EXPECT_NE(m.find("tessera_workers 0"), std::string::npos);
