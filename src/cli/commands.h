@@ -24,7 +24,7 @@ struct EngineFlags {
 // Flags that choose whether and how a pipeline's local part runs in tiles.
 struct TilingFlags {
   std::string tiles = "auto";  // auto | on | off
-  int tile_size = engine::kDefaultTileSize;
+  int tile_size = 0;           // 0: automatic (engine::TileSizeFor)
   uint64_t tile_threshold = engine::TilingOptions{}.auto_threshold_pixels;
 
   // `with_mode` false: only size and threshold (a worker takes the mode from each job).

@@ -36,9 +36,10 @@ void TilingFlags::Register(CLI::App& cmd, bool with_mode) {
         ->check(CLI::IsMember({"auto", "on", "off"}))
         ->capture_default_str();
   }
-  cmd.add_option("--tile-size", tile_size, "tile edge in pixels")
+  cmd.add_option("--tile-size", tile_size,
+                 "tile edge in pixels; 0: automatic (1024, or 512 for images over 16384 px wide)")
       ->envname("TESSERA_TILE_SIZE")
-      ->check(CLI::Range(16, 65536))
+      ->check(CLI::Range(0, 65536))
       ->capture_default_str();
   cmd.add_option("--tile-threshold", tile_threshold,
                  "with --tiles=auto, tile images with more pixels than this")

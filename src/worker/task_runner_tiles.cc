@@ -40,7 +40,8 @@ std::optional<Status> TaskRunner::MaybeCoordinate(const queue::ClaimedTask& task
     return std::nullopt;
   }
   jobs::TiledJobPayload job{pipeline.ToText(),
-                            {prepared->width(), prepared->height(), tiling.tile_size, split.halo},
+                            {prepared->width(), prepared->height(),
+                             engine::TileSizeFor(prepared->width(), tiling.tile_size), split.halo},
                             std::string(engine::FormatName(info->format)),
                             task.spec.id,
                             payload.output_key};

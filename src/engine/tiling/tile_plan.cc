@@ -65,4 +65,9 @@ Tile TilePlan::At(int index) const {
   return t;
 }
 
+int TileSizeFor(int width, int requested) {
+  if (requested > 0) return requested;
+  return width > kWideImageWidth ? kDefaultTileSize / 2 : kDefaultTileSize;
+}
+
 }  // namespace tessera::engine

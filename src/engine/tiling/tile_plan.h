@@ -45,6 +45,15 @@ struct Tile {
 // reads, small enough that a row of tiles of a 20000-pixel-wide RGB image is ~60 MB.
 inline constexpr int kDefaultTileSize = 1024;
 
+// Images wider than this get half the default tile edge when the size is automatic: a row of
+// 1024-pixel tiles of a 25600-pixel-wide image peaked at 522 MB, 512-pixel tiles at 367 MB
+// (bench/RESULTS.md, "Tiled processing").
+inline constexpr int kWideImageWidth = 16384;
+
+// The tile edge to use for an image `width` pixels wide: `requested` when it is positive, else
+// (automatic) kDefaultTileSize, or half of it above kWideImageWidth.
+int TileSizeFor(int width, int requested);
+
 class TilePlan {
  public:
   TilePlan() = default;

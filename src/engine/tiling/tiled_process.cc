@@ -136,7 +136,8 @@ Result<Image> PrepareForTiling(std::span<const uint8_t> bytes, const ImageInfo& 
 
 Result<LocalTiled> RunLocalTiled(const Image& prepared, const PipelineSplit& split,
                                  const TilingOptions& tiling, const Limits& limits) {
-  auto plan = PlanTiles(prepared.width(), prepared.height(), tiling.tile_size, split.halo);
+  auto plan = PlanTiles(prepared.width(), prepared.height(),
+                        TileSizeFor(prepared.width(), tiling.tile_size), split.halo);
   if (!plan) return plan.error();
   auto computer =
       std::make_shared<RowComputer>(prepared, *plan, split.local, tiling.threads, limits);

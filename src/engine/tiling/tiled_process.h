@@ -30,7 +30,7 @@ std::optional<TileMode> ParseTileMode(std::string_view name);
 
 struct TilingOptions {
   TileMode mode = TileMode::kAuto;
-  int tile_size = kDefaultTileSize;  // tile edge in pixels
+  int tile_size = 0;  // tile edge in pixels; 0: automatic (TileSizeFor)
   // kAuto tiles when the image entering the local part has more pixels than this.
   uint64_t auto_threshold_pixels = 25'000'000;
   int threads = 1;  // tiles of one row computed at once

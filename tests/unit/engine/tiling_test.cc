@@ -306,3 +306,18 @@ TEST(SeedReferenceTest, BlurK15IsCloseToSeedBlurAndTileInvariant) {
 
 }  // namespace
 }  // namespace tessera::engine
+
+namespace tessera::engine {
+namespace {
+
+TEST(TileSizeForTest, AutomaticSizeHalvesForVeryWideImages) {
+  EXPECT_EQ(TileSizeFor(5657, 0), kDefaultTileSize);
+  EXPECT_EQ(TileSizeFor(kWideImageWidth, 0), kDefaultTileSize);
+  EXPECT_EQ(TileSizeFor(kWideImageWidth + 1, 0), kDefaultTileSize / 2);
+  EXPECT_EQ(TileSizeFor(25600, 0), 512);
+  EXPECT_EQ(TileSizeFor(25600, 300), 300);  // an explicit size is kept
+  EXPECT_EQ(TileSizeFor(10, 4096), 4096);
+}
+
+}  // namespace
+}  // namespace tessera::engine
