@@ -36,13 +36,6 @@ std::vector<uint8_t> Png(int w, int h) {
   return EncodeWithOpenCv(MakeTestPattern(w, h, 3), ".png");
 }
 
-std::vector<uint8_t> Expected(std::span<const uint8_t> input, std::string_view pipeline) {
-  InitEngineForTests();
-  auto r = engine::Process(input, MustParsePipeline(pipeline));
-  EXPECT_TRUE(r.has_value()) << r.error().ToString();
-  return r ? r->bytes : std::vector<uint8_t>{};
-}
-
 ClientResponse Must(Result<ClientResponse> r) {
   EXPECT_TRUE(r.has_value()) << r.error().ToString();
   return r ? *r : ClientResponse{};
@@ -192,7 +185,7 @@ TEST_F(CompatApiTest, ThumbifyUploadStatusAndThumbnail) {
   auto thumb = Must(c->Get("/thumb/thumb_photo.jpg"));
   ASSERT_EQ(thumb.status, 200u) << thumb.text();
   EXPECT_EQ(thumb.header("content-type"), "image/jpeg");
-  EXPECT_EQ(thumb.body, Expected(photo, "thumbnail:w=128,h=128"));
+  EXPECT_EQ(thumb.body, EngineOutput(photo, "thumbnail:w=128,h=128"));
 
   // The trailing-slash spelling, and a PNG.
   auto png = Png(300, 300);
@@ -256,7 +249,7 @@ TEST_F(CompatApiTest, TuttiRescalesToAtMost1920AndStoresTheJpeg) {
         << id;
     auto stored = ReadFile(Blobs() / "tutti" / (id + ".jpg"));
     ASSERT_TRUE(stored.has_value());
-    EXPECT_EQ(*stored, Expected(photo, "resize:w=1920,fit=inside;format:type=jpeg,q=85"));
+    EXPECT_EQ(*stored, EngineOutput(photo, "resize:w=1920,fit=inside;format:type=jpeg,q=85"));
     cv::Mat decoded = DecodeWithOpenCv(*stored);
     EXPECT_EQ(decoded.cols, std::min(w, 1920));
     EXPECT_EQ(decoded.rows, w > 1920 ? h * 1920 / w : h);
@@ -341,7 +334,7 @@ TEST_F(CompatApiTest, ThumbifyNamesAreKeysNotPaths) {
       seconds(30)));
   auto thumb = Must(c->Get("/thumb/thumb_same.jpg"));
   ASSERT_EQ(thumb.status, 200u);
-  EXPECT_EQ(thumb.body, Expected(second, "thumbnail:w=128,h=128"));
+  EXPECT_EQ(thumb.body, EngineOutput(second, "thumbnail:w=128,h=128"));
 }
 
 TEST_F(CompatApiTest, TuttiOnlyUploadWithoutImagePart) {
@@ -416,7 +409,7 @@ TEST_F(CompatApiTest, DjangoBatchRunsEveryImageThroughTheFilters) {
   for (size_t i = 0; i < 2; ++i) {
     auto result = Must(c->Get(status["results"][i]["result_url"].get<std::string>()));
     ASSERT_EQ(result.status, 200u);
-    EXPECT_EQ(result.body, Expected(*inputs[i], pipeline)) << i;
+    EXPECT_EQ(result.body, EngineOutput(*inputs[i], pipeline)) << i;
   }
 
   auto workers = Body(Must(c->Get("/api/workers/status/")));
@@ -586,7 +579,7 @@ TEST_F(ImageFlowGatewayTest, ResizeWritesExecutionIdResized) {
   EXPECT_EQ(j["result"]["metadata"]["pipeline"], *pipeline);
   auto stored = ReadFile(Blobs() / "imageflow" / "exec-1_resized.jpg");
   ASSERT_TRUE(stored.has_value());
-  EXPECT_EQ(*stored, Expected(input_, *pipeline));
+  EXPECT_EQ(*stored, EngineOutput(input_, *pipeline));
   EXPECT_EQ(j["result"]["output_image"]["size_bytes"], std::to_string(stored->size()));
 }
 
@@ -643,7 +636,7 @@ TEST_F(ImageFlowGatewayTest, FilterFromBytesAnswersOutputData) {
       out.push_back((acc >> bits) & 0xFF);
     }
   }
-  EXPECT_EQ(out, Expected(input_, imageflow::FilterPipeline(req)));
+  EXPECT_EQ(out, EngineOutput(input_, imageflow::FilterPipeline(req)));
 }
 
 TEST_F(ImageFlowGatewayTest, FilterFromStoreWritesFinalJpg) {
@@ -658,7 +651,7 @@ TEST_F(ImageFlowGatewayTest, FilterFromStoreWritesFinalJpg) {
   EXPECT_EQ(j["result"]["output_image"]["width"], 640);
   auto stored = ReadFile(Blobs() / "imageflow" / "exec-3_final.jpg");
   ASSERT_TRUE(stored.has_value());
-  EXPECT_EQ(*stored, Expected(input_, "saturation:factor=0.5;format:type=jpeg,q=85"));
+  EXPECT_EQ(*stored, EngineOutput(input_, "saturation:factor=0.5;format:type=jpeg,q=85"));
   // Its engine time is in the native metrics, per op.
   auto metrics = Must(c_->Get("/metrics")).text();
   EXPECT_NE(metrics.find("tessera_engine_seconds_count{op=\"saturation\"} 1"), std::string::npos)

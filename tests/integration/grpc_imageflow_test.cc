@@ -43,13 +43,6 @@ std::vector<uint8_t> Jpeg(int w, int h) {
 std::string AsString(std::span<const uint8_t> b) { return {b.begin(), b.end()}; }
 std::vector<uint8_t> AsBytes(const std::string& s) { return {s.begin(), s.end()}; }
 
-std::vector<uint8_t> Expected(std::span<const uint8_t> input, std::string_view pipeline) {
-  InitEngineForTests();
-  auto r = engine::Process(input, MustParsePipeline(pipeline));
-  EXPECT_TRUE(r.has_value()) << r.error().ToString();
-  return r ? r->bytes : std::vector<uint8_t>{};
-}
-
 // The port of the "grpc_listening" log line (written before "http_listening").
 int GrpcPort(const std::string& log) {
   std::smatch m;
@@ -188,7 +181,7 @@ TEST_F(GrpcImageFlowTest, ResizeFromTheStoreWritesResizedJpgAsTheGatewayDoes) {
   ASSERT_TRUE(pipeline.has_value());
   EXPECT_EQ(result.metadata().at("pipeline"), *pipeline);
   const auto stored = Stored("grpc-1_resized.jpg");
-  EXPECT_EQ(stored, Expected(input_, *pipeline));
+  EXPECT_EQ(stored, EngineOutput(input_, *pipeline));
   EXPECT_EQ(result.output_image().size_bytes(), static_cast<int64_t>(stored.size()));
 
   // The HTTP gateway, same request: same bytes, same metadata.
@@ -228,7 +221,7 @@ TEST_F(GrpcImageFlowTest, ResizeFromImageBytesAnswersOutputDataAndWritesNothing)
   documented.quality = ifc::ResizeQuality::kFast;
   auto pipeline = ifc::ResizePipeline(documented);
   ASSERT_TRUE(pipeline.has_value());
-  EXPECT_EQ(AsBytes(response.result().output_data()), Expected(input_, *pipeline));
+  EXPECT_EQ(AsBytes(response.result().output_data()), EngineOutput(input_, *pipeline));
   EXPECT_EQ(response.metadata().output_width(), 200);
   EXPECT_EQ(response.metadata().output_height(), 100);
   EXPECT_FALSE(std::filesystem::exists(Blobs() / "imageflow" / "bytes-1_resized.jpg"));
@@ -267,7 +260,7 @@ TEST_F(GrpcImageFlowTest, ApplyFilterEveryTypeWritesFinalJpgAsTheGatewayDoes) {
     const std::string pipeline = ifc::FilterPipeline(documented);
     EXPECT_EQ(result.metadata().at("pipeline"), pipeline);
     const auto stored = Stored("grpc-" + name + "_final.jpg");
-    EXPECT_EQ(stored, Expected(input_, pipeline));
+    EXPECT_EQ(stored, EngineOutput(input_, pipeline));
 
     json j = PostJson(*http_, "/v1/filter",
                       {{"input_image", {{"bucket", "imageflow"}, {"object_key", "in/cat.jpg"}}},
@@ -595,7 +588,7 @@ TEST_F(GrpcImageFlowTest, PythonGrpcioClientWithTheSeedsRequestShape) {
   auto pipeline = ifc::ResizePipeline(documented);
   ASSERT_TRUE(pipeline.has_value());
   const auto expected_path = dir_.path() / "expected.jpg";
-  ASSERT_TRUE(WriteFileAtomically(expected_path, Expected(input_, *pipeline)));
+  ASSERT_TRUE(WriteFileAtomically(expected_path, EngineOutput(input_, *pipeline)));
   auto run =
       RunProcess({"/usr/bin/python3", TESSERA_SOURCE_DIR "/tests/python/imageflow_grpc_check.py",
                   "--target", Target(), "--proto-root", TESSERA_SOURCE_DIR "/proto", "--bucket",

@@ -31,13 +31,6 @@ std::vector<uint8_t> Photo(int w = 320, int h = 200) {
   return EncodeWithOpenCv(MakeTestPattern(w, h, 3), ".jpg");
 }
 
-std::vector<uint8_t> Expected(std::span<const uint8_t> input, std::string_view pipeline) {
-  InitEngineForTests();
-  auto r = engine::Process(input, MustParsePipeline(pipeline));
-  EXPECT_TRUE(r.has_value()) << r.error().ToString();
-  return r ? r->bytes : std::vector<uint8_t>{};
-}
-
 ClientResponse Must(Result<ClientResponse> r) {
   EXPECT_TRUE(r.has_value()) << r.error().ToString();
   return r ? *r : ClientResponse{};
@@ -125,7 +118,7 @@ TEST_F(HttpApiTest, ProcessRawBodyMatchesTheEngine) {
   EXPECT_EQ(r.header("x-image-height"), "63");
   EXPECT_FALSE(r.header("x-processing-time-ms").empty());
   EXPECT_FALSE(r.header("x-request-id").empty());
-  EXPECT_EQ(r.body, Expected(photo, pipeline));
+  EXPECT_EQ(r.body, EngineOutput(photo, pipeline));
 }
 
 TEST_F(HttpApiTest, ProcessMultipartTakesThePipelineFromAFieldOrAJsonPart) {
@@ -141,7 +134,7 @@ TEST_F(HttpApiTest, ProcessMultipartTakesThePipelineFromAFieldOrAJsonPart) {
       Multipart(b, {{"pipeline", "", "blur:sigma=1.5"}, {"image", "image/jpeg", ""}}, photo);
   auto r = Post(*client, "/v1/process", Bytes(field), type);
   ASSERT_EQ(r.status, 200u) << r.text();
-  EXPECT_EQ(r.body, Expected(photo, "blur:sigma=1.5"));
+  EXPECT_EQ(r.body, EngineOutput(photo, "blur:sigma=1.5"));
 
   auto json_part = Multipart(
       b,
@@ -152,7 +145,7 @@ TEST_F(HttpApiTest, ProcessMultipartTakesThePipelineFromAFieldOrAJsonPart) {
   r = Post(*client, "/v1/process", Bytes(json_part), type);
   ASSERT_EQ(r.status, 200u) << r.text();
   EXPECT_EQ(r.header("content-type"), "image/png");
-  EXPECT_EQ(r.body, Expected(photo, "crop:x=10,y=5,w=50,h=40;format:type=png"));
+  EXPECT_EQ(r.body, EngineOutput(photo, "crop:x=10,y=5,w=50,h=40;format:type=png"));
 
   // curl, a different client, with its own multipart encoder.
   auto path = dir_.path() / "photo.jpg";
@@ -164,7 +157,7 @@ TEST_F(HttpApiTest, ProcessMultipartTakesThePipelineFromAFieldOrAJsonPart) {
   EXPECT_EQ(curl.out, "200") << curl.err;
   auto got = ReadFile(out);
   ASSERT_TRUE(got.has_value());
-  EXPECT_EQ(*got, Expected(photo, "grayscale"));
+  EXPECT_EQ(*got, EngineOutput(photo, "grayscale"));
 }
 
 TEST_F(HttpApiTest, EveryBadInputGetsItsStatusAndATypedError) {
@@ -324,7 +317,7 @@ TEST_F(HttpApiTest, JobLifecycleOverHttp) {
   r = Send(*client, "GET", "/v1/jobs/" + id + "/result");
   ASSERT_EQ(r.status, 200u);
   EXPECT_EQ(r.header("content-type"), "image/png");
-  EXPECT_EQ(r.body, Expected(photo, pipeline));
+  EXPECT_EQ(r.body, EngineOutput(photo, pipeline));
 
   // Finished jobs cannot be cancelled or retried.
   EXPECT_EQ(Send(*client, "DELETE", "/v1/jobs/" + id).status, 409u);
@@ -371,7 +364,7 @@ TEST_F(HttpApiTest, JobsCanAskForTiledProcessing) {
   EXPECT_NE(job["execution"].get<std::string>().find("tiled"), std::string::npos) << job.dump();
   r = Send(*client, "GET", "/v1/jobs/" + id + "/result");
   ASSERT_EQ(r.status, 200u);
-  EXPECT_EQ(r.body, Expected(photo, pipeline));  // exactly the whole-image result
+  EXPECT_EQ(r.body, EngineOutput(photo, pipeline));  // exactly the whole-image result
 
   r = Post(*client, "/v1/jobs?tiles=sometimes&pipeline=invert", photo);
   EXPECT_EQ(r.status, 400u);

@@ -32,13 +32,6 @@ std::vector<uint8_t> Input(int i) {
   return EncodeWithOpenCv(MakeTestPattern(90 + i, 70, 3), ".png");
 }
 
-std::vector<uint8_t> Expected(std::span<const uint8_t> input, std::string_view pipeline) {
-  InitEngineForTests();
-  auto r = engine::Process(input, MustParsePipeline(pipeline));
-  EXPECT_TRUE(r.has_value()) << r.error().ToString();
-  return r ? r->bytes : std::vector<uint8_t>{};
-}
-
 std::string State(HttpClient& c, const std::string& id) {
   auto r = c.Get("/v1/jobs/" + id);
   if (!r || r->status != 200) return "";
@@ -101,8 +94,8 @@ TEST_F(HttpRobustnessTest, TwoHundredParallelUploadsAllGetCorrectResults) {
   for (int i = 0; i < kClients; ++i) {
     int k = i % 40;
     if (!expected_sync.count(k)) {
-      expected_sync[k] = Expected(inputs[i], sync_pipeline);
-      expected_job[k] = Expected(inputs[i], job_pipeline);
+      expected_sync[k] = EngineOutput(inputs[i], sync_pipeline);
+      expected_job[k] = EngineOutput(inputs[i], job_pipeline);
     }
     ASSERT_EQ(sync_status[i], 200u) << "client " << i;
     EXPECT_EQ(sync_out[i], expected_sync[k]) << "client " << i;
@@ -149,7 +142,7 @@ TEST_F(HttpRobustnessTest, SigtermAnswersEveryRequestInFlight) {
       seconds(20)));
   serve->process().Signal(SIGTERM);
   for (auto& t : threads) t.join();
-  auto expected = Expected(heavy, pipeline);
+  auto expected = EngineOutput(heavy, pipeline);
   for (int i = 0; i < kRequests; ++i) {
     EXPECT_EQ(status[i], 200u) << i;
     EXPECT_EQ(bodies[i], expected) << i;
@@ -186,7 +179,7 @@ TEST_F(HttpRobustnessTest, JobsQueuedBeforeARestartAllFinishAfterIt) {
     ASSERT_TRUE(WaitFor([&] { return State(*c, ids[i]) == "succeeded"; }, seconds(30))) << ids[i];
     auto r = c->Get("/v1/jobs/" + ids[i] + "/result");
     ASSERT_TRUE(r && r->status == 200);
-    EXPECT_EQ(r->body, Expected(inputs[i], "grayscale"));
+    EXPECT_EQ(r->body, EngineOutput(inputs[i], "grayscale"));
   }
 }
 
@@ -227,7 +220,7 @@ TEST_F(HttpRobustnessTest, IdleAndTricklingClientsDoNotStarveOthers) {
   });
 
   auto photo = Input(1);
-  auto expected = Expected(photo, "invert");
+  auto expected = EngineOutput(photo, "invert");
   for (int i = 0; i < 20; ++i) {
     HttpClient c("127.0.0.1", serve->port(), seconds(10));
     auto start = std::chrono::steady_clock::now();
@@ -272,7 +265,7 @@ TEST_F(HttpRobustnessTest, SubmitCommandUploadsWaitsAndDownloads) {
                        : out / "nested" / ("p" + std::to_string(i) + ".webp");
     auto got = ReadFile(p);
     ASSERT_TRUE(got.has_value()) << p;
-    EXPECT_EQ(*got, Expected(inputs[i], "resize:w=30;format:type=webp,lossless=true")) << p;
+    EXPECT_EQ(*got, EngineOutput(inputs[i], "resize:w=30;format:type=webp,lossless=true")) << p;
   }
   // A bad pipeline is reported per file and the exit status says so.
   r = RunTessera({"submit", in.string(), "--server", serve->url(), "-p", "blur:sigma=-1"});
@@ -317,7 +310,7 @@ TEST_F(HttpRobustnessTest, ApiNodesAndAWorkerProcessShareARedisQueue) {
         << ids[i] << " is " << State(other, ids[i]);
     auto r = other.Get("/v1/jobs/" + ids[i] + "/result");
     ASSERT_TRUE(r && r->status == 200);
-    EXPECT_EQ(r->body, Expected(inputs[i], "sharpen"));
+    EXPECT_EQ(r->body, EngineOutput(inputs[i], "sharpen"));
   }
   auto workers = a->Get("/v1/workers");
   ASSERT_TRUE(workers && workers->status == 200);

@@ -121,4 +121,11 @@ void InitEngineForTests() {
   ASSERT_TRUE(s.has_value()) << s.error().ToString();
 }
 
+std::vector<uint8_t> EngineOutput(std::span<const uint8_t> input, std::string_view pipeline) {
+  InitEngineForTests();
+  auto r = engine::Process(input, MustParsePipeline(pipeline));
+  EXPECT_TRUE(r.has_value()) << r.error().ToString();
+  return r ? r->bytes : std::vector<uint8_t>{};
+}
+
 }  // namespace tessera::testing

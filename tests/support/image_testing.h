@@ -34,6 +34,10 @@ double MaxAbsDiff(const cv::Mat& a, const cv::Mat& b);
 
 std::vector<uint8_t> ReadTestData(const std::string& name);
 
+// What engine::Process makes of `input` with `pipeline` (a failure fails the test): the
+// reference the service tests compare results from the wire against, byte for byte.
+std::vector<uint8_t> EngineOutput(std::span<const uint8_t> input, std::string_view pipeline);
+
 // Parses a pipeline the test knows to be valid (a parse error fails the test).
 engine::Pipeline MustParsePipeline(std::string_view text);
 

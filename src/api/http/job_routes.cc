@@ -31,14 +31,8 @@ HttpResponse JobError(Error error) {
 }
 
 HttpResponse Submit(const NativeApi& api, HttpRequest& request) {
-  auto upload = ReadUpload(request);
+  auto upload = ReadUploadWithPipeline(request);
   if (!upload) return ErrorResponse(upload.error());
-  if (upload->pipeline.empty()) {
-    return ErrorResponse(MakeError(ErrorCode::kBadPipeline,
-                                   "a pipeline is required: the `pipeline` query parameter, "
-                                   "form field or JSON part",
-                                   "pipeline"));
-  }
   jobs::SubmitRequest submit;
   submit.image = upload->image;
   submit.pipeline = upload->pipeline;

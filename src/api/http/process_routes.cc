@@ -18,14 +18,8 @@ std::string Millis(std::chrono::microseconds us) {
 }
 
 HttpResponse Process(const NativeApi& api, HttpRequest& request) {
-  auto upload = ReadUpload(request);
+  auto upload = ReadUploadWithPipeline(request);
   if (!upload) return ErrorResponse(upload.error());
-  if (upload->pipeline.empty()) {
-    return ErrorResponse(MakeError(ErrorCode::kBadPipeline,
-                                   "a pipeline is required: the `pipeline` query parameter, "
-                                   "form field or JSON part",
-                                   "pipeline"));
-  }
   auto done = api.sync.Process(upload->image, upload->pipeline, request.body_read);
   if (!done) {
     Log(LogLevel::kInfo, "process_rejected",

@@ -73,4 +73,15 @@ Result<Upload> ReadUpload(const HttpRequest& request) {
   return upload;
 }
 
+Result<Upload> ReadUploadWithPipeline(const HttpRequest& request) {
+  auto upload = ReadUpload(request);
+  if (upload && upload->pipeline.empty()) {
+    return Unexpected(MakeError(ErrorCode::kBadPipeline,
+                                "a pipeline is required: the `pipeline` query parameter, form "
+                                "field or JSON part",
+                                "pipeline"));
+  }
+  return upload;
+}
+
 }  // namespace tessera::api::http

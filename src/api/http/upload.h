@@ -28,4 +28,7 @@ struct Upload {
 // image, or a JSON part that is not an object.
 Result<Upload> ReadUpload(const HttpRequest& request);
 
+// ReadUpload, and kBadPipeline (field "pipeline") when no pipeline came with the image.
+Result<Upload> ReadUploadWithPipeline(const HttpRequest& request);
+
 }  // namespace tessera::api::http
