@@ -45,5 +45,6 @@ Command RegisterWorkerCommand(CLI::App& app);
 Command RegisterJobsCommand(CLI::App& app);
 Command RegisterServeCommand(CLI::App& app);
 Command RegisterSubmitCommand(CLI::App& app);
+Command RegisterCompatCommand(CLI::App& app);
 
 }  // namespace tessera::cli

@@ -16,7 +16,7 @@ int main(int argc, char** argv) {
       tessera::cli::RegisterProcessCommand(app), tessera::cli::RegisterProbeCommand(app),
       tessera::cli::RegisterOpsCommand(app),     tessera::cli::RegisterWorkerCommand(app),
       tessera::cli::RegisterJobsCommand(app),    tessera::cli::RegisterServeCommand(app),
-      tessera::cli::RegisterSubmitCommand(app),
+      tessera::cli::RegisterSubmitCommand(app),  tessera::cli::RegisterCompatCommand(app),
   };
   try {
     app.parse(argc, argv);

@@ -1,10 +1,18 @@
-// blur: Gaussian blur by sigma, or by a seed-style kernel size k (sigma = k/3).
+// blur: Gaussian blur by sigma, or by a kernel size k (sigma = k/3); rounded to nearest, or
+// truncated like the tile-blur service tessera replaces (truncating_gaussian.h).
+#include <string>
+
 #include "engine/ops/cv_bridge.h"
 #include "engine/ops/gaussian.h"
 #include "engine/ops/ops.h"
+#include "engine/ops/truncating_gaussian.h"
 
 namespace tessera::engine::ops {
 namespace {
+
+constexpr std::string_view kRoundings[] = {"nearest", "truncate"};
+// The truncating kernel recomputes some samples with k*k multiply-adds; keep that bounded.
+constexpr int64_t kMaxTruncatingK = 101;
 
 constexpr ParamSpec kParams[] = {
     {.name = "sigma",
@@ -14,9 +22,16 @@ constexpr ParamSpec kParams[] = {
      .max = 500},
     {.name = "k",
      .type = ParamType::kInt,
-     .description = "kernel size in pixels, odd; means sigma = k/3 (compatibility spelling)",
+     .description = "kernel size in pixels, odd unless rounding=truncate; means sigma = k/3",
      .min = 3,
      .max = 3001},
+    {.name = "rounding",
+     .type = ParamType::kEnum,
+     .description =
+         "nearest: separable kernel, rounded (default); truncate: the k x k float64 kernel "
+         "truncated to 8 bits on RGBA, bit-exact with the tile-blur service (needs k)",
+     .default_value = "nearest",
+     .choices = kRoundings},
 };
 
 constexpr double kDefaultSigma = 1.5;
@@ -24,6 +39,21 @@ constexpr double kDefaultSigma = 1.5;
 Status Validate(const Args& a) {
   if (a.Has("sigma") && a.Has("k")) {
     return MakeError(ErrorCode::kBadPipeline, "give sigma or k, not both", "blur.k");
+  }
+  if (a.Enum("rounding") == "truncate") {
+    if (!a.Has("k")) {
+      return MakeError(ErrorCode::kBadPipeline, "rounding=truncate needs k (the kernel size)",
+                       "blur.k");
+    }
+    if (a.Int("k") > kMaxTruncatingK) {
+      return MakeError(ErrorCode::kBadPipeline,
+                       "k=" + std::to_string(a.Int("k")) +
+                           " is too large for rounding=truncate; "
+                           "expected at most " +
+                           std::to_string(kMaxTruncatingK),
+                       "blur.k");
+    }
+    return OkStatus();
   }
   if (a.Has("k") && a.Int("k") % 2 == 0) {
     return MakeError(ErrorCode::kBadPipeline, "k=" + std::to_string(a.Int("k")) + " must be odd",
@@ -43,6 +73,9 @@ int Halo(const Args& a) {
 }
 
 Result<Raster> Blur(Raster src, const Args& a) {
+  if (a.Enum("rounding") == "truncate") {
+    return TruncatingGaussianBlur(src, static_cast<int>(a.Int("k")));
+  }
   Raster dst = Raster::AllocateLike(src);
   cv::Mat d = AsMat(dst);
   GaussianBlur(AsMat(src), d, SigmaOf(a), Halo(a));

@@ -114,6 +114,8 @@ TEST(RawTileTest, RoundTripsEveryShapeAndRejectsDamage) {
 const char* const kLocalPipelines[] = {
     "blur:sigma=1.5",
     "blur:k=15",
+    "blur:k=15,rounding=truncate",
+    "blur:k=4,rounding=truncate",
     "blur:sigma=0.3",
     "sharpen:sigma=2,amount=1.5",
     "sharpen:sigma=1,amount=3,threshold=10",

@@ -1,0 +1,162 @@
+#include "api/compat/g/g_runner.h"
+
+#include <algorithm>
+#include <optional>
+#include <string_view>
+
+#include "core/clock.h"
+#include "core/file_io.h"
+#include "core/ids.h"
+#include "core/log.h"
+
+namespace tessera::api::compat::g {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr std::string_view kKeyPrefix = "g:";
+constexpr size_t kListPage = 500;
+
+std::string Hex(std::string_view s) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(s.size() * 2);
+  for (unsigned char c : s) {
+    out += kDigits[c >> 4];
+    out += kDigits[c & 15];
+  }
+  return out;
+}
+
+std::string IdempotencyKey(const std::string& run, size_t number) {
+  return std::string(kKeyPrefix) + run + ":" + std::to_string(number);
+}
+
+// "g:<run>:<N>" -> "compat/g/outputs/<hex run>-<N>"; nullopt for a job that is not g's.
+std::optional<std::string> PairingKey(std::string_view idempotency_key) {
+  if (!idempotency_key.starts_with(kKeyPrefix)) return std::nullopt;
+  std::string_view rest = idempotency_key.substr(kKeyPrefix.size());
+  size_t colon = rest.rfind(':');
+  if (colon == std::string_view::npos) return std::nullopt;
+  return "compat/g/outputs/" + Hex(rest.substr(0, colon)) + "-" +
+         std::string(rest.substr(colon + 1));
+}
+
+std::vector<fs::path> Glob(const fs::path& dir, std::string_view extension) {
+  std::vector<fs::path> out;
+  std::error_code ec;
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    const fs::path& p = it->path();
+    // filepath.Glob matches names, whatever they are (a directory named x.png included), but
+    // hidden names only when the pattern starts with '.': "*.png" skips ".x.png".
+    std::string name = p.filename().string();
+    if (name.starts_with(".")) continue;
+    if (name.size() > extension.size() && name.ends_with(extension)) out.push_back(p);
+  }
+  std::sort(out.begin(), out.end(),
+            [](const fs::path& a, const fs::path& b) { return a.string() < b.string(); });
+  return out;
+}
+
+}  // namespace
+
+std::string BlurPipeline(int kernel) {
+  return "blur:k=" + std::to_string(kernel) + ",rounding=truncate;format:type=png";
+}
+
+std::vector<fs::path> FindImages(const fs::path& dir) {
+  std::vector<fs::path> images;
+  for (std::string_view ext : {".png", ".jpg", ".jpeg"}) {
+    for (fs::path& p : Glob(dir, ext)) {
+      if (p.filename().string().find("blurred") != std::string::npos) continue;
+      images.push_back(std::move(p));
+    }
+  }
+  return images;
+}
+
+fs::path OutputPath(const fs::path& output_dir, size_t index) {
+  return output_dir / ("img" + std::to_string(index + 1) + "_blurred.png");
+}
+
+Result<std::vector<QueuedImage>> QueueImages(jobs::JobService& jobs, store::BlobStore& blobs,
+                                             const fs::path& input_dir, const fs::path& output_dir,
+                                             int kernel, const std::string& run) {
+  const std::string run_id = run.empty() ? NewId(SystemClock::Get()) : run;
+  const fs::path out_dir = fs::absolute(output_dir).lexically_normal();
+  std::vector<QueuedImage> queued;
+  std::vector<fs::path> images = FindImages(input_dir);
+  for (size_t i = 0; i < images.size(); ++i) {
+    QueuedImage q{.input = images[i], .output = OutputPath(out_dir, i)};
+    auto bytes = ReadFile(q.input);
+    if (!bytes) return bytes.error();
+    std::string key = IdempotencyKey(run_id, i + 1);
+    std::string out = q.output.string();
+    if (auto s =
+            blobs.Put(*PairingKey(key), {reinterpret_cast<const uint8_t*>(out.data()), out.size()});
+        !s) {
+      return s.error();
+    }
+    jobs::SubmitRequest request{
+        .image = *bytes, .pipeline = BlurPipeline(kernel), .idempotency_key = key, .tiles = "on"};
+    auto created = jobs.Submit(request);
+    if (!created) {
+      Error e = created.error();
+      e.message = q.input.string() + ": " + e.message;
+      return e;
+    }
+    q.job_id = created->job.id;
+    queued.push_back(std::move(q));
+  }
+  return queued;
+}
+
+Result<std::vector<OutputWriter::Written>> OutputWriter::WriteFinished() {
+  std::vector<Written> written;
+  for (queue::JobState state :
+       {queue::JobState::kSucceeded, queue::JobState::kDead, queue::JobState::kCancelled}) {
+    std::string cursor;
+    do {
+      auto page = jobs_.List(state, kListPage, cursor);
+      if (!page) return page.error();
+      for (const queue::JobRecord& job : page->jobs) {
+        if (done_.contains(job.id)) continue;
+        std::optional<std::string> pairing = PairingKey(job.idempotency_key);
+        if (!pairing) {
+          done_.insert(job.id);
+          continue;
+        }
+        auto path = blobs_.Get(*pairing, 4096);
+        if (!path) {
+          if (path.error().code != ErrorCode::kNotFound) return path.error();
+          done_.insert(job.id);  // written (or given up) by another writer
+          continue;
+        }
+        Written w{.job_id = job.id, .output = std::string(path->begin(), path->end())};
+        if (state == queue::JobState::kSucceeded) {
+          auto bytes = jobs_.ResultBytes(job.id);
+          Status s = bytes ? WriteFileAtomically(w.output, *bytes) : Status(bytes.error());
+          if (!s) {
+            // Left paired: the next pass tries again (a full disk may clear).
+            Log(LogLevel::kWarn, "g_output_failed",
+                {{"job_id", job.id},
+                 {"output", w.output.string()},
+                 {"error", s.error().ToString()}});
+            continue;
+          }
+          w.ok = true;
+        } else {
+          w.error = job.error_code.empty() ? std::string(queue::JobStateName(state))
+                                           : job.error_code + ": " + job.error_message;
+        }
+        if (auto s = blobs_.Delete(*pairing); !s) return s.error();
+        done_.insert(job.id);
+        written.push_back(std::move(w));
+      }
+      cursor = page->next_cursor;
+    } while (!cursor.empty());
+  }
+  return written;
+}
+
+}  // namespace tessera::api::compat::g
