@@ -245,22 +245,25 @@ awaitable<bool> HttpServer::Impl::HandleOne(beast::tcp_stream& stream, beast::fl
   }
   const Route& route = *match.route;
   record.route = route.pattern;
+  auto shaped = [&route](const Error& e, HttpResponse native) {
+    return route.error_response ? route.error_response(e, std::move(native)) : native;
+  };
 
   if (route.needs_key &&
       !BearerKeyAccepted(std::string_view(h["Authorization"].data(), h["Authorization"].size()),
                          options.api_keys)) {
-    auto r = ErrorResponse(MakeError(ErrorCode::kUnauthorized,
-                                     "a valid API key is required (Authorization: Bearer <key>)",
-                                     "Authorization"));
+    Error e = MakeError(ErrorCode::kUnauthorized,
+                        "a valid API key is required (Authorization: Bearer <key>)", "Authorization");
+    auto r = ErrorResponse(e);
     r.SetHeader("WWW-Authenticate", "Bearer");
-    co_return co_await finish(std::move(r), client_keep_alive && !has_body);
+    co_return co_await finish(shaped(e, std::move(r)), client_keep_alive && !has_body);
   }
 
   const std::string limit_text = std::to_string(route.max_body_bytes);
   auto too_large = [&] {
-    return ErrorResponse(MakeError(ErrorCode::kTooLarge,
-                                   "request body is over the limit of " + limit_text + " bytes",
-                                   "body"));
+    Error e = MakeError(ErrorCode::kTooLarge,
+                        "request body is over the limit of " + limit_text + " bytes", "body");
+    return shaped(e, ErrorResponse(e));
   };
   if (head.content_length() && *head.content_length() > route.max_body_bytes) {
     co_return co_await finish(too_large(), false);
@@ -271,10 +274,9 @@ awaitable<bool> HttpServer::Impl::HandleOne(beast::tcp_stream& stream, beast::fl
   if (body_bytes_in_flight.fetch_add(reserve) + reserve > options.max_body_bytes_in_flight &&
       reserve > 0) {
     body_bytes_in_flight.fetch_sub(reserve);
-    co_return co_await finish(
-        ErrorResponse(MakeError(ErrorCode::kUnavailable,
-                                "the server holds too many request bodies; retry later")),
-        false);
+    Error e =
+        MakeError(ErrorCode::kUnavailable, "the server holds too many request bodies; retry later");
+    co_return co_await finish(shaped(e, ErrorResponse(e)), false);
   }
   struct BodyReservation {
     std::atomic<uint64_t>& total;
@@ -299,10 +301,10 @@ awaitable<bool> HttpServer::Impl::HandleOne(beast::tcp_stream& stream, beast::fl
     co_await bhttp::async_read(stream, buffer, parser, asio::redirect_error(use_awaitable, ec));
     if (ec == bhttp::error::body_limit) co_return co_await finish(too_large(), false);
     if (ec == beast::error::timeout) {
-      auto r = ErrorResponse(
-          MakeError(ErrorCode::kBadRequest, "the request body did not arrive in time", "body"));
+      Error e = MakeError(ErrorCode::kBadRequest, "the request body did not arrive in time", "body");
+      auto r = ErrorResponse(e);
       r.status = 408;
-      co_return co_await finish(std::move(r), false);
+      co_return co_await finish(shaped(e, std::move(r)), false);
     }
     if (ec) co_return false;
     body_consumed = true;

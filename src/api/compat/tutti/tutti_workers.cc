@@ -1,0 +1,121 @@
+#include "api/compat/tutti/tutti_workers.h"
+
+#include "api/metrics.h"
+#include "core/log.h"
+#include "engine/pipeline.h"
+
+namespace tessera::api::compat::tutti {
+
+using SteadyClock = std::chrono::steady_clock;
+
+namespace {
+constexpr int kMaxWidth = 1920;
+}
+
+std::string TuttiRescalePipeline(int width, int height) {
+  // tutti computes the height in float64 and truncates it.
+  const double scale = static_cast<double>(kMaxWidth) / static_cast<double>(width);
+  const int target_height = static_cast<int>(static_cast<double>(height) * scale);
+  return "resize:w=" + std::to_string(kMaxWidth) + ",h=" + std::to_string(target_height) +
+         ",fit=fill,kernel=nearest;format:type=jpeg,q=75";
+}
+
+TuttiWorkers::TuttiWorkers(TuttiWorkerOptions options, TuttiSink sink, ServiceMetrics* metrics)
+    : options_(std::move(options)), sink_(std::move(sink)), metrics_(metrics) {
+  const int n = std::max(1, options_.workers);
+  running_ = n;
+  threads_.reserve(static_cast<size_t>(n));
+  for (int i = 0; i < n; ++i) threads_.emplace_back([this] { Run(); });
+}
+
+TuttiWorkers::~TuttiWorkers() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    draining_ = true;
+  }
+  job_cv_.notify_all();
+  idle_cv_.notify_all();
+  for (auto& t : threads_) t.join();
+}
+
+bool TuttiWorkers::Offer(std::string id, std::vector<uint8_t> image,
+                         SteadyClock::time_point deadline) {
+  std::unique_lock<std::mutex> lock(mu_);
+  if (!idle_cv_.wait_until(lock, deadline, [this] { return idle_ > 0 || draining_; }) ||
+      draining_) {
+    return false;
+  }
+  --idle_;
+  jobs_.push_back({std::move(id), std::move(image)});
+  job_cv_.notify_one();
+  return true;
+}
+
+void TuttiWorkers::Run() {
+  for (;;) {
+    Job job;
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      ++idle_;
+      idle_cv_.notify_one();
+      job_cv_.wait(lock, [this] { return !jobs_.empty() || draining_; });
+      if (jobs_.empty()) {
+        --idle_;
+        break;
+      }
+      job = std::move(jobs_.front());
+      jobs_.pop_front();
+    }
+    Handle(job);
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  --running_;
+  exited_cv_.notify_all();
+}
+
+void TuttiWorkers::Handle(const Job& job) {
+  const auto started = SteadyClock::now();
+  auto fail = [&job](const Error& e) {
+    Log(LogLevel::kWarn, "tutti_job_failed", {{"image", job.id}, {"reason", e.ToString()}});
+  };
+  auto info = engine::Probe(job.image, options_.engine.limits);
+  if (!info) return fail(info.error());
+  std::span<const uint8_t> out = job.image;
+  engine::ProcessResult rescaled;
+  if (info->width > kMaxWidth) {
+    if (auto ok = engine::CheckInputLimits(*info, options_.engine.limits); !ok) {
+      return fail(ok.error());
+    }
+    auto pipeline = engine::ParsePipeline(TuttiRescalePipeline(info->width, info->height));
+    if (!pipeline) return fail(pipeline.error());
+    engine::ProcessOptions engine_options = options_.engine;
+    engine_options.auto_orient = false;  // tutti reads the stored pixel grid as is
+    auto result = engine::Process(job.image, *pipeline, engine_options);
+    if (!result) return fail(result.error());
+    rescaled = std::move(*result);
+    out = rescaled.bytes;
+    if (metrics_ != nullptr) {
+      metrics_->RecordEngine({"resize", "format"},
+                             std::chrono::duration_cast<std::chrono::microseconds>(
+                                 SteadyClock::now() - started));
+    }
+  }
+  if (auto put = sink_(job.id, out); !put) return fail(put.error());
+  const auto ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(SteadyClock::now() - started);
+  Log(LogLevel::kInfo, "tutti_job_finished",
+      {{"image", job.id},
+       {"n_bytes", std::to_string(job.image.size())},
+       {"output_n_bytes", std::to_string(out.size())},
+       {"duration_ms", std::to_string(ms.count())}});
+}
+
+bool TuttiWorkers::Drain(std::chrono::milliseconds grace) {
+  std::unique_lock<std::mutex> lock(mu_);
+  draining_ = true;
+  job_cv_.notify_all();
+  idle_cv_.notify_all();
+  return exited_cv_.wait_for(lock, grace, [this] { return running_ == 0 && jobs_.empty(); });
+}
+
+}  // namespace tessera::api::compat::tutti
