@@ -60,8 +60,8 @@ Result<std::unique_ptr<api::compat::tutti::TuttiWorkers>> MakeTuttiWorkers(
   if (!args.tutti_base_path.empty()) {
     std::error_code ec;
     if (!std::filesystem::is_directory(args.tutti_base_path, ec)) {
-      return Unexpected(MakeError(ErrorCode::kBadRequest,
-                                  args.tutti_base_path + " does not exist.", "BASE_PATH"));
+      return Unexpected(MakeError(ErrorCode::kBadRequest, args.tutti_base_path + " does not exist.",
+                                  "BASE_PATH"));
     }
     std::filesystem::path base = args.tutti_base_path;
     sink = [base](const std::string& id, std::span<const uint8_t> jpeg) {

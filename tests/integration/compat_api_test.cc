@@ -138,11 +138,10 @@ TEST_F(CompatApiTest, ApiKeysCoverTheCompatRoutesButNotTheirHealth) {
   EXPECT_EQ(Must(c->Get("/v1/health/resize")).status, 200u);
   auto jpeg = Jpeg(64, 64);
   const std::string boundary = "b0undary";
-  std::string body =
-      "--" + boundary +
-      "\r\nContent-Disposition: form-data; name=\"image\"; filename=\"a.jpg\"\r\n"
-      "Content-Type: image/jpeg\r\n\r\n" +
-      AsString(jpeg) + "\r\n--" + boundary + "--\r\n";
+  std::string body = "--" + boundary +
+                     "\r\nContent-Disposition: form-data; name=\"image\"; filename=\"a.jpg\"\r\n"
+                     "Content-Type: image/jpeg\r\n\r\n" +
+                     AsString(jpeg) + "\r\n--" + boundary + "--\r\n";
   std::vector<uint8_t> bytes(body.begin(), body.end());
   auto r = Must(c->Send({.method = "POST",
                          .target = "/upload",

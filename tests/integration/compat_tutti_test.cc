@@ -116,8 +116,9 @@ TEST_F(TuttiTest, WideImageIsRescaledTo1920WithTruncatedHeight) {
   cv::Mat decoded = DecodeWithOpenCv(*stored);
   EXPECT_EQ(decoded.cols, 1920);
   EXPECT_EQ(decoded.rows, 1279);
-  EXPECT_EQ(*stored, EngineOutput(Bytes(photo),
-                                  "resize:w=1920,h=1279,fit=fill,kernel=nearest;format:type=jpeg,q=75"));
+  EXPECT_EQ(*stored,
+            EngineOutput(Bytes(photo),
+                         "resize:w=1920,h=1279,fit=fill,kernel=nearest;format:type=jpeg,q=75"));
 }
 
 // handler_test "Image Too Large" and reader_test "Size Above Treshold".
@@ -275,9 +276,9 @@ TEST(TuttiStorageTest, WithoutBasePathTheBlobStoreHoldsTheImages) {
 // tutti refused to start without an existing BASE_PATH.
 TEST(TuttiStorageTest, MissingBasePathStopsServe) {
   TempDir dir;
-  auto out = RunTessera({"serve", "--port", "0", "--data-dir", (dir.path() / "d").string(),
-                         "--compat", "tutti", "--tutti-base-path",
-                         (dir.path() / "nowhere").string()});
+  auto out =
+      RunTessera({"serve", "--port", "0", "--data-dir", (dir.path() / "d").string(), "--compat",
+                  "tutti", "--tutti-base-path", (dir.path() / "nowhere").string()});
   EXPECT_EQ(out.exit_code, 1);
   EXPECT_NE(out.err.find("does not exist."), std::string::npos) << out.err;
 }

@@ -22,7 +22,6 @@ http::HttpResponse PydanticV2Missing(std::string_view where, std::string_view fi
 // FastAPI's HTTPException body: {"detail": message}.
 http::HttpResponse FastApiDetail(unsigned status, std::string_view message);
 
-
 // Django: /api/health/, /api/process-batch/distributed/, /api/task/{id}/status/,
 // /api/workers/status/.
 void AddDjangoRoutes(http::Router& router, const http::NativeApi& api, const Clock& clock);

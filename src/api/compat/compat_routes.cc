@@ -126,8 +126,9 @@ void AddCompatRoutes(http::Router& router, const http::NativeApi& api,
                   .handler =
                       [](HttpRequest&) {
                         std::string text = "Method not allowed.\n";
-                        auto r = HttpResponse::Bytes(405, "text/plain; charset=utf-8",
-                                                     std::vector<uint8_t>(text.begin(), text.end()));
+                        auto r =
+                            HttpResponse::Bytes(405, "text/plain; charset=utf-8",
+                                                std::vector<uint8_t>(text.begin(), text.end()));
                         r.SetHeader("X-Content-Type-Options", "nosniff");
                         return r;
                       },

@@ -14,10 +14,8 @@ http::HttpResponse FastApiMissing(std::string_view where, std::string_view field
 }
 
 http::HttpResponse PydanticV2Missing(std::string_view where, std::string_view field) {
-  nlohmann::ordered_json item = {{"type", "missing"},
-                                 {"loc", {where, field}},
-                                 {"msg", "Field required"},
-                                 {"input", nullptr}};
+  nlohmann::ordered_json item = {
+      {"type", "missing"}, {"loc", {where, field}}, {"msg", "Field required"}, {"input", nullptr}};
   nlohmann::ordered_json body = {{"detail", nlohmann::ordered_json::array({item})}};
   return http::HttpResponse::Json(422, body.dump());
 }

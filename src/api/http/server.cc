@@ -252,8 +252,9 @@ awaitable<bool> HttpServer::Impl::HandleOne(beast::tcp_stream& stream, beast::fl
   if (route.needs_key &&
       !BearerKeyAccepted(std::string_view(h["Authorization"].data(), h["Authorization"].size()),
                          options.api_keys)) {
-    Error e = MakeError(ErrorCode::kUnauthorized,
-                        "a valid API key is required (Authorization: Bearer <key>)", "Authorization");
+    Error e =
+        MakeError(ErrorCode::kUnauthorized,
+                  "a valid API key is required (Authorization: Bearer <key>)", "Authorization");
     auto r = ErrorResponse(e);
     r.SetHeader("WWW-Authenticate", "Bearer");
     co_return co_await finish(shaped(e, std::move(r)), client_keep_alive && !has_body);
@@ -301,7 +302,8 @@ awaitable<bool> HttpServer::Impl::HandleOne(beast::tcp_stream& stream, beast::fl
     co_await bhttp::async_read(stream, buffer, parser, asio::redirect_error(use_awaitable, ec));
     if (ec == bhttp::error::body_limit) co_return co_await finish(too_large(), false);
     if (ec == beast::error::timeout) {
-      Error e = MakeError(ErrorCode::kBadRequest, "the request body did not arrive in time", "body");
+      Error e =
+          MakeError(ErrorCode::kBadRequest, "the request body did not arrive in time", "body");
       auto r = ErrorResponse(e);
       r.status = 408;
       co_return co_await finish(shaped(e, std::move(r)), false);

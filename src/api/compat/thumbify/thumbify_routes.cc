@@ -116,7 +116,8 @@ HttpResponse FileNotFound() { return JsonValue(404, {{"error", "File not found"}
 // once its job succeeded; "<name>" is that upload itself.
 HttpResponse Thumb(const http::NativeApi& api, ThumbifyJobs& jobs, HttpRequest& request) {
   const std::string& file = request.path_params["filename"];
-  if (file.size() > kThumbPrefix.size() && file.compare(0, kThumbPrefix.size(), kThumbPrefix) == 0) {
+  if (file.size() > kThumbPrefix.size() &&
+      file.compare(0, kThumbPrefix.size(), kThumbPrefix) == 0) {
     if (auto id = jobs.LatestNamed(std::string_view(file).substr(kThumbPrefix.size())); id) {
       if (auto bytes = api.jobs.ResultBytes(*id); bytes) {
         return HttpResponse::Bytes(200, TypeForName(file), std::move(*bytes));
@@ -162,8 +163,7 @@ std::string ThumbPipeline(std::string_view name) {
   std::string_view type = EndsWith(lower, ".png")   ? "png"
                           : EndsWith(lower, ".gif") ? "gif"
                                                     : "jpeg,q=75";
-  return "resize:w=100,h=100,fit=fill,kernel=nearest,enlarge=true;format:type=" +
-         std::string(type);
+  return "resize:w=100,h=100,fit=fill,kernel=nearest,enlarge=true;format:type=" + std::string(type);
 }
 
 HttpResponse Health() { return HttpResponse::Json(200, R"("API Running")"); }
@@ -212,8 +212,8 @@ HttpResponse Upload(const http::NativeApi& api, ThumbifyJobs& jobs, const Clock&
 void AddRoutes(http::Router& router, const http::NativeApi& api,
                std::shared_ptr<ThumbifyJobs> jobs) {
   using http::bhttp::verb;
-  auto add = [&router](verb method, std::string pattern, http::Handler handler,
-                       std::string summary, bool blocking = true, bool needs_key = true) {
+  auto add = [&router](verb method, std::string pattern, http::Handler handler, std::string summary,
+                       bool blocking = true, bool needs_key = true) {
     router.Add({.method = method,
                 .pattern = std::move(pattern),
                 .handler = std::move(handler),
@@ -230,13 +230,11 @@ void AddRoutes(http::Router& router, const http::NativeApi& api,
       verb::get, "/job/all", [jobs](HttpRequest&) { return AllJobs(*jobs); },
       "Thumbify: every upload as {job_id, filename}");
   add(
-      verb::get, "/thumb/{filename}",
-      [&api, jobs](HttpRequest& r) { return Thumb(api, *jobs, r); },
+      verb::get, "/thumb/{filename}", [&api, jobs](HttpRequest& r) { return Thumb(api, *jobs, r); },
       "Thumbify: an uploaded file by name, or its thumbnail as thumb_<name>");
   add(
       verb::get, "/health/details", [](HttpRequest&) { return Details(); },
-      "Thumbify: host name and address (answered with status 500, as Thumbify did)", true,
-      false);
+      "Thumbify: host name and address (answered with status 500, as Thumbify did)", true, false);
   add(
       verb::get, "/health/send_report",
       [](HttpRequest&) { return HttpResponse::Json(200, R"("Errors logs sended.")"); },

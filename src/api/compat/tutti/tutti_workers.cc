@@ -95,9 +95,9 @@ void TuttiWorkers::Handle(const Job& job) {
     rescaled = std::move(*result);
     out = rescaled.bytes;
     if (metrics_ != nullptr) {
-      metrics_->RecordEngine({"resize", "format"},
-                             std::chrono::duration_cast<std::chrono::microseconds>(
-                                 SteadyClock::now() - started));
+      metrics_->RecordEngine(
+          {"resize", "format"},
+          std::chrono::duration_cast<std::chrono::microseconds>(SteadyClock::now() - started));
     }
   }
   if (auto put = sink_(job.id, out); !put) return fail(put.error());
