@@ -49,6 +49,24 @@ rc=0
 kill -TERM $pid
 wait $pid || true
 trap - EXIT
+# The server's own view: time from headers to answer written, per status.
+"$python3" - "$work/serve.log" <<'PY'
+import json, sys
+by = {}
+for line in open(sys.argv[1]):
+    try:
+        e = json.loads(line)
+    except ValueError:
+        continue
+    if e.get("event") == "http_request":
+        by.setdefault(e["status"], []).append(float(e["duration_ms"]))
+def pct(v, p):
+    v = sorted(v)
+    return v[min(len(v) - 1, int(p / 100.0 * len(v)))]
+print("server-side duration_ms by status:",
+      json.dumps({k: {"n": len(v), "p50": round(pct(v, 50), 1), "p99": round(pct(v, 99), 1)}
+                  for k, v in sorted(by.items())}))
+PY
 echo "server log: $work/serve.log ($(grep -c '"http_request"' "$work/serve.log") requests logged," \
      "$(grep -c '"tutti_job_failed"' "$work/serve.log" || true) tutti_job_failed)"
 rm -rf "$work/images" "$work/data"

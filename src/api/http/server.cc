@@ -27,7 +27,10 @@ namespace {
 
 constexpr uint64_t kBodyReadChunk = 256 << 10;
 constexpr size_t kIdleBufferBytes = 16 << 10;
-constexpr std::chrono::seconds kLingerTime{2};
+// Lingering close (as nginx's lingering_timeout and lingering_time): a refused body is read and
+// discarded while it keeps arriving, until it pauses this long or this much time has passed.
+constexpr std::chrono::seconds kLingerIdle{2};
+constexpr std::chrono::seconds kLingerMax{30};
 
 bool HasBody(const bhttp::request_parser<bhttp::empty_body>& p) {
   return p.chunked() || (p.content_length() && *p.content_length() > 0);
@@ -137,10 +140,13 @@ awaitable<void> HttpServer::Impl::Serve(tcp::socket socket) {
   if (session->linger) {
     // The client may still be sending the body we refused. Closing now would reset the
     // connection and could destroy our answer (413, 401, ...) before the client reads it, so
-    // read and discard for a short while first, as nginx's lingering close does.
-    stream.expires_after(kLingerTime);
+    // read and discard while it keeps coming, as nginx's lingering close does (a loaded client
+    // can take seconds to push a few MiB).
+    const auto give_up = SteadyClock::now() + kLingerMax;
     std::array<char, 16384> scratch;
-    while (!ec) {
+    while (!ec && SteadyClock::now() < give_up) {
+      stream.expires_after(
+          std::min<SteadyClock::duration>(kLingerIdle, give_up - SteadyClock::now()));
       co_await stream.async_read_some(asio::buffer(scratch),
                                       asio::redirect_error(use_awaitable, ec));
     }
