@@ -29,7 +29,7 @@ constexpr uint64_t kBodyReadChunk = 256 << 10;
 constexpr size_t kIdleBufferBytes = 16 << 10;
 // Lingering close (as nginx's lingering_timeout and lingering_time): a refused body is read and
 // discarded while it keeps arriving, until it pauses this long or this much time has passed.
-constexpr std::chrono::seconds kLingerIdle{2};
+constexpr std::chrono::seconds kLingerIdle{5};
 constexpr std::chrono::seconds kLingerMax{30};
 
 bool HasBody(const bhttp::request_parser<bhttp::empty_body>& p) {
