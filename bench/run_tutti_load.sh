@@ -47,7 +47,10 @@ rc=0
   --big "$work/big.jpg" --text "$work/text.txt" --base-path "$work/images" \
   --total "$total" --concurrency "$concurrency" --pid "$pid" || rc=$?
 kill -TERM $pid
-wait $pid || true
+serve_rc=0
+wait $pid || serve_rc=$?
+echo "tessera serve exited with $serve_rc: $(grep -o '"event":"serve_stopped"[^}]*' "$work/serve.log")"
+[[ $serve_rc == 0 ]] || rc=1
 trap - EXIT
 # The server's own view: time from headers to answer written, per status.
 "$python3" - "$work/serve.log" <<'PY'
