@@ -75,6 +75,7 @@ Result<std::unique_ptr<api::compat::tutti::TuttiWorkers>> MakeTuttiWorkers(
   api::compat::tutti::TuttiWorkerOptions options;
   options.workers = args.tutti_workers > 0 ? args.tutti_workers : Cores();
   options.engine = engine;
+  options.spool = std::filesystem::path(args.backends.data_dir) / "tutti-spool";
   return std::make_unique<api::compat::tutti::TuttiWorkers>(options, std::move(sink), &metrics);
 }
 
@@ -161,6 +162,15 @@ int Run(ServeArgs& args) {
       return 1;
     }
     tutti = std::move(*made);
+    // Uploads answered 200 before a crash and not yet stored.
+    auto recovered = tutti->Recover();
+    if (!recovered) {
+      std::fprintf(stderr, "tessera serve: %s\n", recovered.error().ToString().c_str());
+      return 1;
+    }
+    if (*recovered > 0) {
+      Log(LogLevel::kInfo, "tutti_recovered", {{"images", std::to_string(*recovered)}});
+    }
   }
   api::compat::AddCompatRoutes(router, native, *compat, clock, tutti.get());
 

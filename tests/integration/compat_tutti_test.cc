@@ -265,6 +265,29 @@ TEST_F(TuttiTest, EveryAcceptedUploadIsStoredBeforeShutdown) {
   for (const auto& id : ids) EXPECT_TRUE(std::filesystem::exists(Stored(id))) << id;
 }
 
+// tutti held accepted images in memory: a crash after the 200 lost them. Here they wait in the
+// spool (<data-dir>/tutti-spool) until stored, and a restarted server stores them.
+TEST_F(TuttiTest, AcceptedUploadSurvivesACrash) {
+  Start(1);
+  auto r = Upload(Jpeg(6000, 4000));
+  ASSERT_EQ(r.status, 200u) << r.text();
+  const std::string id = json::parse(r.text())["image_id"];
+  serve_->process().Kill();
+  const bool stored_before_crash = std::filesystem::exists(Stored(id));
+  const auto spool = dir_.path() / "data" / "tutti-spool";
+  EXPECT_TRUE(stored_before_crash || std::filesystem::exists(spool / (id + ".jpeg")));
+
+  Start(1);
+  ASSERT_TRUE(WaitStored(id));
+  cv::Mat decoded = DecodeWithOpenCv(*ReadFile(Stored(id)));
+  EXPECT_EQ(decoded.cols, 1920);
+  EXPECT_EQ(decoded.rows, 1280);
+  ASSERT_TRUE(WaitFor([&] { return std::filesystem::is_empty(spool); }, seconds(10)));
+  if (!stored_before_crash) {
+    EXPECT_EQ(LogLines(serve_->process().Stderr(), "tutti_recovered").size(), 1u);
+  }
+}
+
 // Without BASE_PATH the images go to the blob store's tutti/ folder.
 TEST(TuttiStorageTest, WithoutBasePathTheBlobStoreHoldsTheImages) {
   TempDir dir;

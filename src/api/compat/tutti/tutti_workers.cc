@@ -1,6 +1,7 @@
 #include "api/compat/tutti/tutti_workers.h"
 
 #include "api/metrics.h"
+#include "core/file_io.h"
 #include "core/log.h"
 #include "engine/pipeline.h"
 
@@ -39,16 +40,58 @@ TuttiWorkers::~TuttiWorkers() {
 }
 
 bool TuttiWorkers::Offer(std::string id, std::vector<uint8_t> image,
-                         SteadyClock::time_point deadline) {
-  std::unique_lock<std::mutex> lock(mu_);
-  if (!idle_cv_.wait_until(lock, deadline, [this] { return idle_ > 0 || draining_; }) ||
-      draining_) {
-    return false;
+                         SteadyClock::time_point deadline, Error* spool_error) {
+  {
+    std::unique_lock<std::mutex> lock(mu_);
+    if (!idle_cv_.wait_until(lock, deadline, [this] { return idle_ > 0 || draining_; }) ||
+        draining_) {
+      return false;
+    }
+    --idle_;  // that worker now waits for this image only
   }
-  --idle_;
+  if (!options_.spool.empty()) {
+    if (auto put = WriteFileAtomically(options_.spool / (id + ".jpeg"), image); !put) {
+      Log(LogLevel::kWarn, "tutti_spool_failed",
+          {{"image", id}, {"error", put.error().ToString()}});
+      if (spool_error != nullptr) *spool_error = put.error();
+      std::lock_guard<std::mutex> lock(mu_);
+      ++idle_;
+      idle_cv_.notify_one();
+      return false;
+    }
+  }
+  std::lock_guard<std::mutex> lock(mu_);
   jobs_.push_back({std::move(id), std::move(image)});
   job_cv_.notify_one();
   return true;
+}
+
+Result<int> TuttiWorkers::Recover() {
+  if (options_.spool.empty()) return 0;
+  std::error_code ec;
+  std::filesystem::create_directories(options_.spool, ec);
+  std::vector<std::filesystem::path> found;
+  for (auto it = std::filesystem::directory_iterator(options_.spool, ec);
+       !ec && it != std::filesystem::directory_iterator(); it.increment(ec)) {
+    if (it->path().extension() == ".jpeg") found.push_back(it->path());
+  }
+  if (ec) {
+    return Unexpected(MakeError(ErrorCode::kIo, "cannot read the tutti spool " +
+                                                    options_.spool.string() + ": " + ec.message()));
+  }
+  int handed = 0;
+  for (const auto& path : found) {
+    auto bytes = ReadFile(path);
+    if (!bytes) return Unexpected(bytes.error());
+    std::unique_lock<std::mutex> lock(mu_);
+    idle_cv_.wait(lock, [this] { return idle_ > 0 || draining_; });
+    if (draining_) break;
+    --idle_;
+    jobs_.push_back({path.stem().string(), std::move(*bytes)});
+    job_cv_.notify_one();
+    ++handed;
+  }
+  return handed;
 }
 
 void TuttiWorkers::Run() {
@@ -74,9 +117,16 @@ void TuttiWorkers::Run() {
 }
 
 void TuttiWorkers::Handle(const Job& job) {
+  if (!Store(job) || options_.spool.empty()) return;
+  std::error_code ec;
+  std::filesystem::remove(options_.spool / (job.id + ".jpeg"), ec);
+}
+
+bool TuttiWorkers::Store(const Job& job) {
   const auto started = SteadyClock::now();
   auto fail = [&job](const Error& e) {
     Log(LogLevel::kWarn, "tutti_job_failed", {{"image", job.id}, {"reason", e.ToString()}});
+    return true;
   };
   auto info = engine::Probe(job.image, options_.engine.limits);
   if (!info) return fail(info.error());
@@ -100,7 +150,11 @@ void TuttiWorkers::Handle(const Job& job) {
           std::chrono::duration_cast<std::chrono::microseconds>(SteadyClock::now() - started));
     }
   }
-  if (auto put = sink_(job.id, out); !put) return fail(put.error());
+  if (auto put = sink_(job.id, out); !put) {
+    // The image is fine; keep it in the spool for the next start.
+    fail(put.error());
+    return false;
+  }
   const auto ms =
       std::chrono::duration_cast<std::chrono::milliseconds>(SteadyClock::now() - started);
   Log(LogLevel::kInfo, "tutti_job_finished",
@@ -108,6 +162,7 @@ void TuttiWorkers::Handle(const Job& job) {
        {"n_bytes", std::to_string(job.image.size())},
        {"output_n_bytes", std::to_string(out.size())},
        {"duration_ms", std::to_string(ms.count())}});
+  return true;
 }
 
 bool TuttiWorkers::Drain(std::chrono::milliseconds grace) {

@@ -11,6 +11,11 @@
 // - stored as "<id>.jpeg" by the sink; a failure (undecodable image, over the pixel limits,
 //   write error) is logged as tutti_job_failed and nothing is stored, as in tutti.
 //
+// With a spool directory, an upload is written there (durably) before Offer returns true and
+// removed once its image is stored or has failed, and Recover() hands whatever a crash left
+// there to the workers again: an upload answered 200 is never lost (tutti held it in memory
+// only). Without one, a crash loses the images taken but not yet stored, as tutti did.
+//
 // Thread-safety: Offer may be called from any number of threads; Drain once, from one thread.
 #pragma once
 
@@ -18,6 +23,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <filesystem>
 #include <functional>
 #include <mutex>
 #include <span>
@@ -41,6 +47,7 @@ struct TuttiWorkerOptions {
   int workers = 1;                              // N_WORKERS; images processed at once
   std::chrono::milliseconds handoff_wait{100};  // tutti's "max idle time"
   engine::ProcessOptions engine;                // input and output limits
+  std::filesystem::path spool;                  // accepted, not yet stored; empty: none
 };
 
 class TuttiWorkers {
@@ -52,9 +59,14 @@ class TuttiWorkers {
   TuttiWorkers& operator=(const TuttiWorkers&) = delete;
 
   // Hands `image` to an idle worker, waiting until `deadline` at most for one to become idle.
-  // True once a worker has taken it; false when none was idle in time or the pool is draining.
+  // True once a worker has taken it (and it is in the spool); false when none was idle in time,
+  // the pool is draining, or the spool could not be written (kept in `spool_error`).
   bool Offer(std::string id, std::vector<uint8_t> image,
-             std::chrono::steady_clock::time_point deadline);
+             std::chrono::steady_clock::time_point deadline, Error* spool_error = nullptr);
+
+  // Hands every image found in the spool to the workers, waiting for idle ones. Returns how
+  // many; kIo if the spool cannot be read.
+  Result<int> Recover();
 
   // Stops taking images and waits up to `grace` for the taken ones to be stored. False if
   // some were still running at the deadline.
@@ -68,7 +80,10 @@ class TuttiWorkers {
     std::vector<uint8_t> image;
   };
   void Run();
-  void Handle(const Job& job);
+  void Handle(const Job& job);  // Store, then clear the spool entry unless the write failed
+  // False when the image could not be written (it stays in the spool); true when it was
+  // stored or can never be (logged).
+  bool Store(const Job& job);
 
   const TuttiWorkerOptions options_;
   const TuttiSink sink_;
