@@ -19,6 +19,7 @@ import argparse
 import asyncio
 import json
 import os
+import socket
 import sys
 import time
 
@@ -32,46 +33,56 @@ def form(data: bytes, mime: str) -> bytes:
 
 
 async def upload(host, port, body, timeout):
-    """One request on its own connection: (status, body bytes) or (None, error text)."""
-    writer = None
+    """One request on its own connection: (status, body bytes) or (None, error text).
+
+    Like Go's HTTP client, the answer is read while the body is still being sent, and a failed
+    write (the server answered 413 and stopped reading) does not stop the read.
+    """
+    loop = asyncio.get_running_loop()
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setblocking(False)
+    sender = None
     try:
-        reader, writer = await asyncio.wait_for(asyncio.open_connection(host, port), timeout)
+        await asyncio.wait_for(loop.sock_connect(sock, (host, port)), timeout)
         head = (f"POST /upload HTTP/1.1\r\nHost: {host}:{port}\r\n"
                 f"Content-Type: multipart/form-data; boundary={BOUNDARY}\r\n"
                 f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n").encode()
-        writer.write(head)
 
-        async def send_body():
-            # The server may answer (413) and close before the body is through, as Go's
-            # client allows; a broken pipe then is not a failure of the exchange.
+        async def send_all():
             try:
-                writer.write(body)
-                await writer.drain()
-            except (ConnectionError, OSError):
+                await loop.sock_sendall(sock, head)
+                await loop.sock_sendall(sock, body)
+            except OSError:
                 pass
 
-        sender = asyncio.ensure_future(send_body())
-        status_line = await asyncio.wait_for(reader.readline(), timeout)
-        if not status_line:
-            return None, "closed before a status line"
-        status = int(status_line.split()[1])
+        sender = asyncio.ensure_future(send_all())
+        data = b""
         length = None
         while True:
-            line = await asyncio.wait_for(reader.readline(), timeout)
-            if line in (b"\r\n", b"\n", b""):
+            chunk = await asyncio.wait_for(loop.sock_recv(sock, 65536), timeout)
+            if not chunk:
                 break
-            name, _, value = line.decode("latin-1").partition(":")
-            if name.strip().lower() == "content-length":
-                length = int(value.strip())
-        payload = (await asyncio.wait_for(reader.readexactly(length), timeout)
-                   if length is not None else await asyncio.wait_for(reader.read(), timeout))
-        sender.cancel()
-        return status, payload
+            data += chunk
+            headers, sep, rest = data.partition(b"\r\n\r\n")
+            if sep:
+                if length is None:
+                    for line in headers.split(b"\r\n")[1:]:
+                        name, _, value = line.decode("latin-1").partition(":")
+                        if name.strip().lower() == "content-length":
+                            length = int(value.strip())
+                if length is not None and len(rest) >= length:
+                    break
+        headers, sep, rest = data.partition(b"\r\n\r\n")
+        if not sep:
+            return None, "closed before a complete answer"
+        status = int(headers.split(b"\r\n", 1)[0].split()[1])
+        return status, rest[:length] if length is not None else rest
     except Exception as e:  # noqa: BLE001 - every failure is counted, by kind
         return None, f"{type(e).__name__}: {e}"
     finally:
-        if writer is not None:
-            writer.close()
+        if sender is not None:
+            sender.cancel()
+        sock.close()
 
 
 def percentile(values, p):
