@@ -48,6 +48,7 @@ bool TuttiWorkers::Offer(std::string id, std::vector<uint8_t> image,
       return false;
     }
     --idle_;  // that worker now waits for this image only
+    ++reserved_;
   }
   if (!options_.spool.empty()) {
     if (auto put = WriteFileAtomically(options_.spool / (id + ".jpeg"), image); !put) {
@@ -56,11 +57,14 @@ bool TuttiWorkers::Offer(std::string id, std::vector<uint8_t> image,
       if (spool_error != nullptr) *spool_error = put.error();
       std::lock_guard<std::mutex> lock(mu_);
       ++idle_;
+      --reserved_;
       idle_cv_.notify_one();
+      job_cv_.notify_all();
       return false;
     }
   }
   std::lock_guard<std::mutex> lock(mu_);
+  --reserved_;
   jobs_.push_back({std::move(id), std::move(image)});
   job_cv_.notify_one();
   return true;
@@ -101,7 +105,8 @@ void TuttiWorkers::Run() {
       std::unique_lock<std::mutex> lock(mu_);
       ++idle_;
       idle_cv_.notify_one();
-      job_cv_.wait(lock, [this] { return !jobs_.empty() || draining_; });
+      // A draining worker still waits for an image handed over but not yet pushed.
+      job_cv_.wait(lock, [this] { return !jobs_.empty() || (draining_ && reserved_ == 0); });
       if (jobs_.empty()) {
         --idle_;
         break;

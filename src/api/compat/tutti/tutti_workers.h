@@ -93,6 +93,7 @@ class TuttiWorkers {
   std::condition_variable job_cv_;   // a job was handed over, or draining began
   std::deque<Job> jobs_;             // handed over, not yet picked up (at most the idle count)
   int idle_ = 0;                     // workers waiting for a job, minus jobs_ handed to them
+  int reserved_ = 0;                 // idle workers an Offer holds while it writes the spool
   int running_ = 0;                  // worker threads alive
   bool draining_ = false;
   std::condition_variable exited_cv_;
