@@ -14,6 +14,7 @@
 
 #include "api/compat/compat_routes.h"
 #include "api/compat/imageflow/imageflow_service.h"
+#include "api/compat/tutti/tutti_workers.h"
 #include "api/grpc/grpc_server.h"
 #include "api/http/native_api.h"
 #include "api/http/server.h"
@@ -22,6 +23,7 @@
 #include "cli/backends.h"
 #include "cli/commands.h"
 #include "cli/worker_flags.h"
+#include "core/file_io.h"
 #include "core/log.h"
 #include "jobs/job_service.h"
 #include "worker/worker.h"
@@ -46,7 +48,36 @@ struct ServeArgs {
   std::string compat;    // seed-compatible APIs to serve (docs/COMPAT.md); empty: none
   int grpc_port = 9090;  // 0: any free port (logged); -1: no gRPC
   bool no_grpc = false;
+  std::string tutti_base_path;  // BASE_PATH; empty: the blob store's tutti/ folder
+  int tutti_workers = 0;        // N_WORKERS; 0: one per core
 };
+
+// The tutti profile's worker pool, storing into BASE_PATH (as tutti did) or the blob store.
+Result<std::unique_ptr<api::compat::tutti::TuttiWorkers>> MakeTuttiWorkers(
+    const ServeArgs& args, store::BlobStore& blobs, const engine::ProcessOptions& engine,
+    api::ServiceMetrics& metrics) {
+  api::compat::tutti::TuttiSink sink;
+  if (!args.tutti_base_path.empty()) {
+    std::error_code ec;
+    if (!std::filesystem::is_directory(args.tutti_base_path, ec)) {
+      return Unexpected(MakeError(ErrorCode::kBadRequest, args.tutti_base_path + " does not exist.",
+                                  "BASE_PATH"));
+    }
+    std::filesystem::path base = args.tutti_base_path;
+    sink = [base](const std::string& id, std::span<const uint8_t> jpeg) {
+      return WriteFileAtomically(base / (id + ".jpeg"), jpeg);
+    };
+  } else {
+    sink = [&blobs](const std::string& id, std::span<const uint8_t> jpeg) {
+      return blobs.Put("tutti/" + id + ".jpeg", jpeg);
+    };
+  }
+  api::compat::tutti::TuttiWorkerOptions options;
+  options.workers = args.tutti_workers > 0 ? args.tutti_workers : Cores();
+  options.engine = engine;
+  options.spool = std::filesystem::path(args.backends.data_dir) / "tutti-spool";
+  return std::make_unique<api::compat::tutti::TuttiWorkers>(options, std::move(sink), &metrics);
+}
 
 int Run(ServeArgs& args) {
   // Signals are taken synchronously by sigwait on this thread, so no work happens in a handler.
@@ -123,7 +154,25 @@ int Run(ServeArgs& args) {
       .options = api_options,
   };
   api::http::AddNativeRoutes(router, native);
-  api::compat::AddCompatRoutes(router, native, *compat, clock);
+  std::unique_ptr<api::compat::tutti::TuttiWorkers> tutti;
+  if (compat->tutti) {
+    auto made = MakeTuttiWorkers(args, *backends->blobs, engine_options, metrics);
+    if (!made) {
+      std::fprintf(stderr, "tessera serve: %s\n", made.error().ToString().c_str());
+      return 1;
+    }
+    tutti = std::move(*made);
+    // Uploads answered 200 before a crash and not yet stored.
+    auto recovered = tutti->Recover();
+    if (!recovered) {
+      std::fprintf(stderr, "tessera serve: %s\n", recovered.error().ToString().c_str());
+      return 1;
+    }
+    if (*recovered > 0) {
+      Log(LogLevel::kInfo, "tutti_recovered", {{"images", std::to_string(*recovered)}});
+    }
+  }
+  api::compat::AddCompatRoutes(router, native, *compat, clock, tutti.get());
 
   api::http::ServerHooks hooks;
   hooks.on_request_end = [&metrics](const api::http::RequestRecord& r) {
@@ -192,6 +241,12 @@ int Run(ServeArgs& args) {
   });
   bool clean = server->Shutdown(grace);
   grpc_stop.join();
+  if (tutti) {
+    // Uploads already answered 200 are stored before exit, as tutti's workers finished theirs.
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    clean = tutti->Drain(std::max(left, std::chrono::milliseconds(0))) && clean;
+  }
   if (pool) {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now());
@@ -296,6 +351,15 @@ Command RegisterServeCommand(CLI::App& app) {
                   "seed-compatible APIs to serve: any of thumbify,tutti,django,imageflow, or all "
                   "(docs/COMPAT.md)")
       ->envname("TESSERA_COMPAT");
+  cmd->add_option("--tutti-base-path", args->tutti_base_path,
+                  "tutti profile: directory its images are stored in as <id>.jpeg (default: the "
+                  "blob store's tutti/ folder)")
+      ->envname("BASE_PATH");
+  cmd->add_option("--tutti-workers", args->tutti_workers,
+                  "tutti profile: images processed at once (0: one per core)")
+      ->envname("N_WORKERS")
+      ->check(CLI::Range(0, 1024))
+      ->capture_default_str();
   return {cmd, [args] { return Run(*args); }};
 }
 

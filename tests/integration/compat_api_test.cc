@@ -115,7 +115,7 @@ TEST_F(CompatApiTest, AllProfilesTogetherAndInTheOpenApiDocument) {
   auto c = serve->Client();
   auto doc = Body(Must(c->Get("/openapi.json")));
   for (const char* path :
-       {"/upload", "/upload/", "/job/status/{id}", "/job/all", "/thumb/{name}", "/health",
+       {"/upload", "/upload/", "/job/status/{id}", "/job/all", "/thumb/{filename}", "/health",
         "/api/health/", "/api/process-batch/distributed/", "/api/task/{id}/status/",
         "/api/workers/status/", "/v1/resize", "/v1/filter", "/v1/detect", "/v1/health/{service}"}) {
     ASSERT_TRUE(doc["paths"].contains(path)) << path;
@@ -138,10 +138,10 @@ TEST_F(CompatApiTest, ApiKeysCoverTheCompatRoutesButNotTheirHealth) {
   EXPECT_EQ(Must(c->Get("/v1/health/resize")).status, 200u);
   auto jpeg = Jpeg(64, 64);
   const std::string boundary = "b0undary";
-  std::string body =
-      "--" + boundary +
-      "\r\nContent-Disposition: form-data; name=\"image\"; filename=\"a.jpg\"\r\n\r\n" +
-      AsString(jpeg) + "\r\n--" + boundary + "--\r\n";
+  std::string body = "--" + boundary +
+                     "\r\nContent-Disposition: form-data; name=\"image\"; filename=\"a.jpg\"\r\n"
+                     "Content-Type: image/jpeg\r\n\r\n" +
+                     AsString(jpeg) + "\r\n--" + boundary + "--\r\n";
   std::vector<uint8_t> bytes(body.begin(), body.end());
   auto r = Must(c->Send({.method = "POST",
                          .target = "/upload",
@@ -151,203 +151,7 @@ TEST_F(CompatApiTest, ApiKeysCoverTheCompatRoutesButNotTheirHealth) {
   EXPECT_EQ(r.status, 200u) << r.text();
 }
 
-// ---- Thumbify ---------------------------------------------------------------------------
-
-TEST_F(CompatApiTest, ThumbifyUploadStatusAndThumbnail) {
-  auto serve = Serve({"--compat", "thumbify", "--workers", "1"});
-  ASSERT_TRUE(serve);
-  auto c = serve->Client();
-  auto photo = Jpeg(640, 400);
-  // The seed wrote IMAGEDIR / file.filename: this name must not become a path.
-  auto r = PostForm(*c, "/upload", {{"file", "../../escape/photo.jpg", AsString(photo)}});
-  ASSERT_EQ(r.status, 200u) << r.text();
-  json j = Body(r);
-  EXPECT_EQ(j["message"], "File uploaded successfully");
-  const std::string id = j.value("job_id", "");
-  ASSERT_FALSE(id.empty());
-  EXPECT_FALSE(std::filesystem::exists(dir_.path() / "escape"));
-  EXPECT_FALSE(std::filesystem::exists(dir_.path().parent_path() / "escape"));
-
-  std::set<std::string> seen;
-  ASSERT_TRUE(WaitFor(
-      [&] {
-        auto s = Body(Must(c->Get("/job/status/" + id)));
-        seen.insert(s.value("status", "?"));
-        return s.value("status", "") == "succeeded" || s.value("status", "") == "failed";
-      },
-      seconds(30)));
-  for (const auto& s : seen) {
-    EXPECT_TRUE(s == "pending" || s == "processing" || s == "succeeded") << s;
-  }
-  auto status = Body(Must(c->Get("/job/status/" + id)));
-  EXPECT_EQ(status, json({{"job_id", id}, {"status", "succeeded"}}));
-
-  auto thumb = Must(c->Get("/thumb/thumb_photo.jpg"));
-  ASSERT_EQ(thumb.status, 200u) << thumb.text();
-  EXPECT_EQ(thumb.header("content-type"), "image/jpeg");
-  EXPECT_EQ(thumb.body, EngineOutput(photo, "thumbnail:w=128,h=128"));
-
-  // The trailing-slash spelling, and a PNG.
-  auto png = Png(300, 300);
-  auto r2 = PostForm(*c, "/upload/", {{"file", "pic.PNG", AsString(png)}});
-  ASSERT_EQ(r2.status, 200u) << r2.text();
-  EXPECT_EQ(Body(r2)["message"], "File uploaded successfully");
-
-  // Paginated listing.
-  auto page = Body(Must(c->Get("/job/all?limit=1")));
-  ASSERT_EQ(page["jobs"].size(), 1u);
-  ASSERT_FALSE(page.value("next_cursor", "").empty());
-  auto page2 =
-      Body(Must(c->Get("/job/all?limit=1&cursor=" + page["next_cursor"].get<std::string>())));
-  ASSERT_EQ(page2["jobs"].size(), 1u);
-  std::set<std::string> ids = {page["jobs"][0]["job_id"].get<std::string>(),
-                               page2["jobs"][0]["job_id"].get<std::string>()};
-  EXPECT_TRUE(ids.count(id));
-}
-
-TEST_F(CompatApiTest, ThumbifyErrors) {
-  auto serve = Serve({"--compat", "thumbify", "--workers", "0"});
-  ASSERT_TRUE(serve);
-  auto c = serve->Client();
-  auto r = PostForm(*c, "/upload", {{"other", "", "x"}});
-  EXPECT_EQ(r.status, 422u);
-  EXPECT_EQ(
-      r.text(),
-      R"({"detail":[{"loc":["body","file"],"msg":"field required","type":"value_error.missing"}]})");
-  r = PostForm(*c, "/upload/", {{"file", "notes.txt", AsString(Jpeg(8, 8))}});
-  EXPECT_EQ(r.status, 400u);
-  EXPECT_EQ(r.text(), R"({"detail":"Invalid file extension"})");
-  r = PostForm(*c, "/upload", {{"file", "fake.png", "this is not an image at all"}});
-  EXPECT_EQ(r.status, 400u);
-  EXPECT_EQ(r.text(), R"({"detail":"Invalid image content"})");
-  r = Must(c->Get("/job/status/01J000000000000000000000ZZ"));
-  EXPECT_EQ(r.status, 404u);
-  EXPECT_EQ(r.text(), R"({"detail":"Job not found"})");
-  r = Must(c->Get("/job/status/..%2F..%2Fetc"));
-  EXPECT_EQ(r.status, 404u);
-  r = Must(c->Get("/thumb/thumb_never.jpg"));
-  EXPECT_EQ(r.status, 404u);
-  EXPECT_EQ(r.text(), R"({"detail":"Thumbnail not found"})");
-  r = Must(c->Get("/health"));
-  EXPECT_EQ(r.status, 200u);
-  EXPECT_EQ(Body(r)["status"], "healthy");
-}
-
-// ---- tutti --------------------------------------------------------------------------------
-
-TEST_F(CompatApiTest, TuttiRescalesToAtMost1920AndStoresTheJpeg) {
-  auto serve = Serve({"--compat", "tutti", "--workers", "0"});
-  ASSERT_TRUE(serve);
-  auto c = serve->Client();
-  for (auto [w, h] : {std::pair{2400, 1200}, std::pair{800, 600}}) {
-    auto photo = Jpeg(w, h);
-    auto r = PostForm(*c, "/upload", {{"image", "a.jpeg", AsString(photo)}});
-    ASSERT_EQ(r.status, 200u) << r.text();
-    std::string id = Body(r).value("image_id", "");
-    EXPECT_TRUE(std::regex_match(
-        id, std::regex("[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")))
-        << id;
-    auto stored = ReadFile(Blobs() / "tutti" / (id + ".jpg"));
-    ASSERT_TRUE(stored.has_value());
-    EXPECT_EQ(*stored, EngineOutput(photo, "resize:w=1920,fit=inside;format:type=jpeg,q=85"));
-    cv::Mat decoded = DecodeWithOpenCv(*stored);
-    EXPECT_EQ(decoded.cols, std::min(w, 1920));
-    EXPECT_EQ(decoded.rows, w > 1920 ? h * 1920 / w : h);
-  }
-  auto metrics = Must(c->Get("/metrics")).text();
-  EXPECT_NE(metrics.find("tessera_engine_seconds_count{op=\"resize\"} 2"), std::string::npos)
-      << metrics;
-}
-
-TEST_F(CompatApiTest, TuttiErrorsAreTheSeedsStrings) {
-  auto serve = Serve({"--compat", "tutti", "--workers", "0"});
-  ASSERT_TRUE(serve);
-  auto c = serve->Client();
-  auto r = PostForm(*c, "/upload", {{"image", "a.png", AsString(Png(16, 16))}});
-  EXPECT_EQ(r.status, 400u);
-  EXPECT_EQ(r.text(), R"({"error":"Unsupported mime type - Only .jpeg is allowed."})");
-  std::string big = AsString(Jpeg(16, 16));
-  big.resize(8192 * 1024 + 1, '\0');
-  r = PostForm(*c, "/upload", {{"image", "big.jpg", big}});
-  EXPECT_EQ(r.status, 413u);
-  EXPECT_EQ(r.text(), R"({"error":"Image size exceeded - 8192 kB."})");
-}
-
-TEST_F(CompatApiTest, TuttiAnswers429WhenNoSlotFreesInTime) {
-  auto serve =
-      Serve({"--compat", "tutti", "--workers", "0", "--sync-slots", "1", "--sync-wait-ms", "0"});
-  ASSERT_TRUE(serve);
-  const std::string heavy = AsString(Jpeg(3000, 2000));
-  std::vector<ClientResponse> out(8);
-  std::vector<std::thread> threads;
-  for (int i = 0; i < 8; ++i) {
-    threads.emplace_back([&, i] {
-      HttpClient c("127.0.0.1", serve->port());
-      out[i] = PostForm(c, "/upload", {{"image", "x.jpg", heavy}});
-    });
-  }
-  for (auto& t : threads) t.join();
-  int ok = 0, busy = 0;
-  for (const auto& r : out) {
-    if (r.status == 200) ++ok;
-    if (r.status == 429) {
-      ++busy;
-      EXPECT_EQ(r.text(), R"({"error":"No workers available - max idle time 100ms."})");
-    }
-  }
-  EXPECT_EQ(ok + busy, 8);
-  EXPECT_GE(ok, 1);
-  EXPECT_GE(busy, 1);
-}
-
-TEST_F(CompatApiTest, UploadIsSharedByThumbifyAndTuttiByFieldName) {
-  auto serve = Serve({"--compat", "thumbify,tutti", "--workers", "0"});
-  ASSERT_TRUE(serve);
-  auto c = serve->Client();
-  auto photo = AsString(Jpeg(64, 64));
-  auto thumbify = PostForm(*c, "/upload", {{"file", "a.jpg", photo}});
-  EXPECT_EQ(thumbify.status, 200u);
-  EXPECT_EQ(Body(thumbify)["message"], "File uploaded successfully");
-  auto tutti = PostForm(*c, "/upload", {{"image", "a.jpg", photo}});
-  EXPECT_EQ(tutti.status, 200u);
-  EXPECT_TRUE(Body(tutti).contains("image_id"));
-  auto neither = PostForm(*c, "/upload", {{"photo", "a.jpg", photo}});
-  EXPECT_EQ(neither.status, 422u);
-}
-
-TEST_F(CompatApiTest, ThumbifyNamesAreKeysNotPaths) {
-  auto serve = Serve({"--compat", "thumbify", "--workers", "1"});
-  ASSERT_TRUE(serve);
-  auto c = serve->Client();
-  auto r = PostForm(*c, "/upload", {{"file", std::string(97, 'n') + ".jpg", AsString(Jpeg(8, 8))}});
-  EXPECT_EQ(r.status, 400u);
-  EXPECT_EQ(r.text(), R"({"detail":"File name too long"})");
-  // The same name uploaded twice serves the second upload's thumbnail.
-  auto first = Jpeg(300, 200), second = Jpeg(200, 300);
-  std::string id1 =
-      Body(PostForm(*c, "/upload", {{"file", "C:\\photos\\same.jpg", AsString(first)}}))["job_id"];
-  std::string id2 =
-      Body(PostForm(*c, "/upload", {{"file", "same.jpg", AsString(second)}}))["job_id"];
-  ASSERT_NE(id1, id2);
-  ASSERT_TRUE(WaitFor(
-      [&] { return Body(Must(c->Get("/job/status/" + id2))).value("status", "") == "succeeded"; },
-      seconds(30)));
-  auto thumb = Must(c->Get("/thumb/thumb_same.jpg"));
-  ASSERT_EQ(thumb.status, 200u);
-  EXPECT_EQ(thumb.body, EngineOutput(second, "thumbnail:w=128,h=128"));
-}
-
-TEST_F(CompatApiTest, TuttiOnlyUploadWithoutImagePart) {
-  auto serve = Serve({"--compat", "tutti", "--workers", "0"});
-  ASSERT_TRUE(serve);
-  auto c = serve->Client();
-  auto r = PostForm(*c, "/upload", {{"file", "a.jpg", AsString(Jpeg(8, 8))}});
-  EXPECT_EQ(r.status, 400u);
-  EXPECT_EQ(r.text(), R"({"error":"Missing form field - image."})");
-  EXPECT_EQ(PostForm(*c, "/upload/", {{"file", "a.jpg", AsString(Jpeg(8, 8))}}).status, 404u);
-}
-
-// ---- Django distributed pipeline -------------------------------------------------------
+// Thumbify and tutti: compat_thumbify_test.cc and compat_tutti_test.cc.
 
 TEST_F(CompatApiTest, JobAdaptersShareTheQueueDepthLimit) {
   auto serve = Serve({"--compat", "thumbify,django", "--workers", "0", "--queue-depth-limit", "2"});
@@ -370,6 +174,8 @@ TEST_F(CompatApiTest, JobAdaptersShareTheQueueDepthLimit) {
   auto stats = Body(Must(c->Get("/v1/stats")));
   EXPECT_EQ(stats["jobs"]["queued"], 2);
 }
+
+// ---- Django distributed pipeline -------------------------------------------------------
 
 TEST_F(CompatApiTest, DjangoBatchRunsEveryImageThroughTheFilters) {
   auto serve = Serve({"--compat", "django", "--workers", "1"});

@@ -1,5 +1,6 @@
-// Internal to src/api/compat: the pieces each adapter file exports to compat_routes.cc, which
-// owns the paths two profiles share (POST /upload, GET /health).
+// Internal to src/api/compat: the pieces the adapter files share and export to compat_routes.cc,
+// which owns the paths two profiles share (POST /upload, GET /health). Thumbify and tutti have
+// their own folders (thumbify/, tutti/).
 #pragma once
 
 #include <cstdint>
@@ -15,19 +16,11 @@ namespace tessera::api::compat {
 // FastAPI's 422 for a missing required field: {"detail":[{"loc":[where, field],
 // "msg":"field required","type":"value_error.missing"}]}.
 http::HttpResponse FastApiMissing(std::string_view where, std::string_view field);
+// The same under pydantic 2: {"detail":[{"type":"missing","loc":[where, field],
+// "msg":"Field required","input":null}]}.
+http::HttpResponse PydanticV2Missing(std::string_view where, std::string_view field);
 // FastAPI's HTTPException body: {"detail": message}.
 http::HttpResponse FastApiDetail(unsigned status, std::string_view message);
-
-// Thumbify: POST /upload[/] with the multipart part `file`.
-http::HttpResponse ThumbifyUpload(const http::NativeApi& api, const http::HttpRequest& request,
-                                  const http::MultipartPart& file);
-// GET /job/status/{id}, GET /job/all, GET /thumb/{name}.
-void AddThumbifyRoutes(http::Router& router, const http::NativeApi& api);
-
-// tutti: POST /upload with the multipart part `image`.
-inline constexpr uint64_t kTuttiMaxBodyBytes = 8192ull * 1024;
-http::HttpResponse TuttiUpload(const http::NativeApi& api, const http::HttpRequest& request,
-                               const http::MultipartPart& image);
 
 // Django: /api/health/, /api/process-batch/distributed/, /api/task/{id}/status/,
 // /api/workers/status/.

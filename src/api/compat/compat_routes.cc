@@ -1,5 +1,5 @@
-// Profile selection and the paths two seeds share: POST /upload (Thumbify's part `file`,
-// tutti's part `image`: the part name picks the adapter) and GET /health (Thumbify and the
+// Profile selection and the paths seeds share: POST /upload (Thumbify's part `file`, tutti's
+// part `image`: the part name picks the adapter) and GET /health (Thumbify, tutti and the
 // ImageFlowCanvas gateway).
 #include "api/compat/compat_routes.h"
 
@@ -7,6 +7,8 @@
 #include <nlohmann/json.hpp>
 
 #include "api/compat/adapters.h"
+#include "api/compat/thumbify/thumbify_routes.h"
+#include "api/compat/tutti/tutti_upload.h"
 #include "api/http/multipart.h"
 
 namespace tessera::api::compat {
@@ -15,40 +17,44 @@ namespace {
 using http::HttpRequest;
 using http::HttpResponse;
 
-HttpResponse TuttiError(unsigned status, std::string_view message) {
-  return HttpResponse::Json(status, nlohmann::json{{"error", message}}.dump());
+std::vector<http::MultipartPart> Parts(const HttpRequest& request) {
+  std::string_view content_type = request.Header("Content-Type");
+  if (!http::IsMultipart(content_type)) return {};
+  auto boundary = http::MultipartBoundary(content_type);
+  if (!boundary) return {};
+  auto parsed = http::ParseMultipart(request.Body(), *boundary);
+  return parsed ? std::move(*parsed) : std::vector<http::MultipartPart>{};
 }
 
+const http::MultipartPart* Find(const std::vector<http::MultipartPart>& parts,
+                                std::string_view name) {
+  auto it = std::find_if(parts.begin(), parts.end(),
+                         [&](const http::MultipartPart& p) { return p.name == name; });
+  return it == parts.end() ? nullptr : &*it;
+}
+
+struct UploadTargets {
+  const http::NativeApi& api;
+  const Clock& clock;
+  std::shared_ptr<thumbify::ThumbifyJobs> thumbify;  // null: Thumbify off
+  tutti::TuttiWorkers* tutti;                        // null: tutti off
+};
+
 // One handler for POST /upload: the first part named `file` goes to Thumbify, else the first
-// named `image` goes to tutti (each only when enabled).
-HttpResponse Upload(const http::NativeApi& api, const CompatProfiles& profiles,
-                    HttpRequest& request) {
-  std::vector<http::MultipartPart> parts;
-  std::string_view content_type = request.Header("Content-Type");
-  if (http::IsMultipart(content_type)) {
-    auto boundary = http::MultipartBoundary(content_type);
-    if (boundary) {
-      auto parsed = http::ParseMultipart(request.Body(), *boundary);
-      if (parsed) parts = std::move(*parsed);
+// named `image` goes to tutti (each only when enabled); with neither, the answer is Thumbify's
+// when it is on, else tutti's.
+HttpResponse Upload(const UploadTargets& to, HttpRequest& request) {
+  const auto parts = Parts(request);
+  if (to.thumbify) {
+    if (const auto* file = Find(parts, "file")) {
+      return thumbify::Upload(to.api, *to.thumbify, to.clock, request, *file);
     }
   }
-  auto find = [&](std::string_view name) -> const http::MultipartPart* {
-    auto it = std::find_if(parts.begin(), parts.end(),
-                           [&](const http::MultipartPart& p) { return p.name == name; });
-    return it == parts.end() ? nullptr : &*it;
-  };
-  if (profiles.thumbify) {
-    if (const auto* file = find("file")) return ThumbifyUpload(api, request, *file);
+  if (to.tutti) {
+    const auto* image = Find(parts, "image");
+    if (image != nullptr || !to.thumbify) return tutti::Upload(*to.tutti, request, image);
   }
-  if (profiles.tutti) {
-    if (const auto* image = find("image")) return TuttiUpload(api, request, *image);
-  }
-  // Neither part: answer in the shape of the profile that owns the route first.
-  if (profiles.thumbify) return FastApiMissing("body", "file");
-  if (request.Body().size() > kTuttiMaxBodyBytes) {
-    return TuttiError(413, "Image size exceeded - 8192 kB.");
-  }
-  return TuttiError(400, "Missing form field - image.");
+  return PydanticV2Missing("body", "file");
 }
 
 }  // namespace
@@ -84,46 +90,79 @@ Result<CompatProfiles> ParseCompatProfiles(std::string_view list) {
 }
 
 void AddCompatRoutes(http::Router& router, const http::NativeApi& api,
-                     const CompatProfiles& profiles, const Clock& clock) {
+                     const CompatProfiles& profiles, const Clock& clock,
+                     tutti::TuttiWorkers* tutti) {
   using http::bhttp::verb;
+  auto tagged = [](std::string summary) {
+    return nlohmann::json{{"summary", std::move(summary)},
+                          {"tags", nlohmann::json::array({"compat"})}};
+  };
+  std::shared_ptr<thumbify::ThumbifyJobs> thumbify_jobs;
+  if (profiles.thumbify) thumbify_jobs = std::make_shared<thumbify::ThumbifyJobs>(api.blobs);
+  if (profiles.tutti && tutti == nullptr) std::abort();  // the caller builds the workers
+  if (!profiles.tutti) tutti = nullptr;
+
   if (profiles.thumbify || profiles.tutti) {
-    const uint64_t limit = std::max<uint64_t>(api.options.max_upload_bytes, kTuttiMaxBodyBytes);
+    UploadTargets targets{api, clock, thumbify_jobs, tutti};
+    // tutti alone refuses a declared length over its limit before reading the body, in its
+    // own words; with Thumbify too the part decides, so the body is read first.
+    const bool tutti_only = !profiles.thumbify;
     std::string who = profiles.thumbify && profiles.tutti ? "Thumbify (part `file`) or tutti "
                                                             "(part `image`)"
                       : profiles.thumbify                 ? "Thumbify (part `file`)"
                                                           : "tutti (part `image`)";
     router.Add({.method = verb::post,
                 .pattern = "/upload",
-                .handler = [&api, profiles](HttpRequest& r) { return Upload(api, profiles, r); },
-                .max_body_bytes = limit,
-                .openapi = {{"summary", "Compatibility upload: " + who},
-                            {"tags", nlohmann::json::array({"compat"})}}});
+                .handler = [targets](HttpRequest& r) { return Upload(targets, r); },
+                .max_body_bytes = tutti_only ? tutti::kMaxBodyBytes
+                                             : std::max<uint64_t>(api.options.max_upload_bytes,
+                                                                  tutti::kMaxBodyBytes),
+                .openapi = tagged("Compatibility upload: " + who),
+                .error_response = tutti_only ? tutti::ServerError : thumbify::ServerError});
+    if (tutti_only) {
+      // tutti's handler refused other methods itself, in plain text.
+      router.Add({.method = verb::get,
+                  .pattern = "/upload",
+                  .handler =
+                      [](HttpRequest&) {
+                        std::string text = "Method not allowed.\n";
+                        auto r =
+                            HttpResponse::Bytes(405, "text/plain; charset=utf-8",
+                                                std::vector<uint8_t>(text.begin(), text.end()));
+                        r.SetHeader("X-Content-Type-Options", "nosniff");
+                        return r;
+                      },
+                  .blocking = false,
+                  .openapi = tagged("tutti: 405 for anything but POST")});
+    }
   }
   if (profiles.thumbify) {
+    UploadTargets targets{api, clock, thumbify_jobs, nullptr};
     router.Add({.method = verb::post,
                 .pattern = "/upload/",
-                .handler =
-                    [&api](HttpRequest& r) {
-                      CompatProfiles only;
-                      only.thumbify = true;
-                      return Upload(api, only, r);
-                    },
+                .handler = [targets](HttpRequest& r) { return Upload(targets, r); },
                 .max_body_bytes = api.options.max_upload_bytes,
-                .openapi = {{"summary", "Thumbify upload (part `file`)"},
-                            {"tags", nlohmann::json::array({"compat"})}}});
-    AddThumbifyRoutes(router, api);
+                .openapi = tagged("Thumbify upload (part `file`)"),
+                .error_response = thumbify::ServerError});
+    thumbify::AddRoutes(router, api, thumbify_jobs);
   }
-  if (profiles.thumbify || profiles.imageflow) {
-    // The gateway's answer when it is enabled (Thumbify clients only look at the status).
-    std::string body = profiles.imageflow ? R"({"status":"healthy","service":"grpc-gateway"})"
-                                          : R"({"status":"healthy"})";
+  if (profiles.thumbify || profiles.imageflow || profiles.tutti) {
+    // One path, three answers: the gateway's when it is on, else Thumbify's, else tutti's
+    // empty 200.
+    HttpResponse health;
+    if (profiles.imageflow) {
+      health = HttpResponse::Json(200, R"({"status":"healthy","service":"grpc-gateway"})");
+    } else if (profiles.thumbify) {
+      health = thumbify::Health();
+    } else {
+      health = HttpResponse::Bytes(200, "", {});
+    }
     router.Add({.method = verb::get,
                 .pattern = "/health",
-                .handler = [body](HttpRequest&) { return HttpResponse::Json(200, body); },
+                .handler = [health](HttpRequest&) { return health; },
                 .blocking = false,
                 .needs_key = false,
-                .openapi = {{"summary", "Compatibility liveness (Thumbify, ImageFlowCanvas)"},
-                            {"tags", nlohmann::json::array({"compat"})}}});
+                .openapi = tagged("Compatibility liveness (Thumbify, tutti, ImageFlowCanvas)")});
   }
   if (profiles.django) AddDjangoRoutes(router, api, clock);
   if (profiles.imageflow) AddImageFlowRoutes(router, api, clock);

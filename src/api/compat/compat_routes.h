@@ -18,6 +18,10 @@
 
 namespace tessera::api::compat {
 
+namespace tutti {
+class TuttiWorkers;
+}
+
 struct CompatProfiles {
   bool thumbify = false;
   bool tutti = false;
@@ -31,9 +35,10 @@ struct CompatProfiles {
 // kBadRequest (field "compat") naming an unknown profile.
 Result<CompatProfiles> ParseCompatProfiles(std::string_view list);
 
-// Registers the routes of the enabled profiles. `api` (and everything it refers to) and `clock`
-// must outlive the router.
+// Registers the routes of the enabled profiles. `api` (and everything it refers to), `clock`
+// and `tutti` must outlive the router. REQUIRES: `tutti` is non-null when profiles.tutti.
 void AddCompatRoutes(http::Router& router, const http::NativeApi& api,
-                     const CompatProfiles& profiles, const Clock& clock);
+                     const CompatProfiles& profiles, const Clock& clock,
+                     tutti::TuttiWorkers* tutti = nullptr);
 
 }  // namespace tessera::api::compat

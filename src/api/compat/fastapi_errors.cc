@@ -1,4 +1,5 @@
-// FastAPI's error bodies, which the Thumbify and ImageFlowCanvas clients were written against.
+// FastAPI's error bodies, which the Thumbify and ImageFlowCanvas clients were written against:
+// ImageFlowCanvas ran FastAPI on pydantic 1, Thumbify (FastAPI 0.115) on pydantic 2.
 #include <nlohmann/json.hpp>
 
 #include "api/compat/adapters.h"
@@ -8,6 +9,13 @@ namespace tessera::api::compat {
 http::HttpResponse FastApiMissing(std::string_view where, std::string_view field) {
   nlohmann::ordered_json item = {
       {"loc", {where, field}}, {"msg", "field required"}, {"type", "value_error.missing"}};
+  nlohmann::ordered_json body = {{"detail", nlohmann::ordered_json::array({item})}};
+  return http::HttpResponse::Json(422, body.dump());
+}
+
+http::HttpResponse PydanticV2Missing(std::string_view where, std::string_view field) {
+  nlohmann::ordered_json item = {
+      {"type", "missing"}, {"loc", {where, field}}, {"msg", "Field required"}, {"input", nullptr}};
   nlohmann::ordered_json body = {{"detail", nlohmann::ordered_json::array({item})}};
   return http::HttpResponse::Json(422, body.dump());
 }

@@ -23,6 +23,9 @@ struct Route {
   uint64_t max_body_bytes = 64 << 10;
   bool needs_key = true;   // false: answered without an API key
   nlohmann::json openapi;  // the OpenAPI operation object
+  // Rewrites the answers the server itself gives on this route (401, 408, 413, 503 past the
+  // body budget) into the route's own error shape; null: the native `native` response as is.
+  std::function<HttpResponse(const Error& error, HttpResponse native)> error_response;
 };
 
 struct RouteMatch {

@@ -27,7 +27,10 @@ namespace {
 
 constexpr uint64_t kBodyReadChunk = 256 << 10;
 constexpr size_t kIdleBufferBytes = 16 << 10;
-constexpr std::chrono::seconds kLingerTime{2};
+// Lingering close (as nginx's lingering_timeout and lingering_time): a refused body is read and
+// discarded while it keeps arriving, until it pauses this long or this much time has passed.
+constexpr std::chrono::seconds kLingerIdle{5};
+constexpr std::chrono::seconds kLingerMax{30};
 
 bool HasBody(const bhttp::request_parser<bhttp::empty_body>& p) {
   return p.chunked() || (p.content_length() && *p.content_length() > 0);
@@ -137,10 +140,13 @@ awaitable<void> HttpServer::Impl::Serve(tcp::socket socket) {
   if (session->linger) {
     // The client may still be sending the body we refused. Closing now would reset the
     // connection and could destroy our answer (413, 401, ...) before the client reads it, so
-    // read and discard for a short while first, as nginx's lingering close does.
-    stream.expires_after(kLingerTime);
+    // read and discard while it keeps coming, as nginx's lingering close does (a loaded client
+    // can take seconds to push a few MiB).
+    const auto give_up = SteadyClock::now() + kLingerMax;
     std::array<char, 16384> scratch;
-    while (!ec) {
+    while (!ec && SteadyClock::now() < give_up) {
+      stream.expires_after(
+          std::min<SteadyClock::duration>(kLingerIdle, give_up - SteadyClock::now()));
       co_await stream.async_read_some(asio::buffer(scratch),
                                       asio::redirect_error(use_awaitable, ec));
     }
@@ -245,22 +251,26 @@ awaitable<bool> HttpServer::Impl::HandleOne(beast::tcp_stream& stream, beast::fl
   }
   const Route& route = *match.route;
   record.route = route.pattern;
+  auto shaped = [&route](const Error& e, HttpResponse native) {
+    return route.error_response ? route.error_response(e, std::move(native)) : native;
+  };
 
   if (route.needs_key &&
       !BearerKeyAccepted(std::string_view(h["Authorization"].data(), h["Authorization"].size()),
                          options.api_keys)) {
-    auto r = ErrorResponse(MakeError(ErrorCode::kUnauthorized,
-                                     "a valid API key is required (Authorization: Bearer <key>)",
-                                     "Authorization"));
+    Error e =
+        MakeError(ErrorCode::kUnauthorized,
+                  "a valid API key is required (Authorization: Bearer <key>)", "Authorization");
+    auto r = ErrorResponse(e);
     r.SetHeader("WWW-Authenticate", "Bearer");
-    co_return co_await finish(std::move(r), client_keep_alive && !has_body);
+    co_return co_await finish(shaped(e, std::move(r)), client_keep_alive && !has_body);
   }
 
   const std::string limit_text = std::to_string(route.max_body_bytes);
   auto too_large = [&] {
-    return ErrorResponse(MakeError(ErrorCode::kTooLarge,
-                                   "request body is over the limit of " + limit_text + " bytes",
-                                   "body"));
+    Error e = MakeError(ErrorCode::kTooLarge,
+                        "request body is over the limit of " + limit_text + " bytes", "body");
+    return shaped(e, ErrorResponse(e));
   };
   if (head.content_length() && *head.content_length() > route.max_body_bytes) {
     co_return co_await finish(too_large(), false);
@@ -271,10 +281,9 @@ awaitable<bool> HttpServer::Impl::HandleOne(beast::tcp_stream& stream, beast::fl
   if (body_bytes_in_flight.fetch_add(reserve) + reserve > options.max_body_bytes_in_flight &&
       reserve > 0) {
     body_bytes_in_flight.fetch_sub(reserve);
-    co_return co_await finish(
-        ErrorResponse(MakeError(ErrorCode::kUnavailable,
-                                "the server holds too many request bodies; retry later")),
-        false);
+    Error e =
+        MakeError(ErrorCode::kUnavailable, "the server holds too many request bodies; retry later");
+    co_return co_await finish(shaped(e, ErrorResponse(e)), false);
   }
   struct BodyReservation {
     std::atomic<uint64_t>& total;
@@ -299,10 +308,11 @@ awaitable<bool> HttpServer::Impl::HandleOne(beast::tcp_stream& stream, beast::fl
     co_await bhttp::async_read(stream, buffer, parser, asio::redirect_error(use_awaitable, ec));
     if (ec == bhttp::error::body_limit) co_return co_await finish(too_large(), false);
     if (ec == beast::error::timeout) {
-      auto r = ErrorResponse(
-          MakeError(ErrorCode::kBadRequest, "the request body did not arrive in time", "body"));
+      Error e =
+          MakeError(ErrorCode::kBadRequest, "the request body did not arrive in time", "body");
+      auto r = ErrorResponse(e);
       r.status = 408;
-      co_return co_await finish(std::move(r), false);
+      co_return co_await finish(shaped(e, std::move(r)), false);
     }
     if (ec) co_return false;
     body_consumed = true;
