@@ -43,7 +43,8 @@ struct ServeArgs {
   bool protect_health = false;
   bool protect_metrics = false;
   int64_t grace_ms = 30'000;
-  std::string compat;    // seed-compatible APIs to serve (docs/COMPAT.md); empty: none
+  std::string compat;  // seed-compatible APIs to serve (docs/COMPAT.md); empty: none
+  api::compat::CompatSettings compat_settings;
   int grpc_port = 9090;  // 0: any free port (logged); -1: no gRPC
   bool no_grpc = false;
 };
@@ -123,7 +124,7 @@ int Run(ServeArgs& args) {
       .options = api_options,
   };
   api::http::AddNativeRoutes(router, native);
-  api::compat::AddCompatRoutes(router, native, *compat, clock);
+  api::compat::AddCompatRoutes(router, native, *compat, clock, args.compat_settings);
 
   api::http::ServerHooks hooks;
   hooks.on_request_end = [&metrics](const api::http::RequestRecord& r) {
@@ -296,6 +297,10 @@ Command RegisterServeCommand(CLI::App& app) {
                   "seed-compatible APIs to serve: any of thumbify,tutti,django,imageflow, or all "
                   "(docs/COMPAT.md)")
       ->envname("TESSERA_COMPAT");
+  cmd->add_option("--django-sample-dir", args->compat_settings.django_sample_dir,
+                  "the Django profile's sample images (its batches read only this directory)")
+      ->envname("TESSERA_DJANGO_SAMPLE_DIR")
+      ->capture_default_str();
   return {cmd, [args] { return Run(*args); }};
 }
 

@@ -84,7 +84,8 @@ Result<CompatProfiles> ParseCompatProfiles(std::string_view list) {
 }
 
 void AddCompatRoutes(http::Router& router, const http::NativeApi& api,
-                     const CompatProfiles& profiles, const Clock& clock) {
+                     const CompatProfiles& profiles, const Clock& clock,
+                     const CompatSettings& settings) {
   using http::bhttp::verb;
   if (profiles.thumbify || profiles.tutti) {
     const uint64_t limit = std::max<uint64_t>(api.options.max_upload_bytes, kTuttiMaxBodyBytes);
@@ -125,7 +126,7 @@ void AddCompatRoutes(http::Router& router, const http::NativeApi& api,
                 .openapi = {{"summary", "Compatibility liveness (Thumbify, ImageFlowCanvas)"},
                             {"tags", nlohmann::json::array({"compat"})}}});
   }
-  if (profiles.django) AddDjangoRoutes(router, api, clock);
+  if (profiles.django) AddDjangoRoutes(router, api, clock, settings.django_sample_dir);
   if (profiles.imageflow) AddImageFlowRoutes(router, api, clock);
 }
 

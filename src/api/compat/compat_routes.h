@@ -9,6 +9,7 @@
 // or TESSERA_COMPAT), because some claim generic paths (/upload, /health).
 #pragma once
 
+#include <filesystem>
 #include <string_view>
 
 #include "api/http/native_api.h"
@@ -27,6 +28,12 @@ struct CompatProfiles {
   bool any() const { return thumbify || tutti || django || imageflow; }
 };
 
+// Settings of the profiles (each defaults to the seed's own).
+struct CompatSettings {
+  // Where the Django pipeline's sample images are (the seed's static/images).
+  std::filesystem::path django_sample_dir = "static/images";
+};
+
 // "thumbify,tutti,django,imageflow" in any order and subset, "all", or "" / "none".
 // kBadRequest (field "compat") naming an unknown profile.
 Result<CompatProfiles> ParseCompatProfiles(std::string_view list);
@@ -34,6 +41,7 @@ Result<CompatProfiles> ParseCompatProfiles(std::string_view list);
 // Registers the routes of the enabled profiles. `api` (and everything it refers to) and `clock`
 // must outlive the router.
 void AddCompatRoutes(http::Router& router, const http::NativeApi& api,
-                     const CompatProfiles& profiles, const Clock& clock);
+                     const CompatProfiles& profiles, const Clock& clock,
+                     const CompatSettings& settings = {});
 
 }  // namespace tessera::api::compat
