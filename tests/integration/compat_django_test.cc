@@ -482,10 +482,24 @@ TEST_F(CompatDjangoTest, SpecialisedWorkersLeaveATaskWaitingNeverLost) {
   EXPECT_EQ(workers["workers"]["workers_detail"][0]["capabilities"],
             json({"resize", "blur", "brightness"}));
 
-  // worker-2 can sharpen: the waiting task completes.
+  // README: five sharpen batches at once while only worker-1 is up; none is taken or failed.
+  std::vector<std::string> more;
+  for (int i = 0; i < 5; ++i) {
+    r = Post(*c, "/api/process-batch/distributed/", R"({"filters": ["sharpen"]})");
+    ASSERT_EQ(r.status, 200u) << r.text();
+    more.push_back(Body(r)["task_id"]);
+  }
+  for (const auto& t : more) {
+    EXPECT_EQ(Body(Must(c->Get("/api/task/" + t + "/status/")))["status"], "pending");
+  }
+
+  // worker-2 can sharpen: every waiting task completes.
   auto w2 = Worker("sharpen,edges", "worker-2");
   status = WaitForStatus(*c, sharpen_task, {"completed", "failed"});
   EXPECT_EQ(status["status"], "completed") << status.dump();
+  for (const auto& t : more) {
+    EXPECT_EQ(WaitForStatus(*c, t, {"completed", "failed"})["status"], "completed");
+  }
   workers = Body(Must(c->Get("/api/workers/status/")));
   EXPECT_EQ(workers["workers"]["active_count"], 2);
   EXPECT_EQ(workers["system_capabilities"],
