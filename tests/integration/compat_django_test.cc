@@ -207,6 +207,30 @@ TEST_F(CompatDjangoTest, HealthAndDayOneRoutes) {
   EXPECT_TRUE(m["timestamp"].is_number());
 }
 
+TEST_F(CompatDjangoTest, TheApiIsAlsoMountedAtTheRootAndSamplesAreStatic) {
+  auto serve = Serve({"--workers", "0"});
+  ASSERT_TRUE(serve);
+  auto c = serve->Client();
+  for (const char* path : {"/", "/health/"}) {
+    auto r = Must(c->Get(path));
+    EXPECT_EQ(r.status, 200u) << path;
+    EXPECT_EQ(Body(r)["service"], "Django Image Server") << path;
+  }
+  EXPECT_EQ(Must(c->Get("/image/4k/")).body, sample_4k_);
+  EXPECT_EQ(Body(Must(c->Get("/workers/status/")))["system_status"], "no_workers");
+  auto r = Post(*c, "/process-batch/distributed/", R"({"filters": ["blur"], "count": 1})");
+  ASSERT_EQ(r.status, 200u) << r.text();
+  EXPECT_EQ(
+      Body(Must(c->Get("/task/" + Body(r)["task_id"].get<std::string>() + "/status/")))["status"],
+      "pending");
+  r = Must(c->Get("/static/images/sample_4k.jpg"));
+  EXPECT_EQ(r.status, 200u);
+  EXPECT_EQ(r.header("content-type"), "image/jpeg");
+  EXPECT_EQ(r.body, sample_4k_);
+  EXPECT_EQ(Must(c->Get("/static/images/..%2F..%2Fdata%2Ftessera.db")).status, 404u);
+  EXPECT_EQ(Must(c->Get("/static/images/nothing.jpg")).status, 404u);
+}
+
 TEST_F(CompatDjangoTest, MissingSampleAnswersTheSeeds404) {
   fs::remove(samples_ / "sample_4k.jpg");
   // A link out of the directory is never followed.

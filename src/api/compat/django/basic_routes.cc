@@ -7,6 +7,7 @@
 
 #include "api/compat/django/routes.h"
 #include "api/compat/django/system_stats.h"
+#include "engine/format_sniff.h"
 
 namespace tessera::api::compat::django {
 namespace {
@@ -240,7 +241,30 @@ nlohmann::json Tags(std::string summary) {
   return {{"summary", "Django pipeline: " + summary}, {"tags", nlohmann::json::array({"compat"})}};
 }
 
+HttpResponse StaticImage(const Context& ctx, const HttpRequest& request) {
+  const std::string& name = request.path_params.at("name");
+  auto bytes = ctx.samples.Read(name);
+  if (!bytes) {
+    if (bytes.error().code == ErrorCode::kNotFound ||
+        bytes.error().code == ErrorCode::kBadRequest) {
+      return Error(404, "'" + name.substr(0, 100) + "' could not be found");
+    }
+    return Error(500, bytes.error().message);
+  }
+  auto format = engine::SniffFormat(*bytes);
+  std::string type =
+      format ? std::string(engine::FormatMimeType(*format)) : "application/octet-stream";
+  return HttpResponse::Bytes(200, type, std::move(*bytes));
+}
+
 }  // namespace
+
+void AddStaticRoute(http::Router& router, std::shared_ptr<const Context> ctx) {
+  router.Add({.method = http::bhttp::verb::get,
+              .pattern = "/static/images/{name}",
+              .handler = [ctx](HttpRequest& r) { return StaticImage(*ctx, r); },
+              .openapi = Tags("a sample image")});
+}
 
 void AddBasicRoutes(http::Router& router, std::shared_ptr<const Context> ctx) {
   using http::bhttp::verb;

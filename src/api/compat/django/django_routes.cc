@@ -1,4 +1,5 @@
-// Registers every route of the Django distributed pipeline.
+// Registers every route of the Django distributed pipeline. The seed's project mounted its API
+// twice, at /api/ and at the root, so each route is also served without the /api prefix.
 #include "api/compat/adapters.h"
 #include "api/compat/django/routes.h"
 
@@ -8,10 +9,18 @@ void AddDjangoRoutes(http::Router& router, const http::NativeApi& api, const Clo
                      const std::filesystem::path& sample_dir) {
   auto ctx = std::make_shared<const django::Context>(
       django::Context{.api = api, .clock = clock, .samples = django::SampleDir(sample_dir)});
-  django::AddBasicRoutes(router, ctx);
-  django::AddBenchmarkRoutes(router, ctx);
-  django::AddDistributedRoutes(router, ctx);
-  django::AddWorkersStatusRoute(router, ctx);
+  http::Router api_routes;
+  django::AddBasicRoutes(api_routes, ctx);
+  django::AddBenchmarkRoutes(api_routes, ctx);
+  django::AddDistributedRoutes(api_routes, ctx);
+  django::AddWorkersStatusRoute(api_routes, ctx);
+  for (const http::Route& r : api_routes.routes()) {
+    router.Add(r);
+    http::Route root = r;
+    root.pattern = r.pattern.substr(std::string_view("/api").size());
+    router.Add(std::move(root));
+  }
+  django::AddStaticRoute(router, ctx);
 }
 
 }  // namespace tessera::api::compat

@@ -48,5 +48,7 @@ void AddBenchmarkRoutes(http::Router& router, std::shared_ptr<const Context> ctx
 void AddDistributedRoutes(http::Router& router, std::shared_ptr<const Context> ctx);
 // /api/workers/status/
 void AddWorkersStatusRoute(http::Router& router, std::shared_ptr<const Context> ctx);
+// /static/images/{name}: the sample images, as the seed's development server served them.
+void AddStaticRoute(http::Router& router, std::shared_ptr<const Context> ctx);
 
 }  // namespace tessera::api::compat::django
