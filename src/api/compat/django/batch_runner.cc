@@ -132,7 +132,7 @@ BatchRun RunOnQueue(const SampleDir& dir, const std::vector<std::string>& names,
       }
       break;
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   batch.seconds = Since(start);
   return batch;
