@@ -16,7 +16,8 @@ build_pkgs=(
   python3-grpcio python3-grpc-tools python3-protobuf
   libvips-tools curl clang clang-format libclang-rt-14-dev
 )
-bench_pkgs=(imagemagick python3-pil python3-opencv python3-numpy hyperfine time wrk)
+# python3-requests: the seeds' own Python clients (the Django pipeline's k8s/stress_test.py).
+bench_pkgs=(imagemagick python3-pil python3-opencv python3-numpy python3-requests hyperfine time wrk)
 
 want=("${build_pkgs[@]}")
 if [[ "${1:-}" == "--bench" ]]; then want+=("${bench_pkgs[@]}"); fi

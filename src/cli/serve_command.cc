@@ -45,7 +45,8 @@ struct ServeArgs {
   bool protect_health = false;
   bool protect_metrics = false;
   int64_t grace_ms = 30'000;
-  std::string compat;    // seed-compatible APIs to serve (docs/COMPAT.md); empty: none
+  std::string compat;  // seed-compatible APIs to serve (docs/COMPAT.md); empty: none
+  api::compat::CompatSettings compat_settings;
   int grpc_port = 9090;  // 0: any free port (logged); -1: no gRPC
   bool no_grpc = false;
   std::string tutti_base_path;  // BASE_PATH; empty: the blob store's tutti/ folder
@@ -172,7 +173,7 @@ int Run(ServeArgs& args) {
       Log(LogLevel::kInfo, "tutti_recovered", {{"images", std::to_string(*recovered)}});
     }
   }
-  api::compat::AddCompatRoutes(router, native, *compat, clock, tutti.get());
+  api::compat::AddCompatRoutes(router, native, *compat, clock, args.compat_settings, tutti.get());
 
   api::http::ServerHooks hooks;
   hooks.on_request_end = [&metrics](const api::http::RequestRecord& r) {
@@ -359,6 +360,10 @@ Command RegisterServeCommand(CLI::App& app) {
                   "tutti profile: images processed at once (0: one per core)")
       ->envname("N_WORKERS")
       ->check(CLI::Range(0, 1024))
+      ->capture_default_str();
+  cmd->add_option("--django-sample-dir", args->compat_settings.django_sample_dir,
+                  "the Django profile's sample images (its batches read only this directory)")
+      ->envname("TESSERA_DJANGO_SAMPLE_DIR")
       ->capture_default_str();
   return {cmd, [args] { return Run(*args); }};
 }

@@ -1,5 +1,10 @@
 #include "cli/worker_flags.h"
 
+#include <algorithm>
+#include <cstdlib>
+
+#include "api/compat/django/filters.h"
+
 namespace tessera::cli {
 
 std::vector<std::string> SplitCommas(const std::string& s) {
@@ -42,6 +47,13 @@ void WorkerFlags::Register(CLI::App& cmd, const std::string& threads_flag, int m
 worker::WorkerOptions WorkerFlags::ToOptions(const engine::ProcessOptions& engine) const {
   worker::WorkerOptions o = options;
   o.capabilities = SplitCommas(capabilities);
+  // The Django pipeline's worker specialisation: its filter names, all five unless narrowed.
+  for (auto& c :
+       api::compat::django::WorkerFilterCapabilities(std::getenv("WORKER_CAPABILITIES"))) {
+    if (std::find(o.capabilities.begin(), o.capabilities.end(), c) == o.capabilities.end()) {
+      o.capabilities.push_back(std::move(c));
+    }
+  }
   o.lease = std::chrono::milliseconds(lease_ms);
   o.retry.max_attempts = max_attempts;
   o.retention = std::chrono::hours(retention_hours);

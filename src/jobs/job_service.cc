@@ -48,6 +48,7 @@ Result<queue::CreatedJob> JobService::Submit(const SubmitRequest& request) {
   job.priority = request.priority;
   std::set<std::string> caps;
   for (const engine::Step& s : pipeline->steps) caps.insert(std::string(s.op->capability));
+  caps.insert(request.capabilities.begin(), request.capabilities.end());
   job.capabilities.assign(caps.begin(), caps.end());
   job.idempotency_key = request.idempotency_key;
   job.request_id = request.request_id;

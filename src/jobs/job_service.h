@@ -34,6 +34,9 @@ struct SubmitRequest {
   // Tiling of the pipeline's local part: "auto" (tiled above the worker's pixel threshold),
   // "on", "off". Anything else is kBadRequest (field "tiles").
   std::string tiles = "auto";
+  // Capabilities a worker needs besides those of the pipeline's ops (the job waits in the queue
+  // until a live worker has them all).
+  std::vector<std::string> capabilities;
 };
 
 struct JobStatus {

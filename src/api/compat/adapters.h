@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <filesystem>
 #include <string_view>
 
 #include "api/http/multipart.h"
@@ -22,9 +23,11 @@ http::HttpResponse PydanticV2Missing(std::string_view where, std::string_view fi
 // FastAPI's HTTPException body: {"detail": message}.
 http::HttpResponse FastApiDetail(unsigned status, std::string_view message);
 
-// Django: /api/health/, /api/process-batch/distributed/, /api/task/{id}/status/,
-// /api/workers/status/.
-void AddDjangoRoutes(http::Router& router, const http::NativeApi& api, const Clock& clock);
+// Django: /api/, /api/health/, the Day-1 image routes, /api/stats/, /api/metrics/, the
+// /api/process-batch/ routes, /api/task/{id}/status/, /api/workers/status/. Sample images are
+// read from `sample_dir` only.
+void AddDjangoRoutes(http::Router& router, const http::NativeApi& api, const Clock& clock,
+                     const std::filesystem::path& sample_dir);
 
 // ImageFlowCanvas gateway: /v1/resize, /v1/filter, /v1/detect, /v1/health/{service}.
 void AddImageFlowRoutes(http::Router& router, const http::NativeApi& api, const Clock& clock);

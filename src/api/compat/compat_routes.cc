@@ -91,7 +91,7 @@ Result<CompatProfiles> ParseCompatProfiles(std::string_view list) {
 
 void AddCompatRoutes(http::Router& router, const http::NativeApi& api,
                      const CompatProfiles& profiles, const Clock& clock,
-                     tutti::TuttiWorkers* tutti) {
+                     const CompatSettings& settings, tutti::TuttiWorkers* tutti) {
   using http::bhttp::verb;
   auto tagged = [](std::string summary) {
     return nlohmann::json{{"summary", std::move(summary)},
@@ -164,7 +164,7 @@ void AddCompatRoutes(http::Router& router, const http::NativeApi& api,
                 .needs_key = false,
                 .openapi = tagged("Compatibility liveness (Thumbify, tutti, ImageFlowCanvas)")});
   }
-  if (profiles.django) AddDjangoRoutes(router, api, clock);
+  if (profiles.django) AddDjangoRoutes(router, api, clock, settings.django_sample_dir);
   if (profiles.imageflow) AddImageFlowRoutes(router, api, clock);
 }
 

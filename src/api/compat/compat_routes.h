@@ -9,6 +9,7 @@
 // or TESSERA_COMPAT), because some claim generic paths (/upload, /health).
 #pragma once
 
+#include <filesystem>
 #include <string_view>
 
 #include "api/http/native_api.h"
@@ -31,6 +32,12 @@ struct CompatProfiles {
   bool any() const { return thumbify || tutti || django || imageflow; }
 };
 
+// Settings of the profiles (each defaults to the seed's own).
+struct CompatSettings {
+  // Where the Django pipeline's sample images are (the seed's static/images).
+  std::filesystem::path django_sample_dir = "static/images";
+};
+
 // "thumbify,tutti,django,imageflow" in any order and subset, "all", or "" / "none".
 // kBadRequest (field "compat") naming an unknown profile.
 Result<CompatProfiles> ParseCompatProfiles(std::string_view list);
@@ -39,6 +46,6 @@ Result<CompatProfiles> ParseCompatProfiles(std::string_view list);
 // and `tutti` must outlive the router. REQUIRES: `tutti` is non-null when profiles.tutti.
 void AddCompatRoutes(http::Router& router, const http::NativeApi& api,
                      const CompatProfiles& profiles, const Clock& clock,
-                     tutti::TuttiWorkers* tutti = nullptr);
+                     const CompatSettings& settings = {}, tutti::TuttiWorkers* tutti = nullptr);
 
 }  // namespace tessera::api::compat
