@@ -1,5 +1,9 @@
 #include "cli/worker_flags.h"
 
+#include <algorithm>
+
+#include "engine/detect/model_registry.h"
+
 namespace tessera::cli {
 
 std::vector<std::string> SplitCommas(const std::string& s) {
@@ -36,12 +40,20 @@ void WorkerFlags::Register(CLI::App& cmd, const std::string& threads_flag, int m
                  "delete finished jobs and their images this long after they finish (0: keep)")
       ->envname("TESSERA_RETENTION_HOURS")
       ->capture_default_str();
+  cmd.add_flag("--no-detect", no_detect,
+               "do not take detection jobs even when detection models are available")
+      ->envname("TESSERA_NO_DETECT");
   tiling.Register(cmd, /*with_mode=*/false);
 }
 
 worker::WorkerOptions WorkerFlags::ToOptions(const engine::ProcessOptions& engine) const {
   worker::WorkerOptions o = options;
   o.capabilities = SplitCommas(capabilities);
+  const std::vector<std::string> models = engine::detect::AvailableModels();
+  bool has_face = std::find(models.begin(), models.end(), "face") != models.end();
+  bool listed = std::find(o.capabilities.begin(), o.capabilities.end(), "detect") !=
+                o.capabilities.end();
+  if (!no_detect && has_face && !listed) o.capabilities.push_back("detect");
   o.lease = std::chrono::milliseconds(lease_ms);
   o.retry.max_attempts = max_attempts;
   o.retention = std::chrono::hours(retention_hours);
