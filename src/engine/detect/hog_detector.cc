@@ -1,6 +1,8 @@
 // OpenCV's built-in HOG people detector (Dalal-Triggs, 64x128 window, linear SVM). Its score is
 // the SVM margin w of the grouped window; confidence is 1 / (1 + e^-w), so a window on the
 // decision boundary (w = 0, the hit threshold) scores 0.5.
+#include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <opencv2/objdetect.hpp>
 

@@ -21,7 +21,9 @@ cv::Mat ToBgr8(const Raster& raster) {
   int colour = raster.bands - (raster.has_alpha ? 1 : 0);
   cv::Mat bgr;
   if (colour == 1) {
-    cv::cvtColor(eight, bgr, raster.has_alpha ? cv::COLOR_GRAYA2BGR : cv::COLOR_GRAY2BGR);
+    cv::Mat grey = eight;
+    if (raster.has_alpha) cv::extractChannel(eight, grey, 0);
+    cv::cvtColor(grey, bgr, cv::COLOR_GRAY2BGR);
   } else {
     cv::cvtColor(eight, bgr, raster.has_alpha ? cv::COLOR_RGBA2BGR : cv::COLOR_RGB2BGR);
   }
