@@ -32,8 +32,8 @@ using tessera::engine::detect::FindModel;
 int main(int argc, char** argv) {
   int iters = 5;
   int threads = 1;
-  std::vector<std::string> models = {"face",       "face_alt",   "face_lbp", "profile_face",
-                                     "eye",        "full_body", "upper_body", "people"};
+  std::vector<std::string> models = {"face", "face_alt",  "face_lbp",   "profile_face",
+                                     "eye",  "full_body", "upper_body", "people"};
   std::vector<std::string> files;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
@@ -89,17 +89,16 @@ int main(int argc, char** argv) {
         for (size_t i = next++; i < items; i = next++) {
           auto t0 = std::chrono::steady_clock::now();
           auto found = (*model)->Detect(images[i % images.size()], options);
-          times[i] = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() -
-                                                               t0)
-                         .count();
+          times[i] =
+              std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0)
+                  .count();
           if (!found) std::abort();
         }
       });
     }
     for (auto& t : pool) t.join();
-    double wall = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() -
-                                                            start)
-                      .count();
+    double wall =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
     std::sort(times.begin(), times.end());
     std::printf(
         "{\"tool\":\"tessera\",\"model\":\"%s\",\"threads\":%d,\"median_ms\":%.1f,"

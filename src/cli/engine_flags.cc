@@ -1,5 +1,4 @@
 #include "cli/commands.h"
-
 #include "engine/detect/model_registry.h"
 
 namespace tessera::cli {

@@ -51,8 +51,8 @@ worker::WorkerOptions WorkerFlags::ToOptions(const engine::ProcessOptions& engin
   o.capabilities = SplitCommas(capabilities);
   const std::vector<std::string> models = engine::detect::AvailableModels();
   bool has_face = std::find(models.begin(), models.end(), "face") != models.end();
-  bool listed = std::find(o.capabilities.begin(), o.capabilities.end(), "detect") !=
-                o.capabilities.end();
+  bool listed =
+      std::find(o.capabilities.begin(), o.capabilities.end(), "detect") != o.capabilities.end();
   if (!no_detect && has_face && !listed) o.capabilities.push_back("detect");
   o.lease = std::chrono::milliseconds(lease_ms);
   o.retry.max_attempts = max_attempts;

@@ -18,7 +18,7 @@ struct WorkerFlags {
   int max_attempts = 5;
   int64_t retention_hours = 24 * 7;
   bool no_detect = false;  // refuse the "detect" capability even when models are available
-  TilingFlags tiling;  // tile size and threshold for the jobs this pool coordinates
+  TilingFlags tiling;      // tile size and threshold for the jobs this pool coordinates
 
   // `threads_flag` names the option for the pool size ("--threads" or "--workers").
   void Register(CLI::App& cmd, const std::string& threads_flag, int min_threads);

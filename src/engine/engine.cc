@@ -223,8 +223,7 @@ Result<Image> RunSteps(Image image, const std::vector<Step>& steps, size_t first
 
 Result<Image> DecodeAndRun(std::span<const uint8_t> bytes, const ImageInfo& info,
                            const Pipeline& pipeline, const ProcessOptions& options,
-                           std::vector<StageTime>* stages,
-                           detect::Findings* findings) {
+                           std::vector<StageTime>* stages, detect::Findings* findings) {
   size_t consumed = 0;
   auto decoded = DecodeForPipeline(bytes, info, pipeline, options, &consumed);
   if (!decoded) return decoded.error();

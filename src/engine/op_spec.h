@@ -103,11 +103,11 @@ struct OpSpec {
   // Cross-parameter checks beyond each parameter's own range; nullptr if none.
   Status (*validate)(const Args& args) = nullptr;
 
-  // How the op runs: exactly one of `apply`, `raster`, `point` and `detect`; none for the op the runner
-  // handles itself (format). engine::ApplyStep runs any op alone; engine::Process additionally
-  // keeps the pixels of consecutive `raster` and `point` steps in memory: one libvips -> Raster
-  // copy before the first of them and one hand-back after the last, instead of a round trip per
-  // step, and consecutive `point` steps become a single table lookup.
+  // How the op runs: exactly one of `apply`, `raster`, `point` and `detect`; none for the op the
+  // runner handles itself (format). engine::ApplyStep runs any op alone; engine::Process
+  // additionally keeps the pixels of consecutive `raster` and `point` steps in memory: one libvips
+  // -> Raster copy before the first of them and one hand-back after the last, instead of a round
+  // trip per step, and consecutive `point` steps become a single table lookup.
   //
   // On a (lazy) libvips image: for ops libvips does well (resampling, geometry).
   Result<Image> (*apply)(const Image& in, const Args& args) = nullptr;

@@ -143,9 +143,9 @@ TaskOutcome TaskRunner::RunProcess(const queue::ClaimedTask& task) {
         execution = "whole: " + pipeline->ToText();
         if (result && engine::FindsObjects(*pipeline)) {
           std::string found = engine::detect::DetectionsToJson(result->detections);
-          stored = blobs_.Put(jobs::DetectionsKeyFor(job_id),
-                              std::span(reinterpret_cast<const uint8_t*>(found.data()),
-                                        found.size()));
+          stored =
+              blobs_.Put(jobs::DetectionsKeyFor(job_id),
+                         std::span(reinterpret_cast<const uint8_t*>(found.data()), found.size()));
         }
         if (result && stored) stored = blobs_.Put(payload->output_key, result->bytes);
       }

@@ -758,18 +758,21 @@ TEST_F(ImageFlowGatewayTest, ValidationAndFailures) {
 TEST_F(ImageFlowGatewayTest, ResizeDetectFilterChain) {
   const auto messi = ReadFileBytes(OpenCvSample("messi5.jpg"));
   ASSERT_TRUE(WriteFileAtomically(Blobs() / "imageflow" / "in" / "messi.jpg", messi));
-  auto r = PostJson(*c_, "/v1/resize",
-                    {{"input_image", {{"bucket", "imageflow"}, {"object_key", "in/messi.jpg"},
-                                      {"content_type", "image/jpeg"}}},
-                     {"target_width", 800},
-                     {"target_height", 600},
-                     {"maintain_aspect_ratio", true},
-                     {"quality", "RESIZE_QUALITY_GOOD"},
-                     {"execution_id", "wf-1"}});
+  auto r = PostJson(
+      *c_, "/v1/resize",
+      {{"input_image",
+        {{"bucket", "imageflow"}, {"object_key", "in/messi.jpg"}, {"content_type", "image/jpeg"}}},
+       {"target_width", 800},
+       {"target_height", 600},
+       {"maintain_aspect_ratio", true},
+       {"quality", "RESIZE_QUALITY_GOOD"},
+       {"execution_id", "wf-1"}});
   ASSERT_EQ(Body(r)["result"]["status"], "PROCESSING_STATUS_COMPLETED") << r.text();
   r = PostJson(*c_, "/v1/detect",
-               {{"input_image", {{"bucket", "imageflow"}, {"object_key", "wf-1_resized.jpg"},
-                                 {"content_type", "image/jpeg"}}},
+               {{"input_image",
+                 {{"bucket", "imageflow"},
+                  {"object_key", "wf-1_resized.jpg"},
+                  {"content_type", "image/jpeg"}}},
                 {"model_name", "face"},
                 {"confidence_threshold", 0.5},
                 {"nms_threshold", 0.4},
@@ -789,8 +792,10 @@ TEST_F(ImageFlowGatewayTest, ResizeDetectFilterChain) {
   EXPECT_GE(IoU(found, Box{226 * s, 92 * s, 38 * s, 40 * s}), 0.5) << r.text();
   EXPECT_TRUE(std::filesystem::exists(Blobs() / "imageflow" / "wf-1_detected_metadata.json"));
   r = PostJson(*c_, "/v1/filter",
-               {{"input_image", {{"bucket", "imageflow"}, {"object_key", "wf-1_detected.jpg"},
-                                 {"content_type", "image/jpeg"}}},
+               {{"input_image",
+                 {{"bucket", "imageflow"},
+                  {"object_key", "wf-1_detected.jpg"},
+                  {"content_type", "image/jpeg"}}},
                 {"filter_type", "FILTER_TYPE_GAUSSIAN"},
                 {"intensity", 2.0},
                 {"parameters", json::object()},

@@ -72,8 +72,8 @@ void ExpectMessiFace(const json& detections) {
   EXPECT_EQ(d["label"], "face");
   EXPECT_EQ(d["step"], 0);
   EXPECT_EQ(d["image"]["width"], 548);
-  Box b{d["box"]["x"].get<double>(), d["box"]["y"].get<double>(),
-        d["box"]["width"].get<double>(), d["box"]["height"].get<double>()};
+  Box b{d["box"]["x"].get<double>(), d["box"]["y"].get<double>(), d["box"]["width"].get<double>(),
+        d["box"]["height"].get<double>()};
   EXPECT_GE(IoU(b, kMessiFace), 0.5);
 }
 
@@ -102,8 +102,7 @@ TEST_F(DetectApiTest, ProcessAnswersDetectionsAsJsonOrBesideTheImage) {
   ASSERT_EQ(text.rfind(json_head, 0), 0u);
   size_t json_end = text.find("\r\n--" + boundary, json_head.size());
   EXPECT_EQ(json::parse(text.substr(json_head.size(), json_end - json_head.size())), body);
-  const std::string image_head =
-      "\r\n--" + boundary + "\r\nContent-Type: image/jpeg\r\n\r\n";
+  const std::string image_head = "\r\n--" + boundary + "\r\nContent-Type: image/jpeg\r\n\r\n";
   ASSERT_EQ(text.compare(json_end, image_head.size(), image_head), 0);
   const std::string tail = "\r\n--" + boundary + "--\r\n";
   std::string part = text.substr(json_end + image_head.size());
@@ -165,8 +164,7 @@ TEST_F(DetectApiTest, JobsStoreTheirDetections) {
   ASSERT_EQ(job["state"], "succeeded") << job.dump();
   EXPECT_EQ(job["capabilities"], json::array({"detect"}));
   ExpectMessiFace(job["detections"]);
-  EXPECT_TRUE(std::filesystem::exists(dir_.path() / "data" / "blobs" / "results" /
-                                      (id + ".json")));
+  EXPECT_TRUE(std::filesystem::exists(dir_.path() / "data" / "blobs" / "results" / (id + ".json")));
   // The workers' registration says they can detect.
   auto workers = http_->Get("/v1/workers");
   ASSERT_TRUE(workers.has_value());

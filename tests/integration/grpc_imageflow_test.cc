@@ -374,15 +374,15 @@ TEST_F(GrpcImageFlowTest, DetectObjectsFindsTheLabelledFace) {
   EXPECT_FLOAT_EQ(response.metadata().confidence_threshold(), 0.5f);
   // The output the chain's next step reads: the boxes drawn, as engine::Process draws them.
   EXPECT_EQ(response.result().output_image().object_key(), "d_detected.jpg");
-  EXPECT_EQ(Stored("d_detected.jpg"),
-            EngineOutput(messi, ifc::DetectPipeline([] {
-                                  ifc::DetectionRequest r;
-                                  r.model_name = "face";
-                                  r.confidence_threshold = 0.5f;
-                                  r.nms_threshold = 0.4f;
-                                  r.draw_boxes = true;
-                                  return r;
-                                }()).value()));
+  EXPECT_EQ(Stored("d_detected.jpg"), EngineOutput(messi, ifc::DetectPipeline([] {
+                                                            ifc::DetectionRequest r;
+                                                            r.model_name = "face";
+                                                            r.confidence_threshold = 0.5f;
+                                                            r.nms_threshold = 0.4f;
+                                                            r.draw_boxes = true;
+                                                            return r;
+                                                          }())
+                                                              .value()));
   const auto meta_bytes = Stored("d_detected_metadata.json");
   json meta = json::parse(std::string(meta_bytes.begin(), meta_bytes.end()), nullptr, false);
   EXPECT_EQ(meta["total_detections"], 1);

@@ -42,10 +42,10 @@ double IoU(const Box& a, const Box& b) {
 }
 
 double Covered(const Box& inner, const Box& outer) {
-  double ix = std::max(0.0, std::min(inner.x + inner.width, outer.x + outer.width) -
-                                std::max(inner.x, outer.x));
-  double iy = std::max(0.0, std::min(inner.y + inner.height, outer.y + outer.height) -
-                                std::max(inner.y, outer.y));
+  double ix = std::max(
+      0.0, std::min(inner.x + inner.width, outer.x + outer.width) - std::max(inner.x, outer.x));
+  double iy = std::max(
+      0.0, std::min(inner.y + inner.height, outer.y + outer.height) - std::max(inner.y, outer.y));
   double area = inner.width * inner.height;
   return area > 0 ? ix * iy / area : 0;
 }

@@ -31,10 +31,9 @@ std::string ResultJson(const engine::ProcessResult& r) {
 // is unique per request, so it cannot be guessed into an uploaded image ahead of time.
 HttpResponse Multipart(const engine::ProcessResult& r, const std::string& request_id) {
   const std::string boundary = "tessera-" + request_id;
-  std::string head = "--" + boundary + "\r\nContent-Type: application/json\r\n\r\n" +
-                     ResultJson(r) + "\r\n--" + boundary +
-                     "\r\nContent-Type: " + std::string(engine::FormatMimeType(r.format)) +
-                     "\r\n\r\n";
+  std::string head =
+      "--" + boundary + "\r\nContent-Type: application/json\r\n\r\n" + ResultJson(r) + "\r\n--" +
+      boundary + "\r\nContent-Type: " + std::string(engine::FormatMimeType(r.format)) + "\r\n\r\n";
   std::string tail = "\r\n--" + boundary + "--\r\n";
   std::vector<uint8_t> body(head.begin(), head.end());
   body.insert(body.end(), r.bytes.begin(), r.bytes.end());
@@ -67,10 +66,11 @@ HttpResponse Process(const NativeApi& api, HttpRequest& request) {
   const engine::ProcessResult& r = done->result;
   const std::string mode = output == nullptr ? "image" : *output;
   HttpResponse response =
-      mode == "json"        ? HttpResponse::Json(200, ResultJson(r))
-      : mode == "multipart" ? Multipart(r, request.request_id)
-                            : HttpResponse::Bytes(200, std::string(engine::FormatMimeType(r.format)),
-                                                  std::move(done->result.bytes));
+      mode == "json" ? HttpResponse::Json(200, ResultJson(r))
+      : mode == "multipart"
+          ? Multipart(r, request.request_id)
+          : HttpResponse::Bytes(200, std::string(engine::FormatMimeType(r.format)),
+                                std::move(done->result.bytes));
   response.SetHeader("X-Detections", std::to_string(r.detections.size()));
   response.SetHeader("X-Image-Width", std::to_string(r.width));
   response.SetHeader("X-Image-Height", std::to_string(r.height));

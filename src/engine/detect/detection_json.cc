@@ -41,8 +41,7 @@ Result<std::vector<Detection>> DetectionsFromJson(std::string_view json) {
       out.push_back(std::move(d));
     }
   } catch (const Json::exception& e) {
-    return MakeError(ErrorCode::kBadRequest, "detections JSON has the wrong shape", "",
-                     e.what());
+    return MakeError(ErrorCode::kBadRequest, "detections JSON has the wrong shape", "", e.what());
   }
   return out;
 }

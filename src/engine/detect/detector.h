@@ -3,10 +3,9 @@
 // detectors through model_registry.h, callers outside the engine see only detection.h.
 #pragma once
 
+#include <opencv2/core.hpp>
 #include <string>
 #include <vector>
-
-#include <opencv2/core.hpp>
 
 #include "core/result.h"
 #include "engine/detect/detection.h"
@@ -19,7 +18,7 @@ std::string_view ModelKindName(ModelKind kind);  // "cascade", "hog", "yolov5", 
 
 // What a model is and where it came from.
 struct ModelInfo {
-  std::string name;                  // the name pipelines use
+  std::string name;  // the name pipelines use
   ModelKind kind = ModelKind::kCascade;
   std::string file;                  // absolute path; empty for the built-in HOG detector
   std::string version;               // from the manifest, or the file name for built-ins

@@ -32,7 +32,7 @@ constexpr BuiltIn kBuiltIns[] = {
 
 struct Registry {
   std::mutex mu;
-  ModelsConfig config;                                       // guarded by mu
+  ModelsConfig config;                                                   // guarded by mu
   std::map<std::string, std::shared_ptr<Detector>, std::less<>> loaded;  // guarded by mu
 };
 
@@ -111,7 +111,8 @@ Result<std::vector<std::string>> ReadClassNames(std::string_view model, const fs
     while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
     if (!line.empty()) names.push_back(line);
   }
-  if (names.empty()) return Unavailable(model, "the class names file " + path.string() + " is empty");
+  if (names.empty())
+    return Unavailable(model, "the class names file " + path.string() + " is empty");
   return names;
 }
 
@@ -132,8 +133,8 @@ Result<ModelInfo> ReadManifest(std::string_view name, const std::string& manifes
   } else if (type == "yolov8") {
     info.kind = ModelKind::kYoloV8;
   } else {
-    return Unavailable(name, manifest + ": \"type\" must be \"yolov5\" or \"yolov8\", not \"" +
-                                 type + "\"");
+    return Unavailable(
+        name, manifest + ": \"type\" must be \"yolov5\" or \"yolov8\", not \"" + type + "\"");
   }
   std::string file = text("file");
   if (file.empty()) return Unavailable(name, manifest + ": \"file\" is missing");

@@ -6,11 +6,10 @@ namespace tessera::engine::detect {
 
 double IoU(const Detection& a, const Detection& b) {
   double ix = std::max(0.0, std::min<double>(a.x + a.width, b.x + b.width) - std::max(a.x, b.x));
-  double iy =
-      std::max(0.0, std::min<double>(a.y + a.height, b.y + b.height) - std::max(a.y, b.y));
+  double iy = std::max(0.0, std::min<double>(a.y + a.height, b.y + b.height) - std::max(a.y, b.y));
   double inter = ix * iy;
-  double uni = static_cast<double>(a.width) * a.height + static_cast<double>(b.width) * b.height -
-               inter;
+  double uni =
+      static_cast<double>(a.width) * a.height + static_cast<double>(b.width) * b.height - inter;
   return uni > 0 ? inter / uni : 0;
 }
 

@@ -6,9 +6,8 @@
 // the letterbox (scale, then padding) and clipped to the image.
 #pragma once
 
-#include <vector>
-
 #include <opencv2/core.hpp>
+#include <vector>
 
 #include "core/result.h"
 #include "engine/detect/detector.h"
@@ -35,7 +34,6 @@ Status CheckYoloLayout(const cv::Mat& output, const ModelInfo& info);
 // Boxes above options.confidence, of allowed classes, after per-class NMS, best first, at most
 // options.max. Labels come from info.classes ("class<id>" past its end).
 Result<std::vector<Detection>> DecodeYolo(const cv::Mat& output, const ModelInfo& info,
-                                          const Letterbox& letterbox,
-                                          const DetectOptions& options);
+                                          const Letterbox& letterbox, const DetectOptions& options);
 
 }  // namespace tessera::engine::detect

@@ -88,9 +88,8 @@ Result<std::unique_ptr<Detector>> LoadYolo(ModelInfo info) {
   // layout, is refused at load.
   const int size = info.input_size;
   cv::Mat blank(size, size, CV_8UC3, cv::Scalar(114, 114, 114));
-  auto output =
-      Forward(**net, cv::dnn::blobFromImage(blank, 1.0 / 255.0, cv::Size(), cv::Scalar(), true),
-              info);
+  auto output = Forward(
+      **net, cv::dnn::blobFromImage(blank, 1.0 / 255.0, cv::Size(), cv::Scalar(), true), info);
   if (!output) return output.error();
   Status layout = CheckYoloLayout(*output, info);
   if (!layout) return layout.error();

@@ -8,8 +8,8 @@
 namespace tessera::engine::ops {
 namespace {
 
-constexpr std::string_view kGravities[] = {"none", "centre",  "center",   "north", "south",
-                                           "east", "west",    "ne",       "nw",    "se",
+constexpr std::string_view kGravities[] = {"none", "centre",  "center",    "north", "south",
+                                           "east", "west",    "ne",        "nw",    "se",
                                            "sw",   "entropy", "attention", "faces"};
 
 constexpr ParamSpec kParams[] = {

@@ -15,8 +15,9 @@ namespace tessera::engine::ops {
 inline constexpr ParamSpec kModelParam{
     .name = "model",
     .type = ParamType::kName,
-    .description = "detection model: face, face_alt, face_lbp, profile_face, eye, full_body, "
-                   "upper_body, people, or a YOLO manifest in the models directory",
+    .description =
+        "detection model: face, face_alt, face_lbp, profile_face, eye, full_body, "
+        "upper_body, people, or a YOLO manifest in the models directory",
     .default_value = "face"};
 inline constexpr ParamSpec kConfidenceParam{.name = "confidence",
                                             .type = ParamType::kFloat,

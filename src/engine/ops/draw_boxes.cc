@@ -11,7 +11,7 @@ namespace tessera::engine::ops {
 namespace {
 
 // Distinct, saturated colours (RGB), picked by class id.
-constexpr uint8_t kPalette[][3] = {{0, 255, 0},   {255, 56, 56},  {56, 56, 255}, {255, 178, 29},
+constexpr uint8_t kPalette[][3] = {{0, 255, 0},    {255, 56, 56}, {56, 56, 255},  {255, 178, 29},
                                    {207, 210, 49}, {72, 249, 10}, {146, 204, 23}, {61, 219, 134},
                                    {26, 147, 52},  {0, 212, 187}, {44, 153, 168}, {0, 194, 255}};
 
@@ -34,8 +34,8 @@ cv::Scalar ColourFor(const Raster& r, int class_id) {
 
 void DrawBoxes(Raster& raster, const std::vector<detect::Detection>& detections) {
   cv::Mat m = AsMat(raster);
-  const int thickness = std::max(2, static_cast<int>(std::lround(
-                                        std::min(raster.width, raster.height) / 400.0)));
+  const int thickness =
+      std::max(2, static_cast<int>(std::lround(std::min(raster.width, raster.height) / 400.0)));
   const double font_scale = 0.5 * thickness;
   for (const detect::Detection& d : detections) {
     cv::Scalar colour = ColourFor(raster, d.class_id);
@@ -46,8 +46,8 @@ void DrawBoxes(Raster& raster, const std::vector<detect::Detection>& detections)
     char text[160];
     std::snprintf(text, sizeof text, "%s %.2f", d.label.c_str(), d.confidence);
     int baseline = 0;
-    cv::Size size = cv::getTextSize(text, cv::FONT_HERSHEY_SIMPLEX, font_scale, thickness / 2 + 1,
-                                    &baseline);
+    cv::Size size =
+        cv::getTextSize(text, cv::FONT_HERSHEY_SIMPLEX, font_scale, thickness / 2 + 1, &baseline);
     int y = p1.y - thickness - 2;
     if (y - size.height < 0) y = p1.y + size.height + thickness + 2;
     cv::putText(m, text, cv::Point(p1.x, y), cv::FONT_HERSHEY_SIMPLEX, font_scale, colour,

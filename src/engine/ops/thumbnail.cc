@@ -11,8 +11,7 @@
 namespace tessera::engine::ops {
 namespace {
 
-constexpr std::string_view kCrops[] = {"none",    "centre",    "center",
-                                       "entropy", "attention", "faces"};
+constexpr std::string_view kCrops[] = {"none", "centre", "center", "entropy", "attention", "faces"};
 
 constexpr ParamSpec kParams[] = {
     {.name = "w",

@@ -39,16 +39,16 @@ std::vector<Box> Reference(const Model& m, const std::filesystem::path& image) {
   } else {
     args = {"hog", image.string()};
   }
-  auto j = nlohmann::json::parse(testing::RunPythonScript("detect_reference.py", args), nullptr,
-                                 false);
+  auto j =
+      nlohmann::json::parse(testing::RunPythonScript("detect_reference.py", args), nullptr, false);
   std::vector<Box> boxes;
   if (!j.is_array()) {
     ADD_FAILURE() << "detect_reference.py printed no JSON list";
     return boxes;
   }
   for (const auto& b : j) {
-    boxes.push_back({b[0].get<double>(), b[1].get<double>(), b[2].get<double>(),
-                     b[3].get<double>()});
+    boxes.push_back(
+        {b[0].get<double>(), b[1].get<double>(), b[2].get<double>(), b[3].get<double>()});
   }
   return boxes;
 }
@@ -69,16 +69,16 @@ TEST(DetectReferenceTest, SameBoxesAsOpenCvPythonOnTheSameModel) {
   for (const Model& m : kModels) {
     for (const auto& image : images) {
       auto bytes = testing::ReadFileBytes(image);
-      auto result = Process(bytes, testing::MustParsePipeline(
-                                       std::string("detect:model=") + m.name + ",max=1000"));
+      auto result = Process(
+          bytes, testing::MustParsePipeline(std::string("detect:model=") + m.name + ",max=1000"));
       ASSERT_TRUE(result.has_value()) << result.error().ToString();
       std::vector<Box> expected = Reference(m, image);
       ASSERT_EQ(result->detections.size(), expected.size()) << m.name << " on " << image;
       for (const Box& e : expected) {
         bool matched = false;
         for (const auto& d : result->detections) matched |= Within1px(testing::BoxOf(d), e);
-        EXPECT_TRUE(matched) << m.name << " on " << image << ": no box near " << e.x << ","
-                             << e.y << " " << e.width << "x" << e.height;
+        EXPECT_TRUE(matched) << m.name << " on " << image << ": no box near " << e.x << "," << e.y
+                             << " " << e.width << "x" << e.height;
       }
       compared += static_cast<int>(expected.size());
     }

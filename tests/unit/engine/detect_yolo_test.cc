@@ -52,8 +52,7 @@ class DetectYoloTest : public ::testing::Test {
                 const std::string& declared, const std::string& boxes_json,
                 bool with_names = true) {
     fs::path onnx = dir_.path() / (name + ".onnx");
-    testing::RunPythonScript("make_yolo_onnx.py",
-                             {onnx.string(), built_layout, "64", boxes_json});
+    testing::RunPythonScript("make_yolo_onnx.py", {onnx.string(), built_layout, "64", boxes_json});
     nlohmann::json manifest = {
         {"type", declared}, {"file", name + ".onnx"}, {"input_size", 64}, {"version", "test-1"}};
     if (with_names) {
@@ -75,8 +74,8 @@ class DetectYoloTest : public ::testing::Test {
   testing::TempDir dir_;
 };
 
-void ExpectBox(const detect::Detection& d, const std::string& label, int class_id,
-               float confidence, float x, float y, float w, float h) {
+void ExpectBox(const detect::Detection& d, const std::string& label, int class_id, float confidence,
+               float x, float y, float w, float h) {
   EXPECT_EQ(d.label, label);
   EXPECT_EQ(d.class_id, class_id);
   EXPECT_FLOAT_EQ(d.confidence, confidence);

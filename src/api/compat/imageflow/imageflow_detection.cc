@@ -114,8 +114,8 @@ Result<DetectionResponse> ImageFlowService::Detect(
   response.metadata.inference_time_ms = processed.detect_times.inference_ms;
   response.metadata.nms_time_ms = processed.detect_times.nms_ms;
   if (response.result.output_image) {
-    const std::string key = request.input_image.bucket + "/" + request.execution_id +
-                            "_detected_metadata.json";
+    const std::string key =
+        request.input_image.bucket + "/" + request.execution_id + "_detected_metadata.json";
     const std::string json = MetadataJson(request, response.detections);
     Status put = store::ValidateBlobKey(key);
     if (put) {

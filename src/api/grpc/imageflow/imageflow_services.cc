@@ -341,12 +341,11 @@ ImageFlowDetectionService::ImageFlowDetectionService(ifc::ImageFlowService& serv
 ::grpc::Status ImageFlowDetectionService::DetectObjectsStream(
     ::grpc::ServerContext* context,
     ::grpc::ServerReaderWriter<pb::DetectionResponse, pb::DetectionRequest>* stream) {
-  return AnswerStream(context, stream, api_keys_,
-                      "imageflow.v1.AIDetectionService/DetectObjectsStream",
-                      [this, context](const pb::DetectionRequest& request,
-                                      pb::DetectionResponse* response) {
-                        return Detect(service_, slot_wait_, context, request, response);
-                      });
+  return AnswerStream(
+      context, stream, api_keys_, "imageflow.v1.AIDetectionService/DetectObjectsStream",
+      [this, context](const pb::DetectionRequest& request, pb::DetectionResponse* response) {
+        return Detect(service_, slot_wait_, context, request, response);
+      });
 }
 
 ::grpc::Status ImageFlowDetectionService::Health(::grpc::ServerContext* context,
