@@ -1,5 +1,6 @@
 #include "engine/detect/model_registry.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <map>

@@ -2,6 +2,7 @@
 // square input (aspect kept, grey 114 padding, as the YOLO training pipelines do), scaled to
 // 0..1 and given in RGB order.
 #include <chrono>
+#include <cmath>
 #include <opencv2/dnn.hpp>
 #include <opencv2/imgproc.hpp>
 

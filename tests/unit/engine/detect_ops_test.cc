@@ -102,14 +102,14 @@ TEST_F(DetectOpsTest, CropGravityFacesCentresTheWindowOnTheFace) {
 }
 
 TEST_F(DetectOpsTest, ThumbnailCropFacesKeepsTheFaceInTheBox) {
-  ProcessResult thumb = Run("thumbnail:w=120,h=120,crop=faces;detect:model=face_alt");
-  EXPECT_EQ(thumb.width, 120);
-  EXPECT_EQ(thumb.height, 120);
-  // The covering image is 192x120 with the face near x = 86; a centred crop would start at 36,
-  // the face crop starts at 26, so the face sits in the middle of the thumbnail.
+  ProcessResult thumb = Run("thumbnail:w=300,h=300,crop=faces;detect:model=face");
+  EXPECT_EQ(thumb.width, 300);
+  EXPECT_EQ(thumb.height, 300);
+  // The covering image is 481x300 with the face's centre near x = 215; a centred crop would
+  // start at 90 (the face at 125), the face crop starts at 65: the face is in the middle.
   ASSERT_EQ(thumb.detections.size(), 1u);
   const auto& f = thumb.detections[0];
-  EXPECT_NEAR(f.x + f.width / 2, 60, 6);
+  EXPECT_NEAR(f.x + f.width / 2, 150, 6);
 }
 
 TEST_F(DetectOpsTest, DetectionsKeepStepOrder) {

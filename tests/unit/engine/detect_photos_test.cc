@@ -59,7 +59,7 @@ TEST_F(DetectPhotosTest, FrontalFaceModelsFindEveryLabelledFace) {
 TEST_F(DetectPhotosTest, BoxesAreInTheCoordinatesOfTheStepsInput) {
   // Doubling the photograph first: the face is found at twice the labelled place.
   auto found = Detect(testing::OpenCvSample("messi5.jpg"),
-                      "resize:w=1096,kernel=linear;detect:model=face_lbp");
+                      "resize:w=1096,kernel=linear;detect:model=face_alt");
   ASSERT_EQ(found.size(), 1u);
   Box doubled{226 * 2, 92 * 2, 38 * 2, 40 * 2};
   EXPECT_GE(testing::IoU(testing::BoxOf(found[0]), doubled), 0.5);
