@@ -59,7 +59,7 @@ TEST_F(DetectPhotosTest, FrontalFaceModelsFindEveryLabelledFace) {
 TEST_F(DetectPhotosTest, BoxesAreInTheCoordinatesOfTheStepsInput) {
   // Doubling the photograph first: the face is found at twice the labelled place.
   auto found = Detect(testing::OpenCvSample("messi5.jpg"),
-                      "resize:w=1096,kernel=linear;detect:model=face_alt");
+                      "resize:w=1096,kernel=linear,enlarge=true;detect:model=face_alt");
   ASSERT_EQ(found.size(), 1u);
   Box doubled{226 * 2, 92 * 2, 38 * 2, 40 * 2};
   EXPECT_GE(testing::IoU(testing::BoxOf(found[0]), doubled), 0.5);
@@ -72,7 +72,7 @@ TEST_F(DetectPhotosTest, PeopleDetectorFindsTheLabelledPedestrians) {
   testing::TempDir dir;
   auto frame = testing::VtestFrame(dir.path());
   // The pedestrians are under HOG's 128-pixel window at the video's size: double it first.
-  auto found = Detect(frame, "resize:w=1536;detect:model=people");
+  auto found = Detect(frame, "resize:w=1536,enlarge=true;detect:model=people");
   // The three people walking in the first frame, labelled on the video's own 768x576 pixels.
   const Box people[] = {{254, 219, 31, 89}, {500, 156, 31, 78}, {643, 240, 42, 82}};
   for (const Box& p : people) {
