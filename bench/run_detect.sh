@@ -34,6 +34,11 @@ PY
 photos=("$out"/*-1080p.png)
 echo "# machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
 echo "# $(date -u +%FT%TZ) git $(git -C "$repo" rev-parse --short HEAD), iters=$iters"
-"$build/bench/tessera_detect_bench" --iters "$iters" "${photos[@]}"
-/usr/bin/python3 "$repo/bench/peers/detect_peer.py" --iters "$iters" "${photos[@]}"
+# The two tools alternate model by model, so a change in the machine's load between them
+# (other processes) is as short as it can be.
+for model in face face_alt face_lbp profile_face eye full_body upper_body people; do
+  "$build/bench/tessera_detect_bench" --iters "$iters" --models "$model" "${photos[@]}"
+  /usr/bin/python3 "$repo/bench/peers/detect_peer.py" --iters "$iters" --models "$model" "${photos[@]}"
+done
+# Throughput with two detections at once (the pool keeps one model instance per thread).
 "$build/bench/tessera_detect_bench" --iters "$iters" --threads 2 "${photos[@]}"
