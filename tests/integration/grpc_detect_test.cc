@@ -151,7 +151,7 @@ TEST_F(DetectApiTest, GrpcProcessReturnsDetections) {
 }
 
 TEST_F(DetectApiTest, JobsStoreTheirDetections) {
-  Serve({"--workers", "1"});
+  Serve({"--workers", "1", "--grpc-port", "0"});
   auto submitted = Post("/v1/jobs?pipeline=detect:model=face");
   ASSERT_EQ(submitted.status, 202u) << submitted.text();
   const std::string id = json::parse(submitted.text())["id"];
@@ -165,6 +165,20 @@ TEST_F(DetectApiTest, JobsStoreTheirDetections) {
   EXPECT_EQ(job["capabilities"], json::array({"detect"}));
   ExpectMessiFace(job["detections"]);
   EXPECT_TRUE(std::filesystem::exists(dir_.path() / "data" / "blobs" / "results" / (id + ".json")));
+  // gRPC GetJob carries them too.
+  int port = GrpcPort(serve_->process().Stderr());
+  ASSERT_NE(port, 0);
+  auto stub = tessera::v1::ImageService::NewStub(::grpc::CreateChannel(
+      "127.0.0.1:" + std::to_string(port), ::grpc::InsecureChannelCredentials()));
+  tessera::v1::GetJobRequest get;
+  get.set_id(id);
+  ::grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+  tessera::v1::Job grpc_job;
+  ASSERT_TRUE(stub->GetJob(&context, get, &grpc_job).ok());
+  ASSERT_EQ(grpc_job.detections_size(), 1);
+  EXPECT_EQ(grpc_job.detections(0).label(), "face");
+  EXPECT_FLOAT_EQ(grpc_job.detections(0).x(), job["detections"][0]["box"]["x"].get<float>());
   // The workers' registration says they can detect.
   auto workers = http_->Get("/v1/workers");
   ASSERT_TRUE(workers.has_value());
