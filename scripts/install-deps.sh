@@ -7,13 +7,15 @@ set -euo pipefail
 
 build_pkgs=(
   build-essential cmake ninja-build ccache pkg-config
-  libvips-dev libopencv-dev
+  libvips-dev libopencv-dev libopencv-dnn-dev libopencv-objdetect-dev
+  opencv-data
   nlohmann-json3-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libsqlite3-dev libhiredis-dev redis-server redis-tools
   libboost-dev prometheus-cpp-dev
   libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc grpc-proto
   python3-grpcio python3-grpc-tools python3-protobuf
+  opencv-doc python3-opencv python3-numpy python3-onnx
   libvips-tools curl clang clang-format libclang-rt-14-dev
 )
 # python3-requests: the seeds' own Python clients (the Django pipeline's k8s/stress_test.py).

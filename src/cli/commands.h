@@ -16,9 +16,13 @@ struct EngineFlags {
   uint64_t max_pixels = engine::Limits{}.max_pixels;
   uint64_t max_output_pixels = engine::Limits{}.max_output_pixels;
   bool no_auto_orient = false;
+  std::string models_dir;  // detection models searched here first; empty: opencv-data only
 
   void Register(CLI::App& cmd);
   engine::ProcessOptions ToOptions() const;
+  // Tells the detectors where models are (engine/detect/model_registry.h). kNotFound when
+  // --models-dir is given but is not a directory.
+  Status ConfigureModels() const;
 };
 
 // Flags that choose whether and how a pipeline's local part runs in tiles.

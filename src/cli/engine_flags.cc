@@ -1,4 +1,5 @@
 #include "cli/commands.h"
+#include "engine/detect/model_registry.h"
 
 namespace tessera::cli {
 
@@ -16,6 +17,16 @@ void EngineFlags::Register(CLI::App& cmd) {
       ->capture_default_str();
   cmd.add_flag("--no-auto-orient", no_auto_orient, "ignore the EXIF orientation tag")
       ->envname("TESSERA_NO_AUTO_ORIENT");
+  cmd.add_option("--models-dir", models_dir,
+                 "directory of detection models (cascade XML files, YOLO manifests), searched "
+                 "before opencv-data's cascades")
+      ->envname("TESSERA_MODELS_DIR");
+}
+
+Status EngineFlags::ConfigureModels() const {
+  engine::detect::ModelsConfig config;
+  config.models_dir = models_dir;
+  return engine::detect::ConfigureModels(config);
 }
 
 engine::ProcessOptions EngineFlags::ToOptions() const {

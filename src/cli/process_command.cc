@@ -91,6 +91,10 @@ int Run(const ProcessArgs& args) {
     std::fprintf(stderr, "tessera process: %s\n", s.error().ToString().c_str());
     return 1;
   }
+  if (auto s = args.engine.ConfigureModels(); !s) {
+    std::fprintf(stderr, "tessera process: %s\n", s.error().ToString().c_str());
+    return 1;
+  }
   engine::ProcessOptions options = args.engine.ToOptions();
   // A tiled image spreads its tiles over the cores the other images leave.
   engine::TilingOptions tiling = args.tiling.ToOptions();

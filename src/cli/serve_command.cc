@@ -109,6 +109,10 @@ int Run(ServeArgs& args) {
     std::fprintf(stderr, "tessera serve: %s\n", s.error().ToString().c_str());
     return 1;
   }
+  if (auto s = args.engine.ConfigureModels(); !s) {
+    std::fprintf(stderr, "tessera serve: %s\n", s.error().ToString().c_str());
+    return 1;
+  }
   const engine::ProcessOptions engine_options = args.engine.ToOptions();
   jobs::JobService service(*backends->jobs, *backends->queue, *backends->blobs, *backends->registry,
                            clock, engine_options.limits);

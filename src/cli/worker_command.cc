@@ -42,6 +42,10 @@ int Run(WorkerArgs& args) {
     std::fprintf(stderr, "tessera worker: %s\n", s.error().ToString().c_str());
     return 1;
   }
+  if (auto s = args.engine.ConfigureModels(); !s) {
+    std::fprintf(stderr, "tessera worker: %s\n", s.error().ToString().c_str());
+    return 1;
+  }
   worker::WorkerOptions options = args.worker.ToOptions(args.engine.ToOptions());
   Log(LogLevel::kInfo, "worker_backends",
       {{"backends", backends->description}, {"durability", backends->durability}});

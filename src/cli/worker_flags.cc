@@ -4,6 +4,7 @@
 #include <cstdlib>
 
 #include "api/compat/django/filters.h"
+#include "engine/detect/model_registry.h"
 
 namespace tessera::cli {
 
@@ -41,6 +42,9 @@ void WorkerFlags::Register(CLI::App& cmd, const std::string& threads_flag, int m
                  "delete finished jobs and their images this long after they finish (0: keep)")
       ->envname("TESSERA_RETENTION_HOURS")
       ->capture_default_str();
+  cmd.add_flag("--no-detect", no_detect,
+               "do not take detection jobs even when detection models are available")
+      ->envname("TESSERA_NO_DETECT");
   tiling.Register(cmd, /*with_mode=*/false);
 }
 
@@ -54,6 +58,11 @@ worker::WorkerOptions WorkerFlags::ToOptions(const engine::ProcessOptions& engin
       o.capabilities.push_back(std::move(c));
     }
   }
+  const std::vector<std::string> models = engine::detect::AvailableModels();
+  bool has_face = std::find(models.begin(), models.end(), "face") != models.end();
+  bool listed =
+      std::find(o.capabilities.begin(), o.capabilities.end(), "detect") != o.capabilities.end();
+  if (!no_detect && has_face && !listed) o.capabilities.push_back("detect");
   o.lease = std::chrono::milliseconds(lease_ms);
   o.retry.max_attempts = max_attempts;
   o.retention = std::chrono::hours(retention_hours);

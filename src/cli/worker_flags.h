@@ -17,11 +17,14 @@ struct WorkerFlags {
   int64_t lease_ms = 30'000;
   int max_attempts = 5;
   int64_t retention_hours = 24 * 7;
-  TilingFlags tiling;  // tile size and threshold for the jobs this pool coordinates
+  bool no_detect = false;  // refuse the "detect" capability even when models are available
+  TilingFlags tiling;      // tile size and threshold for the jobs this pool coordinates
 
   // `threads_flag` names the option for the pool size ("--threads" or "--workers").
   void Register(CLI::App& cmd, const std::string& threads_flag, int min_threads);
-  // The options with the flags applied and the engine options given.
+  // The options with the flags applied and the engine options given. Adds the "detect"
+  // capability when the face model's file is found (call EngineFlags::ConfigureModels first)
+  // unless --no-detect.
   worker::WorkerOptions ToOptions(const engine::ProcessOptions& engine) const;
 };
 

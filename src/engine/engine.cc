@@ -69,10 +69,13 @@ Status CheckOutputSize(const Image& im, const Limits& limits, std::string_view o
   return CheckOutputSize(im.width(), im.height(), limits, op);
 }
 
-bool RunsInMemory(const OpSpec& op) { return op.raster != nullptr || op.point != nullptr; }
+bool RunsInMemory(const OpSpec& op) {
+  return op.raster != nullptr || op.point != nullptr || op.detect != nullptr;
+}
 
 Result<Raster> RunInMemory(Raster raster, const std::vector<Step>& steps, size_t* next,
-                           const Limits& limits, std::vector<StageTime>* stages) {
+                           const Limits& limits, std::vector<StageTime>* stages,
+                           detect::Findings* findings) {
   size_t i = *next;
   while (i < steps.size() && RunsInMemory(*steps[i].op)) {
     if (steps[i].op->point != nullptr) {
@@ -86,8 +89,22 @@ Result<Raster> RunInMemory(Raster raster, const std::vector<Step>& steps, size_t
       });
       continue;
     }
-    auto out = Timed(stages, steps[i].op->name,
-                     [&] { return steps[i].op->raster(std::move(raster), steps[i].args); });
+    std::vector<detect::Detection> found;
+    detect::DetectTimes times;
+    auto out = Timed(stages, steps[i].op->name, [&] {
+      if (steps[i].op->detect != nullptr) {
+        return steps[i].op->detect(std::move(raster), steps[i].args, found, times);
+      }
+      return steps[i].op->raster(std::move(raster), steps[i].args);
+    });
+    if (findings != nullptr) {
+      for (detect::Detection& d : found) {
+        d.step = static_cast<int>(i);
+        findings->detections.push_back(std::move(d));
+      }
+      findings->times.inference_ms += times.inference_ms;
+      findings->times.nms_ms += times.nms_ms;
+    }
     if (!out) return out.error();
     raster = std::move(*out);
     Status ok = CheckOutputSize(raster.width, raster.height, limits, steps[i].op->name);
@@ -107,7 +124,19 @@ Result<Image> DecodeForPipeline(std::span<const uint8_t> bytes, const ImageInfo&
 
   const Step* first = pipeline.steps.empty() ? nullptr : &pipeline.steps.front();
   Result<Image> decoded = MakeError(ErrorCode::kInternal, "not decoded");
-  if (first != nullptr && first->op == &ops::kThumbnail) {
+  if (first != nullptr && first->op == &ops::kThumbnail && ops::CropsToFaces(first->args)) {
+    int w = options.auto_orient ? info.oriented_width() : info.width;
+    int h = options.auto_orient ? info.oriented_height() : info.height;
+    vips::ThumbnailOptions t = ops::CoverOptions(first->args, w, h);
+    t.auto_orient = options.auto_orient;
+    // The covering image is computed whole (the faces are looked for in all of it).
+    Status size_ok = CheckOutputSize(t.width, t.height, options.limits, "thumbnail");
+    if (!size_ok) return size_ok.error();
+    auto covered = vips::ThumbnailBuffer(bytes, t);
+    if (!covered) return covered;
+    decoded = ops::CutAroundFaces(*covered, first->args);
+    *consumed = 1;
+  } else if (first != nullptr && first->op == &ops::kThumbnail) {
     vips::ThumbnailOptions t = ops::ThumbnailOptionsFrom(first->args);
     t.auto_orient = options.auto_orient;
     if (t.crop != vips::Interesting::kNone) {
@@ -169,13 +198,14 @@ Result<Image> DecodeForPipeline(std::span<const uint8_t> bytes, const ImageInfo&
 }
 
 Result<Image> RunSteps(Image image, const std::vector<Step>& steps, size_t first,
-                       const Limits& limits, std::vector<StageTime>* stages) {
+                       const Limits& limits, std::vector<StageTime>* stages,
+                       detect::Findings* findings) {
   for (size_t i = first; i < steps.size();) {
     const Step& step = steps[i];
     if (RunsInMemory(*step.op)) {
       auto raster = Timed(stages, "libvips", [&] { return vips::ToRaster(image); });
       if (!raster) return raster.error();
-      auto out = RunInMemory(std::move(*raster), steps, &i, limits, stages);
+      auto out = RunInMemory(std::move(*raster), steps, &i, limits, stages, findings);
       if (!out) return out.error();
       image = vips::FromRaster(std::move(*out));
       continue;
@@ -193,13 +223,13 @@ Result<Image> RunSteps(Image image, const std::vector<Step>& steps, size_t first
 
 Result<Image> DecodeAndRun(std::span<const uint8_t> bytes, const ImageInfo& info,
                            const Pipeline& pipeline, const ProcessOptions& options,
-                           std::vector<StageTime>* stages) {
+                           std::vector<StageTime>* stages, detect::Findings* findings) {
   size_t consumed = 0;
   auto decoded = DecodeForPipeline(bytes, info, pipeline, options, &consumed);
   if (!decoded) return decoded.error();
   Status size_ok = CheckOutputSize(*decoded, options.limits, "decode");
   if (!size_ok) return size_ok.error();
-  return RunSteps(*decoded, pipeline.steps, consumed, options.limits, stages);
+  return RunSteps(*decoded, pipeline.steps, consumed, options.limits, stages, findings);
 }
 
 Result<ProcessResult> EncodeResult(const Image& image, const Pipeline& pipeline,
@@ -266,12 +296,25 @@ Result<Image> ApplyStep(const Step& step, const Image& in) {
   Raster out;
   if (op.point != nullptr) {
     out = ops::ApplyPoint(std::move(*raster), op.point(step.args));
+  } else if (op.detect != nullptr) {
+    std::vector<detect::Detection> found;  // ApplyStep returns the image only
+    detect::DetectTimes times;
+    auto r = op.detect(std::move(*raster), step.args, found, times);
+    if (!r) return r.error();
+    out = std::move(*r);
   } else {
     auto r = op.raster(std::move(*raster), step.args);
     if (!r) return r.error();
     out = std::move(*r);
   }
   return vips::FromRaster(std::move(out));
+}
+
+bool FindsObjects(const Pipeline& pipeline) {
+  for (const Step& s : pipeline.steps) {
+    if (s.op->detect != nullptr) return true;
+  }
+  return false;
 }
 
 Format OutputFormat(const Pipeline& pipeline, Format input_format) {
@@ -290,10 +333,15 @@ Result<ProcessResult> Process(std::span<const uint8_t> bytes, const Pipeline& pi
   Status limits_ok = CheckInputLimits(*info, options.limits);
   if (!limits_ok) return limits_ok.error();
   std::vector<StageTime> stages;
-  auto image = DecodeAndRun(bytes, *info, pipeline, options, &stages);
+  detect::Findings findings;
+  auto image = DecodeAndRun(bytes, *info, pipeline, options, &stages, &findings);
   if (!image) return image.error();
   auto result = Timed(&stages, "encode", [&] { return EncodeResult(*image, pipeline, *info); });
-  if (result) result->stages = std::move(stages);
+  if (result) {
+    result->stages = std::move(stages);
+    result->detections = std::move(findings.detections);
+    result->detect_times = findings.times;
+  }
   return result;
 }
 

@@ -8,7 +8,9 @@
 //   kTooManyPixels     header pixels/frames, or any intermediate or output size, over a limit;
 //                      checked before the pixels are computed, so a decompression bomb never
 //                      allocates its pixels
-//   kBadRequest        a parameter that is valid alone but not for this image (crop outside it)
+//   kBadRequest        a parameter that is valid alone but not for this image (crop outside it),
+//                      or a detection model name that is not available
+//   kUnavailable       a detection model that cannot be loaded or has not its declared layout
 //   kInternal          a library failed on input that passed every check
 //
 // Thread-safety: Process may run concurrently on any number of threads once InitializeEngine
@@ -22,6 +24,7 @@
 #include <vector>
 
 #include "core/result.h"
+#include "engine/detect/detection.h"
 #include "engine/image.h"
 #include "engine/pipeline.h"
 
@@ -62,6 +65,10 @@ struct StageTime {
 
 struct ProcessResult {
   std::vector<StageTime> stages;
+  // What the pipeline's detect and redact steps found, in step order; each box in the
+  // coordinates of the image entering its step (Detection::image_width/height).
+  std::vector<detect::Detection> detections;
+  detect::DetectTimes detect_times;  // summed over those steps
   std::vector<uint8_t> bytes;
   Format format = Format::kJpeg;
   int width = 0;
@@ -79,6 +86,10 @@ Result<ProcessResult> Process(std::span<const uint8_t> bytes, const Pipeline& pi
 // step. Process runs steps exactly like this, except that it keeps the pixels of consecutive
 // raster and point steps in memory between them.
 Result<Image> ApplyStep(const Step& step, const Image& in);
+
+// True when a step of `pipeline` finds objects (detect, redact): its ProcessResult carries
+// detections worth storing even when there are none.
+bool FindsObjects(const Pipeline& pipeline);
 
 // The format the result of `pipeline` on an input of `input_format` will be encoded in.
 Format OutputFormat(const Pipeline& pipeline, Format input_format);

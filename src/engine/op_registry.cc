@@ -10,7 +10,8 @@ namespace {
 constexpr const OpSpec* kOps[] = {
     &ops::kResize,     &ops::kThumbnail, &ops::kCrop,      &ops::kRotate,     &ops::kFlip,
     &ops::kBlur,       &ops::kSharpen,   &ops::kEdges,     &ops::kBrightness, &ops::kContrast,
-    &ops::kSaturation, &ops::kGamma,     &ops::kGrayscale, &ops::kInvert,     &ops::kFormat,
+    &ops::kSaturation, &ops::kGamma,     &ops::kGrayscale, &ops::kInvert,     &ops::kDetect,
+    &ops::kRedact,     &ops::kFormat,
 };
 
 }  // namespace

@@ -12,6 +12,7 @@ std::string_view ParamTypeName(ParamType type) {
     case ParamType::kBool: return "bool";
     case ParamType::kEnum: return "enum";
     case ParamType::kColour: return "colour";
+    case ParamType::kName: return "name";
   }
   return "int";
 }
@@ -39,6 +40,9 @@ bool Args::Bool(std::string_view name) const { return std::get<bool>(values_[Ind
 const std::string& Args::Enum(std::string_view name) const {
   return std::get<std::string>(values_[IndexOf(name)]);
 }
+const std::string& Args::Name(std::string_view name) const {
+  return std::get<std::string>(values_[IndexOf(name)]);
+}
 Colour Args::ColourValue(std::string_view name) const {
   return std::get<Colour>(values_[IndexOf(name)]);
 }
@@ -46,6 +50,10 @@ Colour Args::ColourValue(std::string_view name) const {
 void Args::Set(size_t index, ParamValue value, bool given) {
   values_[index] = std::move(value);
   given_[index] = given;
+}
+
+std::string_view CapabilityOf(const OpSpec& op, const Args& args) {
+  return op.capability_for != nullptr ? op.capability_for(args) : op.capability;
 }
 
 int NoHalo(const Args&) { return 0; }

@@ -14,14 +14,18 @@
 
 #include "core/result.h"
 #include "engine/colour.h"
+#include "engine/detect/detection.h"
 #include "engine/image.h"
 #include "engine/raster.h"
 
 namespace tessera::engine {
 
-enum class ParamType { kInt, kFloat, kBool, kEnum, kColour };
+// kName: a name chosen at run time rather than from fixed choices (a model, class names): 1 to
+// 200 letters, digits, '_', '-' and '.', several separated by '|'.
+enum class ParamType { kInt, kFloat, kBool, kEnum, kColour, kName };
 
-std::string_view ParamTypeName(ParamType type);  // "int", "float", "bool", "enum", "colour"
+// "int", "float", "bool", "enum", "colour", "name"
+std::string_view ParamTypeName(ParamType type);
 
 struct ParamSpec {
   std::string_view name;
@@ -54,6 +58,7 @@ class Args {
   double Float(std::string_view name) const;
   bool Bool(std::string_view name) const;
   const std::string& Enum(std::string_view name) const;
+  const std::string& Name(std::string_view name) const;  // kName parameters
   Colour ColourValue(std::string_view name) const;
 
   // Used by the parser.
@@ -86,6 +91,9 @@ struct OpSpec {
   std::span<const ParamSpec> params;
   // The worker capability needed to run this op ("core" for everything built in).
   std::string_view capability = "core";
+  // When some arguments need another capability than `capability` (crop:gravity=faces needs
+  // "detect"): returns it for `args`. nullptr: always `capability`. Read through CapabilityOf.
+  std::string_view (*capability_for)(const Args& args) = nullptr;
   // True if the output size differs from the input size (or pixels move).
   bool changes_geometry = false;
   // True if the op reads its input out of top-to-bottom order (needs a random-access decode).
@@ -95,11 +103,11 @@ struct OpSpec {
   // Cross-parameter checks beyond each parameter's own range; nullptr if none.
   Status (*validate)(const Args& args) = nullptr;
 
-  // How the op runs: exactly one of `apply`, `raster` and `point`; none for the op the runner
-  // handles itself (format). engine::ApplyStep runs any op alone; engine::Process additionally
-  // keeps the pixels of consecutive `raster` and `point` steps in memory: one libvips -> Raster
-  // copy before the first of them and one hand-back after the last, instead of a round trip per
-  // step, and consecutive `point` steps become a single table lookup.
+  // How the op runs: exactly one of `apply`, `raster`, `point` and `detect`; none for the op the
+  // runner handles itself (format). engine::ApplyStep runs any op alone; engine::Process
+  // additionally keeps the pixels of consecutive `raster` and `point` steps in memory: one libvips
+  // -> Raster copy before the first of them and one hand-back after the last, instead of a round
+  // trip per step, and consecutive `point` steps become a single table lookup.
   //
   // On a (lazy) libvips image: for ops libvips does well (resampling, geometry).
   Result<Image> (*apply)(const Image& in, const Args& args) = nullptr;
@@ -111,7 +119,15 @@ struct OpSpec {
   // round-half-up and clamping per step. Running a table of tables is exactly running the steps
   // one after the other, so consecutive point steps compose without any change in the result.
   PointFunction (*point)(const Args& args) = nullptr;
+  // On pixels in memory, for ops that find objects (detect, redact): like `raster`, and sets
+  // what it found in `found` (boxes in the coordinates of `in`) and where the time went in
+  // `times`. Runs wherever `raster` would.
+  Result<Raster> (*detect)(Raster in, const Args& args, std::vector<detect::Detection>& found,
+                           detect::DetectTimes& times) = nullptr;
 };
+
+// The capability a step needs (OpSpec::capability_for, else OpSpec::capability).
+std::string_view CapabilityOf(const OpSpec& op, const Args& args);
 
 // Halo helpers for the common cases.
 int NoHalo(const Args&);

@@ -43,6 +43,8 @@ std::string AllowedText(const ParamSpec& p) {
       return s;
     }
     case ParamType::kColour: return "rrggbb or rrggbbaa hex, black, white or transparent";
+    case ParamType::kName:
+      return "a name of letters, digits, '_', '-' and '.' (several separated by '|')";
   }
   return "";
 }
@@ -52,6 +54,18 @@ Error ValueError(size_t step, const OpSpec& op, const ParamSpec& p, std::string_
                    StepPrefix(step, op.name) + std::string(p.name) + "=" + std::string(given) +
                        " is not allowed; expected " + AllowedText(p),
                    Field(op, p.name));
+}
+
+bool IsNameList(std::string_view text) {
+  if (text.empty() || text.size() > 200 || text.front() == '|' || text.back() == '|') return false;
+  char previous = 0;
+  for (char c : text) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '_' || c == '-' || c == '.' || c == '|';
+    if (!ok || (c == '|' && previous == '|')) return false;
+    previous = c;
+  }
+  return true;
 }
 
 // Parses the text spelling of one value; `given` is echoed in errors.
@@ -84,6 +98,9 @@ Result<ParamValue> ValueFromText(size_t step, const OpSpec& op, const ParamSpec&
     case ParamType::kColour:
       if (auto c = ParseColour(text)) return ParamValue(*c);
       break;
+    case ParamType::kName:
+      if (IsNameList(text)) return ParamValue(std::string(text));
+      break;
   }
   return ValueError(step, op, p, text);
 }
@@ -108,6 +125,7 @@ Result<ParamValue> ValueFromJson(size_t step, const OpSpec& op, const ParamSpec&
       break;
     case ParamType::kEnum:
     case ParamType::kColour:
+    case ParamType::kName:
       if (j.is_string()) return ValueFromText(step, op, p, j.get<std::string>());
       break;
   }

@@ -13,7 +13,7 @@
 
 namespace tessera::engine {
 
-// True for ops that run on pixels in memory (OpSpec::raster or OpSpec::point).
+// True for ops that run on pixels in memory (OpSpec::raster, point or detect).
 bool RunsInMemory(const OpSpec& op);
 
 // kTooManyPixels if width x height is over limits.max_output_pixels, naming `op`.
@@ -23,8 +23,11 @@ Status CheckOutputSize(const Image& im, const Limits& limits, std::string_view o
 // Runs steps[*next...] while they are raster or point steps, on `raster`, advancing *next past
 // them. Consecutive point steps become one table.
 // With `stages`, appends the time of each raster step and point table.
+// With `findings`, appends what detect steps found (Detection::step set to the step's index) and
+// adds up their times.
 Result<Raster> RunInMemory(Raster raster, const std::vector<Step>& steps, size_t* next,
-                           const Limits& limits, std::vector<StageTime>* stages = nullptr);
+                           const Limits& limits, std::vector<StageTime>* stages = nullptr,
+                           detect::Findings* findings = nullptr);
 
 // Decodes the input, folding a leading resize or thumbnail into the decoder (shrink-on-load),
 // with sequential access unless a step of `pipeline` reads randomly. Returns the decoded image
@@ -36,12 +39,14 @@ Result<Image> DecodeForPipeline(std::span<const uint8_t> bytes, const ImageInfo&
 // Runs steps[first...] on `image` (the format step is skipped: the encoder applies it).
 // With `stages`, appends where the time went (see StageTime).
 Result<Image> RunSteps(Image image, const std::vector<Step>& steps, size_t first,
-                       const Limits& limits, std::vector<StageTime>* stages = nullptr);
+                       const Limits& limits, std::vector<StageTime>* stages = nullptr,
+                       detect::Findings* findings = nullptr);
 
 // DecodeForPipeline + RunSteps: every step of `pipeline` but the encoding.
 Result<Image> DecodeAndRun(std::span<const uint8_t> bytes, const ImageInfo& info,
                            const Pipeline& pipeline, const ProcessOptions& options,
-                           std::vector<StageTime>* stages = nullptr);
+                           std::vector<StageTime>* stages = nullptr,
+                           detect::Findings* findings = nullptr);
 
 // Runs `fn`, appending its duration to `stages` (when not null) as `stage`.
 template <typename Fn>

@@ -61,6 +61,9 @@ std::string JobRecordToJson(const queue::JobRecord& job, int indent) {
 std::string JobStatusToJson(const JobStatus& status, int indent) {
   Json j = RecordJson(status.job);
   j["waiting_for"] = status.waiting_for;
+  if (!status.detections_json.empty()) {
+    j["detections"] = Json::parse(status.detections_json, nullptr, /*allow_exceptions=*/false);
+  }
   return j.dump(indent);
 }
 

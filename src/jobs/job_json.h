@@ -2,7 +2,8 @@
 // {"id","state","pipeline","priority","attempts","progress":{"done","total"},
 //  "output_format","error":{"code","message","field"}|null,"waiting_for":[...],
 //  "created_at","updated_at","started_at","finished_at"} with RFC 3339 UTC timestamps
-// (null when unset).
+// (null when unset), and "detections" (engine/detect/detection_json.h) for a succeeded job whose
+// pipeline finds objects.
 #pragma once
 
 #include <map>

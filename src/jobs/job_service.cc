@@ -1,5 +1,6 @@
 #include "jobs/job_service.h"
 
+#include <algorithm>
 #include <set>
 
 #include "core/ids.h"
@@ -8,6 +9,12 @@
 #include "jobs/task_payload.h"
 
 namespace tessera::jobs {
+namespace {
+
+// Detections of one image: at most 1000 per step, about 200 bytes each.
+constexpr uint64_t kMaxDetectionsBytes = 16u << 20;
+
+}  // namespace
 
 JobService::JobService(queue::JobStore& jobs, queue::TaskQueue& queue, store::BlobStore& blobs,
                        queue::WorkerRegistry& workers, const Clock& clock, engine::Limits limits)
@@ -47,7 +54,9 @@ Result<queue::CreatedJob> JobService::Submit(const SubmitRequest& request) {
   job.input_key = InputKeyFor(job.id);
   job.priority = request.priority;
   std::set<std::string> caps;
-  for (const engine::Step& s : pipeline->steps) caps.insert(std::string(s.op->capability));
+  for (const engine::Step& s : pipeline->steps) {
+    caps.insert(std::string(engine::CapabilityOf(*s.op, s.args)));
+  }
   caps.insert(request.capabilities.begin(), request.capabilities.end());
   job.capabilities.assign(caps.begin(), caps.end());
   job.idempotency_key = request.idempotency_key;
@@ -75,7 +84,13 @@ Result<queue::CreatedJob> JobService::Submit(const SubmitRequest& request) {
 Result<JobStatus> JobService::Get(std::string_view id) {
   auto job = jobs_.Get(id);
   if (!job) return job.error();
-  JobStatus status{*job, {}};
+  JobStatus status{*job, {}, {}};
+  if (job->state == queue::JobState::kSucceeded &&
+      std::find(job->capabilities.begin(), job->capabilities.end(), "detect") !=
+          job->capabilities.end()) {
+    auto stored = blobs_.Get(DetectionsKeyFor(job->id), kMaxDetectionsBytes);
+    if (stored) status.detections_json.assign(stored->begin(), stored->end());
+  }
   if (job->state == queue::JobState::kQueued || job->state == queue::JobState::kFailedRetrying) {
     auto live = workers_.ListLive();
     if (live) {

@@ -43,6 +43,9 @@ struct JobStatus {
   queue::JobRecord job;
   // For a queued job: the capabilities it needs that no live worker has (it waits for them).
   std::vector<std::string> waiting_for;
+  // For a succeeded job whose pipeline finds objects: its detections as stored by the worker
+  // (a JSON array, engine/detect/detection_json.h); empty otherwise.
+  std::string detections_json;
 };
 
 class JobService {

@@ -123,6 +123,9 @@ Result<AssembleTaskPayload> AssembleTaskPayload::FromJson(std::string_view json)
 
 std::string InputKeyFor(std::string_view job_id) { return "inputs/" + std::string(job_id); }
 std::string OutputKeyFor(std::string_view job_id) { return "results/" + std::string(job_id); }
+std::string DetectionsKeyFor(std::string_view job_id) {
+  return "results/" + std::string(job_id) + ".json";
+}
 
 std::string TilePrefixFor(std::string_view process_task_id) {
   return "tiles/" + std::string(process_task_id) + "/";

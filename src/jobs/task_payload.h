@@ -69,6 +69,9 @@ struct AssembleTaskPayload {
 
 std::string InputKeyFor(std::string_view job_id);   // "inputs/<id>"
 std::string OutputKeyFor(std::string_view job_id);  // "results/<id>"
+// "results/<id>.json": the detections of a job whose pipeline finds objects (a JSON array,
+// engine/detect/detection_json.h), written before the job succeeds.
+std::string DetectionsKeyFor(std::string_view job_id);
 
 // Tiles of the job whose process task is `process_task_id` live under
 // "tiles/<process task id>/": in/<index> (the tile's input, pixels of its rectangle + halo) and

@@ -1,6 +1,7 @@
 #include "worker/task_runner.h"
 
 #include "core/log.h"
+#include "engine/detect/detection_json.h"
 #include "jobs/task_payload.h"
 
 namespace tessera::worker {
@@ -140,7 +141,13 @@ TaskOutcome TaskRunner::RunProcess(const queue::ClaimedTask& task) {
       if (!coordinated) {
         result = engine::Process(*input, *pipeline, engine_options_);
         execution = "whole: " + pipeline->ToText();
-        if (result) stored = blobs_.Put(payload->output_key, result->bytes);
+        if (result && engine::FindsObjects(*pipeline)) {
+          std::string found = engine::detect::DetectionsToJson(result->detections);
+          stored =
+              blobs_.Put(jobs::DetectionsKeyFor(job_id),
+                         std::span(reinterpret_cast<const uint8_t*>(found.data()), found.size()));
+        }
+        if (result && stored) stored = blobs_.Put(payload->output_key, result->bytes);
       }
     }
   }

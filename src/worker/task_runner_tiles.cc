@@ -28,7 +28,10 @@ std::optional<Status> TaskRunner::MaybeCoordinate(const queue::ClaimedTask& task
                                                   const engine::Pipeline& pipeline) {
   engine::PipelineSplit split = engine::SplitForTiling(pipeline);
   std::optional<engine::TileMode> mode = engine::ParseTileMode(payload.tiles);
-  if (!split.tileable() || mode == engine::TileMode::kOff) return std::nullopt;
+  // Detections are reported by whole-image runs only (a detector must see the whole image).
+  if (!split.tileable() || mode == engine::TileMode::kOff || engine::FindsObjects(pipeline)) {
+    return std::nullopt;
+  }
   auto info = engine::Probe(input, engine_options_.limits);
   if (!info) return Status(info.error());
   if (Status ok = engine::CheckInputLimits(*info, engine_options_.limits); !ok) return ok;

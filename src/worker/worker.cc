@@ -151,6 +151,7 @@ void Worker::ExpireFinishedJobs() {
   }
   for (const auto& job : *expired) {
     if (!job.output_key.empty()) (void)blobs_.Delete(job.output_key);
+    (void)blobs_.Delete(jobs::DetectionsKeyFor(job.id));
     (void)blobs_.Delete(job.input_key);
     // Tiles left by a tiled job that died or was cancelled (a succeeded one deleted its own).
     if (job.tiles_total > 0) jobs::DeleteTiles(blobs_, job.id, job.tiles_total);

@@ -144,7 +144,7 @@ TEST(CliOps, JsonListsEveryOpWithParameters) {
   for (const auto& op : j) names.insert(op["name"].get<std::string>());
   for (const char* want :
        {"resize", "thumbnail", "crop", "rotate", "flip", "blur", "sharpen", "edges", "brightness",
-        "contrast", "saturation", "gamma", "grayscale", "invert", "format"}) {
+        "contrast", "saturation", "gamma", "grayscale", "invert", "detect", "redact", "format"}) {
     EXPECT_TRUE(names.count(want)) << want;
   }
   const auto& resize = j[0];

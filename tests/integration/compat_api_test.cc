@@ -15,6 +15,7 @@
 #include "core/file_io.h"
 #include "engine/engine.h"
 #include "engine/pipeline.h"
+#include "support/detect_testing.h"
 #include "support/image_testing.h"
 #include "support/serve_process.h"
 #include "support/subprocess.h"
@@ -424,18 +425,78 @@ TEST_F(ImageFlowGatewayTest, ValidationAndFailures) {
                {{"input_image", {{"bucket", "imageflow"}, {"object_key", "../../tessera.db"}}},
                 {"execution_id", "exec-5"}});
   EXPECT_EQ(Body(r)["result"]["status"], "PROCESSING_STATUS_FAILED");
-  // Detection: a clear FAILED naming the missing capability.
+  // Detection runs: the gateway's default "yolo" is the people detector here (no YOLO model
+  // configured); the test pattern has no people.
   r = PostJson(*c_, "/v1/detect", {{"input_image", Image()}, {"execution_id", "exec-6"}});
   ASSERT_EQ(r.status, 200u);
   j = Body(r);
-  EXPECT_EQ(j["result"]["status"], "PROCESSING_STATUS_FAILED");
-  EXPECT_NE(j["result"]["message"].get<std::string>().find("`detect` capability"),
-            std::string::npos);
-  EXPECT_EQ(j["result"]["metadata"]["missing_capability"], "detect");
+  EXPECT_EQ(j["result"]["status"], "PROCESSING_STATUS_COMPLETED") << r.text();
+  EXPECT_EQ(j["result"]["message"], "Object detection completed. Found 0 objects.");
+  EXPECT_EQ(j["result"]["metadata"]["model"], "people");
+  EXPECT_EQ(j["result"]["output_image"]["object_key"], "exec-6_detected.jpg");
+  EXPECT_FALSE(j.contains("detections"));
   EXPECT_EQ(j["metadata"]["model_name"], "yolo");
+  EXPECT_EQ(j["metadata"]["model_version"], "opencv-hog-default-people");
   // Proto floats are written as the shortest decimal that reads back as the float.
-  EXPECT_EQ(j["metadata"].dump(),
-            R"({"confidence_threshold":0.5,"model_name":"yolo","nms_threshold":0.4})");
+  EXPECT_EQ(j["metadata"]["confidence_threshold"].dump(), "0.5");
+  EXPECT_EQ(j["metadata"]["nms_threshold"].dump(), "0.4");
+  EXPECT_GT(j["metadata"]["inference_time_ms"].get<double>(), 0);
+  EXPECT_FALSE(j["metadata"].contains("total_detections"));  // 0: left out, as MessageToDict
+}
+
+// The ImageFlowCanvas workflow (k8s/workflows/grpc-pipeline-templates.yaml) on a photograph:
+// resize to 800x600 -> detect on <id>_resized.jpg -> filter on <id>_detected.jpg, each step
+// reading the object the previous one wrote.
+TEST_F(ImageFlowGatewayTest, ResizeDetectFilterChain) {
+  const auto messi = ReadFileBytes(OpenCvSample("messi5.jpg"));
+  ASSERT_TRUE(WriteFileAtomically(Blobs() / "imageflow" / "in" / "messi.jpg", messi));
+  auto r = PostJson(
+      *c_, "/v1/resize",
+      {{"input_image",
+        {{"bucket", "imageflow"}, {"object_key", "in/messi.jpg"}, {"content_type", "image/jpeg"}}},
+       {"target_width", 800},
+       {"target_height", 600},
+       {"maintain_aspect_ratio", true},
+       {"quality", "RESIZE_QUALITY_GOOD"},
+       {"execution_id", "wf-1"}});
+  ASSERT_EQ(Body(r)["result"]["status"], "PROCESSING_STATUS_COMPLETED") << r.text();
+  r = PostJson(*c_, "/v1/detect",
+               {{"input_image",
+                 {{"bucket", "imageflow"},
+                  {"object_key", "wf-1_resized.jpg"},
+                  {"content_type", "image/jpeg"}}},
+                {"model_name", "face"},
+                {"confidence_threshold", 0.5},
+                {"nms_threshold", 0.4},
+                {"draw_boxes", true},
+                {"execution_id", "wf-1"}});
+  json d = Body(r);
+  ASSERT_EQ(d["result"]["status"], "PROCESSING_STATUS_COMPLETED") << r.text();
+  EXPECT_EQ(d["result"]["output_image"]["object_key"], "wf-1_detected.jpg");
+  EXPECT_EQ(d["result"]["output_image"]["width"], 800);
+  ASSERT_EQ(d["detections"].size(), 1u) << r.text();
+  // Messi's face, labelled by hand on the 548-pixel original, scaled to the 800-pixel step.
+  const double s = 800.0 / 548.0;
+  const auto& box = d["detections"][0]["bbox"];
+  Box found{box["x1"].get<double>(), box["y1"].get<double>(),
+            box["x2"].get<double>() - box["x1"].get<double>(),
+            box["y2"].get<double>() - box["y1"].get<double>()};
+  EXPECT_GE(IoU(found, Box{226 * s, 92 * s, 38 * s, 40 * s}), 0.5) << r.text();
+  EXPECT_TRUE(std::filesystem::exists(Blobs() / "imageflow" / "wf-1_detected_metadata.json"));
+  r = PostJson(*c_, "/v1/filter",
+               {{"input_image",
+                 {{"bucket", "imageflow"},
+                  {"object_key", "wf-1_detected.jpg"},
+                  {"content_type", "image/jpeg"}}},
+                {"filter_type", "FILTER_TYPE_GAUSSIAN"},
+                {"intensity", 2.0},
+                {"parameters", json::object()},
+                {"execution_id", "wf-1"}});
+  ASSERT_EQ(Body(r)["result"]["status"], "PROCESSING_STATUS_COMPLETED") << r.text();
+  auto detected = ReadFile(Blobs() / "imageflow" / "wf-1_detected.jpg");
+  auto final_image = ReadFile(Blobs() / "imageflow" / "wf-1_final.jpg");
+  ASSERT_TRUE(detected.has_value() && final_image.has_value());
+  EXPECT_EQ(*final_image, EngineOutput(*detected, "blur:sigma=4;format:type=jpeg,q=85"));
 }
 
 TEST_F(ImageFlowGatewayTest, HealthRoutes) {
@@ -447,9 +508,8 @@ TEST_F(ImageFlowGatewayTest, HealthRoutes) {
   r = Must(c_->Get("/v1/health/filter"));
   EXPECT_EQ(r.text(), R"({"service":"filter","status":"healthy"})");
   r = Must(c_->Get("/v1/health/detection"));
-  EXPECT_EQ(r.status, 503u);
-  EXPECT_EQ(r.text(),
-            R"({"detail":"Detection service unhealthy: no worker has the `detect` capability"})");
+  EXPECT_EQ(r.status, 200u);
+  EXPECT_EQ(r.text(), R"({"service":"detection","status":"healthy"})");
   r = Must(c_->Get("/v1/health/camera_stream"));
   EXPECT_EQ(r.status, 404u);
 }

@@ -2,8 +2,9 @@
 // imageflow --grpc-port 0` process, driven over loopback by a C++ gRPC client with the seed's
 // request shapes: ResizeImage from the store and from ImageBytes, ApplyFilter for every filter
 // type, outputs named after execution_id, every output byte-identical to what the HTTP gateway
-// made of the same request and to engine::Process of the documented pipeline; DetectObjects
-// FAILED naming the missing capability; the three Health rpcs and grpc.health.v1; the stream
+// made of the same request and to engine::Process of the documented pipeline; DetectObjects on
+// a real photograph (the labelled face found, the boxes drawn, the output and metadata objects
+// the ImageFlowCanvas chain reads); the three Health rpcs and grpc.health.v1; the stream
 // rpcs; API keys; RESOURCE_EXHAUSTED from a busy server. Plus Debian's python3-grpcio calling
 // ResizeImage and Health (tests/python/imageflow_grpc_check.py).
 #include <grpcpp/create_channel.h>
@@ -23,6 +24,7 @@
 #include "imageflow/v1/ai_detection.grpc.pb.h"
 #include "imageflow/v1/filter.grpc.pb.h"
 #include "imageflow/v1/resize.grpc.pb.h"
+#include "support/detect_testing.h"
 #include "support/image_testing.h"
 #include "support/serve_process.h"
 #include "support/subprocess.h"
@@ -336,11 +338,13 @@ TEST_F(GrpcImageFlowTest, ProcessingFailuresAreFailedResultsAndBadEnumsInvalidAr
   EXPECT_EQ(Trailer(quality_context, "tessera-error-code"), "bad_request");
 }
 
-TEST_F(GrpcImageFlowTest, DetectObjectsIsFailedNamingTheMissingCapability) {
+TEST_F(GrpcImageFlowTest, DetectObjectsFindsTheLabelledFace) {
+  const auto messi = ReadFileBytes(OpenCvSample("messi5.jpg"));
+  ASSERT_TRUE(WriteFileAtomically(Blobs() / "imageflow" / "in" / "messi.jpg", messi));
   Serve();
   pb::DetectionRequest request;
-  *request.mutable_input_image() = StoreImage("imageflow", "in/cat.jpg");
-  request.set_model_name("yolo");
+  *request.mutable_input_image() = StoreImage("imageflow", "in/messi.jpg");
+  request.set_model_name("face");
   request.set_confidence_threshold(0.5f);
   request.set_nms_threshold(0.4f);
   request.set_draw_boxes(true);
@@ -350,18 +354,102 @@ TEST_F(GrpcImageFlowTest, DetectObjectsIsFailedNamingTheMissingCapability) {
   pb::DetectionResponse response;
   auto status = detect_->DetectObjects(&context, request, &response);
   ASSERT_TRUE(status.ok()) << status.error_message();
-  EXPECT_EQ(response.result().status(), pb::PROCESSING_STATUS_FAILED);
-  EXPECT_EQ(response.result().metadata().at("missing_capability"), "detect");
-  EXPECT_NE(response.result().message().find("`detect` capability"), std::string::npos)
+  ASSERT_EQ(response.result().status(), pb::PROCESSING_STATUS_COMPLETED)
       << response.result().message();
-  EXPECT_EQ(response.detections_size(), 0);
-  EXPECT_EQ(response.metadata().model_name(), "yolo");
+  EXPECT_EQ(response.result().message(), "Object detection completed. Found 1 objects.");
+  ASSERT_EQ(response.detections_size(), 1);
+  const auto& d = response.detections(0);
+  EXPECT_EQ(d.class_name(), "face");
+  EXPECT_EQ(d.class_id(), 0);
+  EXPECT_GE(d.confidence(), 0.5f);
+  const Box labelled{226, 92, 38, 40};  // Messi's face, by hand
+  EXPECT_GE(IoU({d.bbox().x1(), d.bbox().y1(), d.bbox().x2() - d.bbox().x1(),
+                 d.bbox().y2() - d.bbox().y1()},
+                labelled),
+            0.5);
+  EXPECT_EQ(response.metadata().model_name(), "face");
+  EXPECT_EQ(response.metadata().model_version(), "haarcascade_frontalface_default.xml");
+  EXPECT_EQ(response.metadata().total_detections(), 1);
+  EXPECT_GT(response.metadata().inference_time_ms(), 0);
   EXPECT_FLOAT_EQ(response.metadata().confidence_threshold(), 0.5f);
+  // The output the chain's next step reads: the boxes drawn, as engine::Process draws them.
+  EXPECT_EQ(response.result().output_image().object_key(), "d_detected.jpg");
+  EXPECT_EQ(Stored("d_detected.jpg"), EngineOutput(messi, ifc::DetectPipeline([] {
+                                                            ifc::DetectionRequest r;
+                                                            r.model_name = "face";
+                                                            r.confidence_threshold = 0.5f;
+                                                            r.nms_threshold = 0.4f;
+                                                            r.draw_boxes = true;
+                                                            return r;
+                                                          }())
+                                                              .value()));
+  const auto meta_bytes = Stored("d_detected_metadata.json");
+  json meta = json::parse(std::string(meta_bytes.begin(), meta_bytes.end()), nullptr, false);
+  EXPECT_EQ(meta["total_detections"], 1);
+  EXPECT_EQ(meta["detections"][0]["class_name"], "face");
+  EXPECT_FLOAT_EQ(meta["detections"][0]["bbox"]["x1"].get<float>(), d.bbox().x1());
 
+  // The gateway answers the same request with the same boxes and output.
   json j = PostJson(*http_, "/v1/detect",
-                    {{"input_image", {{"bucket", "imageflow"}, {"object_key", "in/cat.jpg"}}},
-                     {"execution_id", "d"}});
-  EXPECT_EQ(j["result"]["message"], response.result().message());
+                    {{"input_image", {{"bucket", "imageflow"}, {"object_key", "in/messi.jpg"}}},
+                     {"model_name", "face"},
+                     {"execution_id", "h"}});
+  EXPECT_EQ(j["result"]["status"], "PROCESSING_STATUS_COMPLETED");
+  ASSERT_EQ(j["detections"].size(), 1u) << j.dump();
+  EXPECT_FLOAT_EQ(j["detections"][0]["bbox"]["y2"].get<float>(), d.bbox().y2());
+  EXPECT_EQ(Stored("h_detected.jpg"), Stored("d_detected.jpg"));
+}
+
+TEST_F(GrpcImageFlowTest, DetectObjectsModelNamesAndFailures) {
+  Serve();
+  auto detect = [&](const std::string& model, const std::string& key) {
+    pb::DetectionRequest request;
+    *request.mutable_input_image() = StoreImage("imageflow", key);
+    request.set_model_name(model);
+    request.set_execution_id("m");
+    ::grpc::ClientContext context;
+    SetDeadline(&context);
+    pb::DetectionResponse response;
+    auto status = detect_->DetectObjects(&context, request, &response);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return response;
+  };
+  // The original's YOLO names run the people detector when no "yolo" model is configured.
+  for (const char* yolo : {"yolo", "yolo11", "yolov8n"}) {
+    auto r = detect(yolo, "in/cat.jpg");
+    EXPECT_EQ(r.result().status(), pb::PROCESSING_STATUS_COMPLETED) << yolo;
+    EXPECT_EQ(r.result().metadata().at("model"), "people") << yolo;
+    EXPECT_EQ(r.metadata().model_version(), "opencv-hog-default-people");
+    EXPECT_EQ(r.metadata().model_name(), yolo);
+  }
+  auto unknown = detect("resnet", "in/cat.jpg");
+  EXPECT_EQ(unknown.result().status(), pb::PROCESSING_STATUS_FAILED);
+  EXPECT_NE(unknown.result().message().find("unknown model_name 'resnet'"), std::string::npos)
+      << unknown.result().message();
+  EXPECT_EQ(unknown.result().metadata().at("error_code"), "bad_request");
+  auto missing = detect("face", "in/none.jpg");
+  EXPECT_EQ(missing.result().status(), pb::PROCESSING_STATUS_FAILED);
+  EXPECT_EQ(missing.result().message(),
+            "Detection failed: object in/none.jpg does not exist in bucket imageflow");
+
+  // The stream rpc: one answer per request, in order.
+  ::grpc::ClientContext context;
+  SetDeadline(&context);
+  auto stream = detect_->DetectObjectsStream(&context);
+  for (const char* model : {"face", "resnet"}) {
+    pb::DetectionRequest request;
+    *request.mutable_input_image() = StoreImage("imageflow", "in/cat.jpg");
+    request.set_model_name(model);
+    request.set_execution_id(std::string("s_") + model);
+    ASSERT_TRUE(stream->Write(request));
+  }
+  stream->WritesDone();
+  pb::DetectionResponse first, second;
+  ASSERT_TRUE(stream->Read(&first));
+  ASSERT_TRUE(stream->Read(&second));
+  EXPECT_EQ(first.result().status(), pb::PROCESSING_STATUS_COMPLETED);
+  EXPECT_EQ(second.result().status(), pb::PROCESSING_STATUS_FAILED);
+  EXPECT_TRUE(stream->Finish().ok());
 }
 
 TEST_F(GrpcImageFlowTest, HealthRpcsAndStandardHealth) {
@@ -377,7 +465,7 @@ TEST_F(GrpcImageFlowTest, HealthRpcsAndStandardHealth) {
   };
   EXPECT_EQ(own(resize_), pb::HealthCheckResponse::SERVING);
   EXPECT_EQ(own(filter_), pb::HealthCheckResponse::SERVING);
-  EXPECT_EQ(own(detect_), pb::HealthCheckResponse::NOT_SERVING);
+  EXPECT_EQ(own(detect_), pb::HealthCheckResponse::SERVING);
 
   auto health = ::grpc::health::v1::Health::NewStub(channel_);
   auto standard = [&](const std::string& service) {
@@ -396,7 +484,7 @@ TEST_F(GrpcImageFlowTest, HealthRpcsAndStandardHealth) {
   EXPECT_EQ(standard("imageflow.v1.FilterService"),
             ::grpc::health::v1::HealthCheckResponse::SERVING);
   EXPECT_EQ(standard("imageflow.v1.AIDetectionService"),
-            ::grpc::health::v1::HealthCheckResponse::NOT_SERVING);
+            ::grpc::health::v1::HealthCheckResponse::SERVING);
 }
 
 TEST_F(GrpcImageFlowTest, HealthIsNotServingWhileTheBlobStoreIsGone) {

@@ -340,10 +340,11 @@ TEST_F(HttpApiTest, JobLifecycleOverHttp) {
   auto workers = json::parse(r.text());
   ASSERT_EQ(workers.size(), 1u);
   EXPECT_EQ(workers[0]["threads"], 2);
-  // "core" plus the Django pipeline's five filters (WORKER_CAPABILITIES unset means all).
+  // "core", the Django pipeline's five filters (WORKER_CAPABILITIES unset means all), and
+  // "detect" (opencv-data's face cascade is installed).
   EXPECT_EQ(workers[0]["capabilities"],
             json::array({"core", "filter.resize", "filter.blur", "filter.brightness",
-                         "filter.sharpen", "filter.edges"}));
+                         "filter.sharpen", "filter.edges", "detect"}));
 
   r = Send(*client, "GET", "/v1/ops");
   ASSERT_EQ(r.status, 200u);

@@ -56,8 +56,8 @@ struct GrpcServer::Rep {
           std::make_unique<ImageFlowResizeService>(*options.imageflow, options.api_keys, slot_wait);
       imageflow_filter =
           std::make_unique<ImageFlowFilterService>(*options.imageflow, options.api_keys, slot_wait);
-      imageflow_detection =
-          std::make_unique<ImageFlowDetectionService>(*options.imageflow, options.api_keys);
+      imageflow_detection = std::make_unique<ImageFlowDetectionService>(
+          *options.imageflow, options.api_keys, slot_wait);
     }
   }
 };
@@ -102,8 +102,10 @@ Result<int> GrpcServer::Start() {
   if (rep_->imageflow_resize) {
     health->SetServingStatus(::imageflow::v1::ResizeService::service_full_name(), true);
     health->SetServingStatus(::imageflow::v1::FilterService::service_full_name(), true);
-    // As the service's own Health rpc and GET /v1/health/detection: no detection op yet.
-    health->SetServingStatus(::imageflow::v1::AIDetectionService::service_full_name(), false);
+    // As the service's own Health rpc and GET /v1/health/detection: serving when the default
+    // detection model loads.
+    health->SetServingStatus(::imageflow::v1::AIDetectionService::service_full_name(),
+                             rep_->options.imageflow->Health("detection").has_value());
   }
   Log(LogLevel::kInfo, "grpc_listening",
       {{"address", rep_->options.address},

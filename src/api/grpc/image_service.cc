@@ -164,6 +164,7 @@ Result<SyncResult> ImageServiceImpl::RunSync(::grpc::ServerContext* context,
     response->set_image(out.bytes.data(), out.bytes.size());
     FillMeta(out.format, out.width, out.height, out.bytes.size(), response->mutable_meta());
     FillTimings(*result, response->mutable_timings());
+    for (const auto& d : out.detections) ToProto(d, response->add_detections());
     return OkStatus();
   };
   return Finish(context, "Process", started, run());
@@ -206,6 +207,7 @@ Result<SyncResult> ImageServiceImpl::RunSync(::grpc::ServerContext* context,
     v1::ProcessStreamResponse head;
     FillMeta(out.format, out.width, out.height, out.bytes.size(), head.mutable_meta());
     FillTimings(*result, head.mutable_timings());
+    for (const auto& d : out.detections) ToProto(d, head.add_detections());
     return WriteChunks(context, stream, std::move(head), out.bytes);
   };
   return Finish(context, "ProcessStream", started, run());

@@ -2,6 +2,8 @@
 
 #include <chrono>
 
+#include "engine/detect/detection_json.h"
+
 namespace tessera::api::grpc {
 namespace {
 
@@ -85,6 +87,26 @@ void ToProto(const queue::JobRecord& job, v1::Job* out) {
 void ToProto(const jobs::JobStatus& status, v1::Job* out) {
   ToProto(status.job, out);
   for (const auto& capability : status.waiting_for) out->add_waiting_for(capability);
+  if (!status.detections_json.empty()) {
+    auto found = engine::detect::DetectionsFromJson(status.detections_json);
+    if (found) {
+      for (const auto& d : *found) ToProto(d, out->add_detections());
+    }
+  }
+}
+
+void ToProto(const engine::detect::Detection& d, v1::Detection* out) {
+  out->set_model(d.model);
+  out->set_label(d.label);
+  out->set_class_id(d.class_id);
+  out->set_confidence(d.confidence);
+  out->set_x(d.x);
+  out->set_y(d.y);
+  out->set_width(d.width);
+  out->set_height(d.height);
+  out->set_step(d.step);
+  out->set_image_width(d.image_width);
+  out->set_image_height(d.image_height);
 }
 
 }  // namespace tessera::api::grpc

@@ -4,6 +4,7 @@
 
 #include <optional>
 
+#include "engine/detect/detection.h"
 #include "jobs/job_service.h"
 #include "tessera/v1/image_service.pb.h"
 
@@ -20,5 +21,7 @@ queue::Priority FromProto(tessera::v1::Priority priority);
 // Fills `out` from the record; waiting_for from `status` when given.
 void ToProto(const queue::JobRecord& job, tessera::v1::Job* out);
 void ToProto(const jobs::JobStatus& status, tessera::v1::Job* out);
+
+void ToProto(const engine::detect::Detection& detection, tessera::v1::Detection* out);
 
 }  // namespace tessera::api::grpc

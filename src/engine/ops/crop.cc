@@ -1,15 +1,16 @@
 // crop: a rectangle by position, or a w x h window placed by gravity or a saliency strategy.
 #include <algorithm>
 
+#include "engine/ops/face_crop.h"
 #include "engine/ops/ops.h"
 #include "engine/vips/vips_adapter.h"
 
 namespace tessera::engine::ops {
 namespace {
 
-constexpr std::string_view kGravities[] = {"none", "centre",  "center",   "north", "south",
-                                           "east", "west",    "ne",       "nw",    "se",
-                                           "sw",   "entropy", "attention"};
+constexpr std::string_view kGravities[] = {"none", "centre",  "center",    "north", "south",
+                                           "east", "west",    "ne",        "nw",    "se",
+                                           "sw",   "entropy", "attention", "faces"};
 
 constexpr ParamSpec kParams[] = {
     {.name = "x",
@@ -39,7 +40,7 @@ constexpr ParamSpec kParams[] = {
     {.name = "gravity",
      .type = ParamType::kEnum,
      .description = "none: use x,y; a compass point or centre places the window; entropy and "
-                    "attention pick the busiest region",
+                    "attention pick the busiest region; faces centres it on the detected faces",
      .default_value = "none",
      .choices = kGravities},
 };
@@ -52,6 +53,10 @@ Status Validate(const Args& a) {
   return OkStatus();
 }
 
+std::string_view Capability(const Args& a) {
+  return a.Enum("gravity") == "faces" ? "detect" : "core";
+}
+
 Result<Image> Apply(const Image& in, const Args& a) {
   int W = in.width(), H = in.height();
   int w = static_cast<int>(std::min<int64_t>(a.Int("w"), W));
@@ -59,6 +64,7 @@ Result<Image> Apply(const Image& in, const Args& a) {
   const std::string& g = a.Enum("gravity");
   if (g == "entropy") return vips::SmartCrop(in, w, h, vips::Interesting::kEntropy);
   if (g == "attention") return vips::SmartCrop(in, w, h, vips::Interesting::kAttention);
+  if (g == "faces") return CropToFaces(in, w, h);
   int x = 0, y = 0;
   if (g == "none") {
     int64_t x0 = a.Int("x"), y0 = a.Int("y");
@@ -92,6 +98,7 @@ const OpSpec kCrop{
     .name = "crop",
     .description = "cut out a rectangle (clipped to the image)",
     .params = kParams,
+    .capability_for = Capability,
     .changes_geometry = true,
     .halo = GlobalHalo,
     .validate = Validate,

@@ -19,6 +19,8 @@ extern const OpSpec kSaturation;
 extern const OpSpec kGamma;
 extern const OpSpec kGrayscale;
 extern const OpSpec kInvert;
+extern const OpSpec kDetect;
+extern const OpSpec kRedact;
 extern const OpSpec kFormat;
 
 }  // namespace tessera::engine::ops

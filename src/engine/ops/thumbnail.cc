@@ -2,12 +2,16 @@
 // a saliency strategy; uses shrink-on-load when it is the first step.
 #include "engine/ops/thumbnail.h"
 
+#include <algorithm>
+#include <cmath>
+
+#include "engine/ops/face_crop.h"
 #include "engine/ops/ops.h"
 
 namespace tessera::engine::ops {
 namespace {
 
-constexpr std::string_view kCrops[] = {"none", "centre", "center", "entropy", "attention"};
+constexpr std::string_view kCrops[] = {"none", "centre", "center", "entropy", "attention", "faces"};
 
 constexpr ParamSpec kParams[] = {
     {.name = "w",
@@ -23,7 +27,8 @@ constexpr ParamSpec kParams[] = {
      .max = 65535},
     {.name = "crop",
      .type = ParamType::kEnum,
-     .description = "none: fit inside the box; otherwise fill it and crop by this strategy",
+     .description = "none: fit inside the box; otherwise fill it and crop by this strategy "
+                    "(faces: around the detected faces)",
      .default_value = "none",
      .choices = kCrops},
     {.name = "enlarge",
@@ -40,7 +45,18 @@ vips::Interesting CropFromName(const std::string& c) {
 }
 
 Result<Image> Apply(const Image& in, const Args& args) {
+  if (CropsToFaces(args)) {
+    auto covered = vips::ThumbnailImage(in, CoverOptions(args, in.width(), in.height()));
+    if (!covered) return covered;
+    return CutAroundFaces(*covered, args);
+  }
   return vips::ThumbnailImage(in, ThumbnailOptionsFrom(args));
+}
+
+std::string_view Capability(const Args& args) { return CropsToFaces(args) ? "detect" : "core"; }
+
+int BoxHeight(const Args& args) {
+  return static_cast<int>(args.Has("h") ? args.Int("h") : args.Int("w"));
 }
 
 }  // namespace
@@ -54,10 +70,29 @@ vips::ThumbnailOptions ThumbnailOptionsFrom(const Args& args) {
   return o;
 }
 
+bool CropsToFaces(const Args& args) { return args.Enum("crop") == "faces"; }
+
+vips::ThumbnailOptions CoverOptions(const Args& args, int width, int height) {
+  const double box_w = static_cast<double>(args.Int("w"));
+  const double box_h = BoxHeight(args);
+  double scale = std::max(box_w / width, box_h / height);
+  if (!args.Bool("enlarge")) scale = std::min(scale, 1.0);
+  vips::ThumbnailOptions o;
+  o.width = std::max(1, static_cast<int>(std::lround(width * scale)));
+  o.height = std::max(1, static_cast<int>(std::lround(height * scale)));
+  o.size = vips::SizeMode::kForce;
+  return o;
+}
+
+Result<Image> CutAroundFaces(const Image& covered, const Args& args) {
+  return CropToFaces(covered, static_cast<int>(args.Int("w")), BoxHeight(args));
+}
+
 const OpSpec kThumbnail{
     .name = "thumbnail",
     .description = "make a small preview fitting a box; fastest when first (shrink-on-load)",
     .params = kParams,
+    .capability_for = Capability,
     .changes_geometry = true,
     .reads_randomly = true,
     .halo = GlobalHalo,

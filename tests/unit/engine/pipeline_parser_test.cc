@@ -64,6 +64,8 @@ TEST(PipelineParser, EveryOpRoundTrips) {
       "gamma:g=0.45",
       "grayscale",
       "invert",
+      "detect:model=people,confidence=0.5,nms=0.3,max=10,classes=person|traffic_light,draw=true",
+      "redact:model=face_alt,mode=blur,strength=4",
       "format:type=jpeg,q=90,progressive=true,subsample=444,optimize=true,strip=false,"
       "keep_icc=true",
   };

@@ -326,13 +326,38 @@ HttpResponse Detect(imageflow::ImageFlowService& service, HttpRequest& request) 
   Take(body, "execution_id", r.execution_id, p, {});
   if (!p.empty()) return p.Response();
   auto out = service.Detect(r);
-  OJson m = OJson::object();
-  if (!out.metadata.model_name.empty()) m["model_name"] = out.metadata.model_name;
-  if (out.metadata.confidence_threshold != 0) {
-    m["confidence_threshold"] = FloatJson(out.metadata.confidence_threshold);
+  if (!out) return Busy(out.error());
+  // MessageToDict of imageflow.v1.DetectionResponse: result, detections, metadata; zero
+  // values left out.
+  OJson j = {{"result", ResultJson(out->result)}};
+  if (!out->detections.empty()) {
+    OJson list = OJson::array();
+    for (const imageflow::DetectedObject& d : out->detections) {
+      OJson o = OJson::object();
+      if (!d.class_name.empty()) o["class_name"] = d.class_name;
+      if (d.confidence != 0) o["confidence"] = FloatJson(d.confidence);
+      OJson box = OJson::object();
+      if (d.x1 != 0) box["x1"] = FloatJson(d.x1);
+      if (d.y1 != 0) box["y1"] = FloatJson(d.y1);
+      if (d.x2 != 0) box["x2"] = FloatJson(d.x2);
+      if (d.y2 != 0) box["y2"] = FloatJson(d.y2);
+      o["bbox"] = box;
+      if (d.class_id != 0) o["class_id"] = d.class_id;
+      list.push_back(o);
+    }
+    j["detections"] = list;
   }
-  if (out.metadata.nms_threshold != 0) m["nms_threshold"] = FloatJson(out.metadata.nms_threshold);
-  return Answer(ResultJson(out.result), m);
+  const imageflow::DetectionMetadata& md = out->metadata;
+  OJson m = OJson::object();
+  if (!md.model_name.empty()) m["model_name"] = md.model_name;
+  if (!md.model_version.empty()) m["model_version"] = md.model_version;
+  if (md.confidence_threshold != 0) m["confidence_threshold"] = FloatJson(md.confidence_threshold);
+  if (md.nms_threshold != 0) m["nms_threshold"] = FloatJson(md.nms_threshold);
+  if (md.total_detections != 0) m["total_detections"] = md.total_detections;
+  if (md.inference_time_ms != 0) m["inference_time_ms"] = md.inference_time_ms;
+  if (md.nms_time_ms != 0) m["nms_time_ms"] = md.nms_time_ms;
+  if (!m.empty()) j["metadata"] = m;
+  return HttpResponse::Json(200, j.dump());
 }
 
 HttpResponse Health(imageflow::ImageFlowService& service, HttpRequest& request) {

@@ -147,7 +147,8 @@ Status ImageFlowService::Run(const ImageData& image, const std::optional<ImageBy
                              const Result<std::string>& pipeline, const std::string& output_name,
                              std::string_view failure_prefix, MonotonicTime started,
                              std::chrono::steady_clock::time_point queued_at,
-                             ProcessingResult& result, engine::ImageInfo* input_info) {
+                             ProcessingResult& result, engine::ImageInfo* input_info,
+                             engine::ProcessResult* processed) {
   auto fail = [&](const Error& e) {
     result.status = ProcessingStatus::kFailed;
     result.message = std::string(failure_prefix) + e.message;
@@ -196,6 +197,12 @@ Status ImageFlowService::Run(const ImageData& image, const std::optional<ImageBy
   }
   const engine::ProcessResult& r = done->result;
   if (input_info != nullptr) *input_info = r.input;
+  if (processed != nullptr) {
+    processed->detections = r.detections;
+    processed->detect_times = r.detect_times;
+    processed->width = r.width;
+    processed->height = r.height;
+  }
   if (input->from_store) {
     if (auto put = blobs_.Put(output_key, r.bytes); !put) {
       fail(put.error());
@@ -272,26 +279,10 @@ Result<FilterResponse> ImageFlowService::Filter(const FilterRequest& request,
   return response;
 }
 
-DetectionResponse ImageFlowService::Detect(const DetectionRequest& request) {
-  DetectionResponse response;
-  response.result.status = ProcessingStatus::kFailed;
-  response.result.message =
-      "Detection failed: object detection is not available in this tessera build: no worker "
-      "has the `" +
-      std::string(kDetectCapability) + "` capability";
-  response.result.metadata["missing_capability"] = std::string(kDetectCapability);
-  response.result.processed_at = clock_.Now();
-  response.metadata.model_name = request.model_name;
-  response.metadata.confidence_threshold = request.confidence_threshold;
-  response.metadata.nms_threshold = request.nms_threshold;
-  return response;
-}
-
 Status ImageFlowService::Health(std::string_view service) {
   if (service == "detection") {
-    return Unexpected(
-        MakeError(ErrorCode::kUnavailable,
-                  "no worker has the `" + std::string(kDetectCapability) + "` capability"));
+    if (auto ok = DetectionHealth(); !ok) return ok;
+    return blobs_.Ping();
   }
   if (service != "resize" && service != "filter") {
     return Unexpected(

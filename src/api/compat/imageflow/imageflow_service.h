@@ -163,9 +163,18 @@ struct DetectionMetadata {
   double nms_time_ms = 0;
 };
 
-// Detection has no boxes until tessera has a detection op: `detections` is always empty.
+// imageflow.v1.Detection: a box in pixels of the input image, corners x1,y1 (top left) and
+// x2,y2 (bottom right).
+struct DetectedObject {
+  std::string class_name;
+  float confidence = 0;
+  float x1 = 0, y1 = 0, x2 = 0, y2 = 0;
+  int32_t class_id = 0;
+};
+
 struct DetectionResponse {
   ProcessingResult result;
+  std::vector<DetectedObject> detections;
   DetectionMetadata metadata;
 };
 
@@ -175,8 +184,21 @@ struct DetectionResponse {
 Result<std::string> ResizePipeline(const ResizeRequest& request);
 std::string FilterPipeline(const FilterRequest& request);
 
-// What the detection result says: which capability is missing.
-inline constexpr std::string_view kDetectCapability = "detect";
+// The tessera model an ImageFlowCanvas model_name runs (docs/COMPAT.md):
+//   a tessera model name (face, people, ...) or a YOLO manifest's name: that model;
+//   "", "yolo" and names starting "yolo" ("yolo11", "yolov8n", ...): the models directory's
+//     "yolo" manifest when there is one, else the HOG people detector ("people": COCO's class 0,
+//     person, which is what the ImageFlowCanvas workflows look for);
+//   anything else: nullopt.
+std::optional<std::string> DetectionModelFor(std::string_view model_name);
+
+// The pipeline a detection request runs: detect with the mapped model, the thresholds (0 or
+// less: the model's defaults), draw_boxes, then JPEG q=95 (what the seed's cv2.imwrite wrote).
+// kBadRequest (field model_name) for a model name that maps to nothing.
+Result<std::string> DetectPipeline(const DetectionRequest& request);
+
+// OK when the model DetectionModelFor("yolo") names loads; kUnavailable saying why otherwise.
+Status DetectionHealth();
 
 class ImageFlowService {
  public:
@@ -195,12 +217,18 @@ class ImageFlowService {
       const FilterRequest& request,
       std::chrono::steady_clock::time_point queued_at = std::chrono::steady_clock::now());
 
-  // Always FAILED (no detection capability yet), naming the missing capability; the metadata
-  // echoes the request's model and thresholds.
-  DetectionResponse Detect(const DetectionRequest& request);
+  // Runs DetectPipeline: COMPLETED with the boxes (in pixels of the input image), the output
+  // image (boxes drawn when draw_boxes) stored as "<bucket>/<execution_id>_detected.jpg" (the
+  // name the next step of the ImageFlowCanvas chain reads) beside a
+  // "<bucket>/<execution_id>_detected_metadata.json" of the detections, and metadata (model
+  // version, inference and NMS time); FAILED with a message when the model is unknown or
+  // cannot be loaded, or the input cannot be read. Errors: kQueueFull only.
+  Result<DetectionResponse> Detect(
+      const DetectionRequest& request,
+      std::chrono::steady_clock::time_point queued_at = std::chrono::steady_clock::now());
 
   // The Health rpc of "resize", "filter" or "detection": OK when that service can work (the
-  // blob store answers; detection: never, kUnavailable naming the missing capability).
+  // blob store answers; detection: also the default model loads, else kUnavailable saying why).
   // kNotFound for another service name.
   Status Health(std::string_view service);
 
@@ -216,7 +244,7 @@ class ImageFlowService {
              const Result<std::string>& pipeline, const std::string& output_name,
              std::string_view failure_prefix, MonotonicTime started,
              std::chrono::steady_clock::time_point queued_at, ProcessingResult& result,
-             engine::ImageInfo* input_info);
+             engine::ImageInfo* input_info, engine::ProcessResult* processed = nullptr);
 
   SyncProcessor& sync_;
   store::BlobStore& blobs_;

@@ -153,9 +153,13 @@ Status Filter(ifc::ImageFlowService& service, std::chrono::milliseconds slot_wai
   return OkStatus();
 }
 
-Status Detect(ifc::ImageFlowService& service, const pb::DetectionRequest& request,
+Status Detect(ifc::ImageFlowService& service, std::chrono::milliseconds slot_wait,
+              ::grpc::ServerContext* context, const pb::DetectionRequest& request,
               pb::DetectionResponse* response) {
-  ToProto(service.Detect(FromProto(request)), response);
+  const SlotWait wait = SlotWaitFor(*context, slot_wait);
+  auto out = service.Detect(FromProto(request), wait.queued_at);
+  if (!out) return Unexpected(SlotError(out.error(), wait));
+  ToProto(*out, response);
   return OkStatus();
 }
 
@@ -228,6 +232,16 @@ void ToProto(const ifc::FilterResponse& in, pb::FilterResponse* out) {
 
 void ToProto(const ifc::DetectionResponse& in, pb::DetectionResponse* out) {
   FillResult(in.result, out->mutable_result());
+  for (const ifc::DetectedObject& d : in.detections) {
+    pb::Detection* o = out->add_detections();
+    o->set_class_name(d.class_name);
+    o->set_confidence(d.confidence);
+    o->set_class_id(d.class_id);
+    o->mutable_bbox()->set_x1(d.x1);
+    o->mutable_bbox()->set_y1(d.y1);
+    o->mutable_bbox()->set_x2(d.x2);
+    o->mutable_bbox()->set_y2(d.y2);
+  }
   auto* m = out->mutable_metadata();
   m->set_model_name(in.metadata.model_name);
   m->set_model_version(in.metadata.model_version);
@@ -309,8 +323,9 @@ ImageFlowFilterService::ImageFlowFilterService(ifc::ImageFlowService& service,
 // ---- AIDetectionService ----
 
 ImageFlowDetectionService::ImageFlowDetectionService(ifc::ImageFlowService& service,
-                                                     std::vector<std::string> api_keys)
-    : service_(service), api_keys_(std::move(api_keys)) {}
+                                                     std::vector<std::string> api_keys,
+                                                     std::chrono::milliseconds slot_wait)
+    : service_(service), api_keys_(std::move(api_keys)), slot_wait_(slot_wait) {}
 
 ::grpc::Status ImageFlowDetectionService::DetectObjects(::grpc::ServerContext* context,
                                                         const pb::DetectionRequest* request,
@@ -318,7 +333,7 @@ ImageFlowDetectionService::ImageFlowDetectionService(ifc::ImageFlowService& serv
   const auto started = SteadyClock::now();
   auto run = [&]() -> Status {
     if (auto ok = CheckApiKey(*context, api_keys_); !ok) return ok;
-    return Detect(service_, *request, response);
+    return Detect(service_, slot_wait_, context, *request, response);
   };
   return FinishCall(context, "imageflow.v1.AIDetectionService/DetectObjects", started, run());
 }
@@ -326,11 +341,11 @@ ImageFlowDetectionService::ImageFlowDetectionService(ifc::ImageFlowService& serv
 ::grpc::Status ImageFlowDetectionService::DetectObjectsStream(
     ::grpc::ServerContext* context,
     ::grpc::ServerReaderWriter<pb::DetectionResponse, pb::DetectionRequest>* stream) {
-  return AnswerStream(context, stream, api_keys_,
-                      "imageflow.v1.AIDetectionService/DetectObjectsStream",
-                      [this](const pb::DetectionRequest& request, pb::DetectionResponse* response) {
-                        return Detect(service_, request, response);
-                      });
+  return AnswerStream(
+      context, stream, api_keys_, "imageflow.v1.AIDetectionService/DetectObjectsStream",
+      [this, context](const pb::DetectionRequest& request, pb::DetectionResponse* response) {
+        return Detect(service_, slot_wait_, context, request, response);
+      });
 }
 
 ::grpc::Status ImageFlowDetectionService::Health(::grpc::ServerContext* context,

@@ -88,12 +88,12 @@ class ImageFlowFilterService final : public ::imageflow::v1::FilterService::Serv
   const std::chrono::milliseconds slot_wait_;
 };
 
-// DetectObjects always answers a FAILED result naming the missing `detect` capability; Health
-// is NOT_SERVING for the same reason.
+// DetectObjects runs ImageFlowService::Detect (tessera's detect op) in a synchronous slot, like
+// ResizeImage; Health is SERVING when the default detection model loads.
 class ImageFlowDetectionService final : public ::imageflow::v1::AIDetectionService::Service {
  public:
   ImageFlowDetectionService(compat::imageflow::ImageFlowService& service,
-                            std::vector<std::string> api_keys);
+                            std::vector<std::string> api_keys, std::chrono::milliseconds slot_wait);
 
   ::grpc::Status DetectObjects(::grpc::ServerContext* context,
                                const ::imageflow::v1::DetectionRequest* request,
@@ -109,6 +109,7 @@ class ImageFlowDetectionService final : public ::imageflow::v1::AIDetectionServi
  private:
   compat::imageflow::ImageFlowService& service_;
   const std::vector<std::string> api_keys_;
+  const std::chrono::milliseconds slot_wait_;
 };
 
 }  // namespace tessera::api::grpc
