@@ -93,8 +93,9 @@ Result<DetectionResponse> ImageFlowService::Detect(
   engine::ProcessResult processed;
   const Result<std::string> pipeline = DetectPipeline(request);
   const std::string output_name = request.execution_id + "_detected.jpg";
-  auto st = Run(request.input_image, request.input_bytes, pipeline, output_name,
-                "Detection failed: ", started, queued_at, response.result, nullptr, &processed);
+  auto st = Run(
+      request.input_image, request.input_bytes, [&](const engine::ImageInfo&) { return pipeline; },
+      output_name, "Detection failed: ", started, queued_at, response.result, nullptr, &processed);
   if (!st) return Unexpected(st.error());
   response.metadata.model_name = request.model_name;
   response.metadata.confidence_threshold = request.confidence_threshold;

@@ -226,16 +226,9 @@ HttpResponse Resize(imageflow::ImageFlowService& service, HttpRequest& request) 
   Take(body, "maintain_aspect_ratio", r.maintain_aspect_ratio, p, {});
   std::string quality;
   Take(body, "quality", quality, p, {});
-  if (!quality.empty()) {
-    auto q = imageflow::ParseResizeQuality(quality);
-    if (!q) {
-      p.Add({"quality"},
-            "value is not a valid enumeration member; permitted: "
-            "RESIZE_QUALITY_FAST, RESIZE_QUALITY_GOOD, RESIZE_QUALITY_BEST",
-            "type_error.enum");
-    } else {
-      r.quality = *q;
-    }
+  // The original gateway maps an unknown name to its default: quality_map.get(q, GOOD).
+  if (auto q = imageflow::ParseResizeQuality(quality); q && *q != ResizeQuality::kUnspecified) {
+    r.quality = *q;
   }
   if (!body.contains("execution_id")) p.Missing({"execution_id"});
   Take(body, "execution_id", r.execution_id, p, {});
@@ -266,17 +259,9 @@ HttpResponse Filter(imageflow::ImageFlowService& service, HttpRequest& request) 
   TakeInput(body, r.input_image, r.input_bytes, p);
   std::string type;
   Take(body, "filter_type", type, p, {});
-  if (!type.empty()) {
-    auto t = imageflow::ParseFilterType(type);
-    if (!t) {
-      p.Add({"filter_type"},
-            "value is not a valid enumeration member; permitted: "
-            "FILTER_TYPE_BLUR, FILTER_TYPE_SHARPEN, FILTER_TYPE_BRIGHTNESS, "
-            "FILTER_TYPE_CONTRAST, FILTER_TYPE_SATURATION, FILTER_TYPE_GAUSSIAN",
-            "type_error.enum");
-    } else {
-      r.filter_type = *t;
-    }
+  // The original gateway maps an unknown name to its default: filter_type_map.get(t, BLUR).
+  if (auto t = imageflow::ParseFilterType(type); t && *t != FilterType::kUnspecified) {
+    r.filter_type = *t;
   }
   Take(body, "intensity", r.intensity, p, {});
   if (body.contains("parameters") && !body["parameters"].is_null()) {

@@ -4,6 +4,7 @@
 #include <array>
 #include <cstdio>
 
+#include "api/compat/imageflow/resize_target.h"
 #include "engine/image.h"
 #include "engine/pipeline.h"
 
@@ -58,7 +59,7 @@ std::optional<FilterType> ParseFilterType(std::string_view name) {
   return std::nullopt;
 }
 
-Result<std::string> ResizePipeline(const ResizeRequest& request) {
+Result<std::string> ResizePipeline(const ResizeRequest& request, const engine::ImageInfo* input) {
   if (request.target_width <= 0) {
     return Unexpected(
         MakeError(ErrorCode::kBadRequest,
@@ -73,9 +74,26 @@ Result<std::string> ResizePipeline(const ResizeRequest& request) {
   }
   // ImageFlowCanvas fits inside the box when keeping the aspect ratio and stretches otherwise,
   // enlarging as freely as it shrinks; its JPEG quality follows the quality enum.
-  std::string p = "resize:w=" + std::to_string(request.target_width) +
-                  ",h=" + std::to_string(request.target_height) +
-                  (request.maintain_aspect_ratio ? ",fit=inside" : ",fit=fill") + ",enlarge=true";
+  std::string p;
+  if (input != nullptr && request.maintain_aspect_ratio) {
+    // Displayed size: the original reads with cv2.imread, which applies EXIF orientation.
+    const bool turned = input->orientation >= 5;
+    TargetSize t =
+        ResizeTarget(turned ? input->height : input->width, turned ? input->width : input->height,
+                     request.target_width, request.target_height, true);
+    if (t.width <= 0 || t.height <= 0) {
+      return Unexpected(MakeError(ErrorCode::kBadRequest,
+                                  "keeping the aspect ratio gives a " + std::to_string(t.width) +
+                                      "x" + std::to_string(t.height) + " image",
+                                  t.width <= 0 ? "target_width" : "target_height"));
+    }
+    p = "resize:w=" + std::to_string(t.width) + ",h=" + std::to_string(t.height) + ",fit=fill";
+  } else {
+    p = "resize:w=" + std::to_string(request.target_width) +
+        ",h=" + std::to_string(request.target_height) +
+        (request.maintain_aspect_ratio ? ",fit=inside" : ",fit=fill");
+  }
+  p += ",enlarge=true";
   if (request.quality == ResizeQuality::kFast) p += ",kernel=linear";
   int q = 75;
   if (request.quality == ResizeQuality::kBest) q = 95;
@@ -144,7 +162,7 @@ Result<ImageFlowService::Input> ImageFlowService::ReadInput(
 }
 
 Status ImageFlowService::Run(const ImageData& image, const std::optional<ImageBytes>& bytes,
-                             const Result<std::string>& pipeline, const std::string& output_name,
+                             const PipelineFor& pipeline_for, const std::string& output_name,
                              std::string_view failure_prefix, MonotonicTime started,
                              std::chrono::steady_clock::time_point queued_at,
                              ProcessingResult& result, engine::ImageInfo* input_info,
@@ -159,18 +177,20 @@ Status ImageFlowService::Run(const ImageData& image, const std::optional<ImageBy
     result.processing_time_seconds =
         std::chrono::duration<double>(clock_.Monotonic() - started).count();
   };
-  if (!pipeline) {
-    fail(pipeline.error());
-    finish();
-    return {};
-  }
-  result.metadata["pipeline"] = *pipeline;
   auto input = ReadInput(image, bytes);
   if (!input) {
     fail(input.error());
     finish();
     return {};
   }
+  auto header = engine::Probe(input->bytes);
+  Result<std::string> pipeline = header ? pipeline_for(*header) : Unexpected(header.error());
+  if (!pipeline) {
+    fail(pipeline.error());
+    finish();
+    return {};
+  }
+  result.metadata["pipeline"] = *pipeline;
   std::string output_key;
   if (input->from_store) {
     output_key = KeyOf(image.bucket, output_name);
@@ -231,9 +251,11 @@ Result<ResizeResponse> ImageFlowService::Resize(const ResizeRequest& request,
   const MonotonicTime started = clock_.Monotonic();
   ResizeResponse response;
   engine::ImageInfo info;
-  auto st = Run(request.input_image, request.input_bytes, ResizePipeline(request),
-                request.execution_id + "_resized.jpg", "Resize failed: ", started, queued_at,
-                response.result, &info);
+  auto st = Run(
+      request.input_image, request.input_bytes,
+      [&](const engine::ImageInfo& in) { return ResizePipeline(request, &in); },
+      request.execution_id + "_resized.jpg", "Resize failed: ", started, queued_at, response.result,
+      &info);
   if (!st) return Unexpected(st.error());
   if (response.result.status == ProcessingStatus::kCompleted) {
     response.result.message = "Image resize completed successfully";
@@ -265,9 +287,11 @@ Result<FilterResponse> ImageFlowService::Filter(const FilterRequest& request,
                                                 std::chrono::steady_clock::time_point queued_at) {
   const MonotonicTime started = clock_.Monotonic();
   FilterResponse response;
-  auto st = Run(request.input_image, request.input_bytes, FilterPipeline(request),
-                request.execution_id + "_final.jpg", "Filter application failed: ", started,
-                queued_at, response.result, nullptr);
+  auto st = Run(
+      request.input_image, request.input_bytes,
+      [&](const engine::ImageInfo&) -> Result<std::string> { return FilterPipeline(request); },
+      request.execution_id + "_final.jpg", "Filter application failed: ", started, queued_at,
+      response.result, nullptr);
   if (!st) return Unexpected(st.error());
   if (response.result.status == ProcessingStatus::kCompleted) {
     response.result.message =

@@ -25,6 +25,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -181,7 +182,11 @@ struct DetectionResponse {
 // The tessera pipeline text a request runs. kBadRequest naming the field when the request
 // cannot be expressed (a target size that is not positive). Exposed so tests and the gRPC
 // services can see exactly what runs.
-Result<std::string> ResizePipeline(const ResizeRequest& request);
+// With the input's header, a resize that keeps the aspect ratio gets the original's exact size
+// (ResizeTarget: int() truncation, so 4000x2500 into 300x200 is 300x187) and stretches to it;
+// without, it fits inside the box (libvips rounds: 300x188).
+Result<std::string> ResizePipeline(const ResizeRequest& request,
+                                   const engine::ImageInfo* input = nullptr);
 std::string FilterPipeline(const FilterRequest& request);
 
 // The tessera model an ImageFlowCanvas model_name runs (docs/COMPAT.md):
@@ -238,10 +243,12 @@ class ImageFlowService {
     bool from_store = false;
   };
   Result<Input> ReadInput(const ImageData& image, const std::optional<ImageBytes>& bytes);
-  // Runs `pipeline` on the input and stores the output as "<bucket>/<name>" (store inputs).
+  // The pipeline a request runs, given its input's header.
+  using PipelineFor = std::function<Result<std::string>(const engine::ImageInfo&)>;
+  // Runs the pipeline on the input and stores the output as "<bucket>/<name>" (store inputs).
   // Fills `result` (COMPLETED or FAILED); returns kQueueFull only.
   Status Run(const ImageData& image, const std::optional<ImageBytes>& bytes,
-             const Result<std::string>& pipeline, const std::string& output_name,
+             const PipelineFor& pipeline_for, const std::string& output_name,
              std::string_view failure_prefix, MonotonicTime started,
              std::chrono::steady_clock::time_point queued_at, ProcessingResult& result,
              engine::ImageInfo* input_info, engine::ProcessResult* processed = nullptr);
