@@ -1,7 +1,5 @@
 #include "core/file_io.h"
 
-#include "core/atomic_file_writer.h"
-
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -10,6 +8,8 @@
 #include <cstring>
 #include <random>
 #include <system_error>
+
+#include "core/atomic_file_writer.h"
 
 namespace tessera {
 namespace {
@@ -32,7 +32,6 @@ class Fd {
  private:
   int fd_;
 };
-
 
 }  // namespace
 

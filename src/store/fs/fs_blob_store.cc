@@ -4,10 +4,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
-
-#include <algorithm>
 
 #include "core/atomic_file_writer.h"
 #include "core/file_io.h"
@@ -71,11 +70,12 @@ Result<std::vector<uint8_t>> FsBlobStore::GetRange(std::string_view key, uint64_
     return MakeError(ErrorCode::kNotFound, "no object " + std::string(key), "key");
   }
   const auto size = static_cast<uint64_t>(st.st_size);
-  std::vector<uint8_t> out(offset >= size ? 0 : static_cast<size_t>(std::min(length, size - offset)));
+  std::vector<uint8_t> out(offset >= size ? 0
+                                          : static_cast<size_t>(std::min(length, size - offset)));
   size_t done = 0;
   while (done < out.size()) {
-    ssize_t n = ::pread(fd, out.data() + done, out.size() - done,
-                        static_cast<off_t>(offset + done));
+    ssize_t n =
+        ::pread(fd, out.data() + done, out.size() - done, static_cast<off_t>(offset + done));
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) {
       int err = errno;
@@ -111,7 +111,8 @@ Result<std::vector<std::string>> FsBlobStore::List(std::string_view prefix, size
   if (Status valid = ValidateBlobPrefix(prefix); !valid) return valid.error();
   // Walk only the deepest directory the prefix names whole ("inputs/a" -> root/inputs).
   const size_t slash = prefix.rfind('/');
-  const std::string dir_part = slash == std::string_view::npos ? "" : std::string(prefix.substr(0, slash));
+  const std::string dir_part =
+      slash == std::string_view::npos ? "" : std::string(prefix.substr(0, slash));
   const fs::path start = dir_part.empty() ? root_ : root_ / dir_part;
   std::vector<std::string> keys;
   std::error_code ec;

@@ -35,7 +35,8 @@ Status CopyFileInto(const std::filesystem::path& from, AtomicFileWriter& to, uin
   for (;;) {
     ssize_t n = ::read(fd, buf.data(), buf.size());
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return fail(ErrorCode::kIo, "cannot read " + from.string() + ": " + std::strerror(errno));
+    if (n < 0)
+      return fail(ErrorCode::kIo, "cannot read " + from.string() + ": " + std::strerror(errno));
     if (n == 0) break;
     if (Status s = to.Write({buf.data(), static_cast<size_t>(n)}); !s) {
       ::close(fd);

@@ -78,11 +78,11 @@ Result<std::vector<uint8_t>> S3BlobStore::GetRange(std::string_view key, uint64_
     return std::vector<uint8_t>();
   }
   const uint64_t last = length > UINT64_MAX - offset ? UINT64_MAX - 1 : offset + length - 1;
-  auto got = client_.Send(S3Request{
-      .method = "GET",
-      .object = *object,
-      .headers = {"Range: bytes=" + std::to_string(offset) + "-" + std::to_string(last)},
-      .max_body_bytes = length});
+  auto got = client_.Send(
+      S3Request{.method = "GET",
+                .object = *object,
+                .headers = {"Range: bytes=" + std::to_string(offset) + "-" + std::to_string(last)},
+                .max_body_bytes = length});
   if (!got) return got.error();
   if (got->status == 206) return std::move(got->body);
   if (got->status == 416) return std::vector<uint8_t>();  // offset at or past the end
@@ -108,9 +108,8 @@ Status S3BlobStore::GetToFile(std::string_view key, const std::filesystem::path&
   if (got->status != 200) return client_.ErrorFor("get " + std::string(key), *got);
   const std::string length = got->Header("content-length");
   if (!length.empty() && std::to_string(writer.size()) != length) {
-    return MakeError(ErrorCode::kUnavailable, "S3 sent " + std::to_string(writer.size()) +
-                                                  " of " + length + " bytes of " +
-                                                  std::string(key));
+    return MakeError(ErrorCode::kUnavailable, "S3 sent " + std::to_string(writer.size()) + " of " +
+                                                  length + " bytes of " + std::string(key));
   }
   return writer.Commit();
 }
@@ -138,7 +137,8 @@ Result<BlobInfo> S3BlobStore::Stat(std::string_view key) {
 Result<std::vector<std::string>> S3BlobStore::List(std::string_view prefix, size_t limit) {
   if (Status valid = ValidateBlobPrefix(prefix); !valid) return valid.error();
   const std::string& root = client_.options().prefix;
-  const std::string object_prefix = root.empty() ? std::string(prefix) : root + "/" + std::string(prefix);
+  const std::string object_prefix =
+      root.empty() ? std::string(prefix) : root + "/" + std::string(prefix);
   std::vector<std::string> keys;
   std::string token;
   while (keys.size() < limit) {

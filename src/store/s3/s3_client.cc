@@ -50,8 +50,9 @@ size_t ReadBody(char* out, size_t size, size_t n, void* user) {
     ssize_t got = ::pread(body.fd, out, want, static_cast<off_t>(body.offset + t->read_pos));
     if (got < 0 && errno == EINTR) continue;
     if (got <= 0) {
-      t->source_status = MakeError(ErrorCode::kIo, std::string("cannot read the upload's file: ") +
-                                                       (got == 0 ? "it shrank" : std::strerror(errno)));
+      t->source_status =
+          MakeError(ErrorCode::kIo, std::string("cannot read the upload's file: ") +
+                                        (got == 0 ? "it shrank" : std::strerror(errno)));
       return CURL_READFUNC_ABORT;
     }
     t->read_pos += static_cast<uint64_t>(got);
@@ -83,8 +84,7 @@ size_t WriteBody(char* data, size_t size, size_t n, void* user) {
   }
   t->received += len;
   if (t->request->sink_file != nullptr) {
-    t->sink_status =
-        t->request->sink_file->Write({reinterpret_cast<const uint8_t*>(data), len});
+    t->sink_status = t->request->sink_file->Write({reinterpret_cast<const uint8_t*>(data), len});
     if (!t->sink_status) return 0;
   } else {
     t->response->body.insert(t->response->body.end(), data, data + len);
@@ -256,10 +256,10 @@ Result<S3Response> S3Client::Send(const S3Request& request) {
     t.min_rate = std::max<uint64_t>(1, options_.min_transfer_rate);
 
     curl_slist* headers = nullptr;
-    headers = curl_slist_append(
-        headers, (std::string("x-amz-content-sha256: ") +
-                  (request.body.empty() ? kEmptySha256 : "UNSIGNED-PAYLOAD"))
-                     .c_str());
+    headers =
+        curl_slist_append(headers, (std::string("x-amz-content-sha256: ") +
+                                    (request.body.empty() ? kEmptySha256 : "UNSIGNED-PAYLOAD"))
+                                       .c_str());
     if (!options_.credentials.session_token.empty()) {
       headers = curl_slist_append(
           headers, ("x-amz-security-token: " + options_.credentials.session_token).c_str());
@@ -339,12 +339,13 @@ Result<S3Response> S3Client::Send(const S3Request& request) {
                        "S3 endpoint " + options_.endpoint + " failed the TLS certificate check: " +
                            curl_easy_strerror(code) + " (ca_file= names a private CA)");
     }
-    std::string why = t.timed_out ? "timed out after " +
-                                        std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                                           Steady::now() - t.start)
-                                                           .count()) +
-                                        " ms"
-                                  : curl_easy_strerror(code);
+    std::string why =
+        t.timed_out ? "timed out after " +
+                          std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                             Steady::now() - t.start)
+                                             .count()) +
+                          " ms"
+                    : curl_easy_strerror(code);
     last = MakeError(ErrorCode::kUnavailable, "S3 " + Where() + " unreachable for " +
                                                   request.method + ": " + why + " (attempt " +
                                                   std::to_string(attempt) + ")");
@@ -356,15 +357,14 @@ Result<S3Response> S3Client::Send(const S3Request& request) {
 Error S3Client::ErrorFor(std::string_view what, const S3Response& r) const {
   const std::string code = XmlText(r.Text(), "Code");
   const std::string message = XmlText(r.Text(), "Message");
-  const std::string said =
-      std::to_string(r.status) + (code.empty() ? "" : " " + code) +
-      (message.empty() ? "" : ": " + message);
+  const std::string said = std::to_string(r.status) + (code.empty() ? "" : " " + code) +
+                           (message.empty() ? "" : ": " + message);
   if (r.status == 404 && code != "NoSuchBucket" && code != "NoSuchUpload") {
     return MakeError(ErrorCode::kNotFound, "no object for " + std::string(what), "key");
   }
   if (r.status == 404) {
-    return MakeError(ErrorCode::kInternal, "S3 " + Where() + " has no such bucket (" + said +
-                                               "); check the store URL");
+    return MakeError(ErrorCode::kInternal,
+                     "S3 " + Where() + " has no such bucket (" + said + "); check the store URL");
   }
   if (r.status == 403 || code == "AccessDenied" || code == "InvalidAccessKeyId" ||
       code == "SignatureDoesNotMatch") {
@@ -378,8 +378,8 @@ Error S3Client::ErrorFor(std::string_view what, const S3Response& r) const {
                                                "); set region= in the store URL");
   }
   if (r.status >= 500 || r.status == 429) {
-    return MakeError(ErrorCode::kUnavailable, "S3 " + Where() + " failed " + std::string(what) +
-                                                  " (" + said + ")");
+    return MakeError(ErrorCode::kUnavailable,
+                     "S3 " + Where() + " failed " + std::string(what) + " (" + said + ")");
   }
   return MakeError(ErrorCode::kInternal,
                    "S3 " + Where() + " refused " + std::string(what) + " (" + said + ")");

@@ -9,9 +9,8 @@ namespace tessera::store {
 namespace {
 
 void Abort(S3Client& client, const std::string& object, const std::string& upload_id) {
-  S3Request abort{.method = "DELETE",
-                  .object = object,
-                  .query = CanonicalQuery({{"uploadId", upload_id}})};
+  S3Request abort{
+      .method = "DELETE", .object = object, .query = CanonicalQuery({{"uploadId", upload_id}})};
   // Best effort: an upload left behind is invisible to readers and is removed by the bucket's
   // lifecycle rule for incomplete uploads, if it has one.
   (void)client.Send(abort);
@@ -35,23 +34,23 @@ Status MultipartUpload(S3Client& client, const std::string& object, const S3Body
   std::vector<std::string> etags;
   for (uint64_t offset = 0; offset < total; offset += part_size) {
     const int number = static_cast<int>(etags.size()) + 1;
-    S3Request part{.method = "PUT",
-                   .object = object,
-                   .query = CanonicalQuery(
-                       {{"partNumber", std::to_string(number)}, {"uploadId", upload_id}}),
-                   .body = body.Slice(offset, std::min(part_size, total - offset))};
+    S3Request part{
+        .method = "PUT",
+        .object = object,
+        .query = CanonicalQuery({{"partNumber", std::to_string(number)}, {"uploadId", upload_id}}),
+        .body = body.Slice(offset, std::min(part_size, total - offset))};
     auto sent = client.Send(part);
     if (!sent || sent->status != 200) {
-      Error e = sent ? client.ErrorFor(what + " part " + std::to_string(number), *sent)
-                     : sent.error();
+      Error e =
+          sent ? client.ErrorFor(what + " part " + std::to_string(number), *sent) : sent.error();
       Abort(client, object, upload_id);
       return e;
     }
     std::string etag = sent->Header("etag");
     if (etag.empty()) {
       Abort(client, object, upload_id);
-      return MakeError(ErrorCode::kInternal, "S3 gave no ETag for part " +
-                                                 std::to_string(number) + " of " + what);
+      return MakeError(ErrorCode::kInternal,
+                       "S3 gave no ETag for part " + std::to_string(number) + " of " + what);
     }
     etags.push_back(std::move(etag));
   }

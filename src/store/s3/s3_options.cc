@@ -8,7 +8,9 @@
 namespace tessera::store {
 namespace {
 
-Error Bad(const std::string& message) { return MakeError(ErrorCode::kBadRequest, message, "store"); }
+Error Bad(const std::string& message) {
+  return MakeError(ErrorCode::kBadRequest, message, "store");
+}
 
 int HexValue(char c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -176,7 +178,9 @@ Result<S3Options> ParseS3Url(std::string_view url, const S3Credentials& explicit
 
   // Credentials: the whole pair comes from one source, so a key from one place is never
   // combined with a secret from another.
-  auto complete = [](const S3Credentials& c) { return !c.access_key.empty() && !c.secret_key.empty(); };
+  auto complete = [](const S3Credentials& c) {
+    return !c.access_key.empty() && !c.secret_key.empty();
+  };
   if (complete(explicit_credentials)) {
     o.credentials = explicit_credentials;
   } else if (complete(url_credentials)) {
