@@ -31,7 +31,8 @@ double MedianSeconds(int rounds, const std::function<Status(int)>& op) {
       std::fprintf(stderr, "failed: %s\n", s.error().ToString().c_str());
       std::exit(1);
     }
-    times.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    times.push_back(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   }
   std::sort(times.begin(), times.end());
   return times[times.size() / 2];
@@ -80,7 +81,8 @@ int main(int argc, char** argv) {
            return tessera::OkStatus();
          }));
   report("put_file", MedianSeconds(rounds, [&](int) { return store.PutFile(key, src); }));
-  report("get_file", MedianSeconds(rounds, [&](int) { return store.GetToFile(key, dst, UINT64_MAX); }));
+  report("get_file",
+         MedianSeconds(rounds, [&](int) { return store.GetToFile(key, dst, UINT64_MAX); }));
   std::filesystem::remove(src);
   std::filesystem::remove(dst);
   return 0;

@@ -43,7 +43,10 @@ void BackendFlags::Register(CLI::App& cmd) {
 
 namespace {
 
-Result<std::unique_ptr<store::BlobStore>> OpenS3Store(const BackendFlags& f, std::string* desc) {
+using KeyForUri = std::function<Result<std::string>(std::string_view)>;
+
+Result<std::unique_ptr<store::BlobStore>> OpenS3Store(const BackendFlags& f, std::string* desc,
+                                                      KeyForUri* key_for_uri) {
   store::S3Credentials explicit_credentials{f.s3_access_key, f.s3_secret_key, f.s3_session_token};
   // Read once at start-up, before any thread of ours exists.
   auto env = [](const char* name) -> const char* {
@@ -56,11 +59,13 @@ Result<std::unique_ptr<store::BlobStore>> OpenS3Store(const BackendFlags& f, std
   // reported now, naming the bucket and endpoint, not on the first job.
   if (Status ping = s3->Ping(); !ping) return ping.error();
   *desc = store::Describe(*options);
+  *key_for_uri = [o = *options](std::string_view uri) { return store::KeyForS3Uri(o, uri); };
   return std::unique_ptr<store::BlobStore>(std::move(s3));
 }
 
-Result<std::unique_ptr<store::BlobStore>> OpenStore(const BackendFlags& f, std::string* desc) {
-  if (f.store_url.rfind("s3://", 0) == 0) return OpenS3Store(f, desc);
+Result<std::unique_ptr<store::BlobStore>> OpenStore(const BackendFlags& f, std::string* desc,
+                                                    KeyForUri* key_for_uri) {
+  if (f.store_url.rfind("s3://", 0) == 0) return OpenS3Store(f, desc, key_for_uri);
   fs::path dir;
   if (f.store_url.empty()) {
     dir = fs::path(f.data_dir) / "blobs";
@@ -82,6 +87,16 @@ Result<std::unique_ptr<store::BlobStore>> OpenStore(const BackendFlags& f, std::
                      "cannot create blob directory " + dir.string() + ": " + ec.message(), "store");
   }
   *desc = "file " + dir.string();
+  *key_for_uri = [root = "file://" + fs::absolute(dir).lexically_normal().string() +
+                         "/"](std::string_view uri) -> Result<std::string> {
+    if (uri.substr(0, root.size()) != root) {
+      return MakeError(ErrorCode::kBadRequest,
+                       "is not inside this server's store (" + root + "...)");
+    }
+    std::string key(uri.substr(root.size()));
+    if (Status valid = store::ValidateBlobKey(key); !valid) return valid.error();
+    return key;
+  };
   return std::unique_ptr<store::BlobStore>(std::make_unique<store::FsBlobStore>(dir));
 }
 
@@ -124,7 +139,7 @@ Status OpenRedis(const std::string& url, const Clock& clock, Backends& out) {
 Result<Backends> OpenBackends(const BackendFlags& flags, const Clock& clock) {
   Backends out;
   std::string store_desc;
-  auto blobs = OpenStore(flags, &store_desc);
+  auto blobs = OpenStore(flags, &store_desc, &out.key_for_uri);
   if (!blobs) return blobs.error();
   out.blobs = std::move(*blobs);
 

@@ -16,6 +16,7 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -47,6 +48,9 @@ struct Backends {
   std::unique_ptr<store::BlobStore> blobs;
   std::string description;  // "sqlite ./tessera-data/tessera.db, file ./tessera-data/blobs"
   std::string durability;   // what "accepted" means with this configuration
+  // The blob key a URI of this store names (s3://BUCKET/PREFIX/KEY, file:///DIR/KEY), for
+  // inputs and outputs by reference; kBadRequest for a URI of anything else.
+  std::function<Result<std::string>(std::string_view)> key_for_uri;
 };
 
 // kBadRequest for a malformed or unsupported URL; kUnavailable when a backend cannot be reached.

@@ -46,6 +46,7 @@ struct ServeArgs {
   std::string compat;    // seed-compatible APIs to serve (docs/COMPAT.md); empty: none
   int grpc_port = 9090;  // 0: any free port (logged); -1: no gRPC
   bool no_grpc = false;
+  std::vector<std::string> allow_ref_prefixes;  // inputs/outputs by reference (jobs/references.h)
 };
 
 int Run(ServeArgs& args) {
@@ -79,7 +80,8 @@ int Run(ServeArgs& args) {
   }
   const engine::ProcessOptions engine_options = args.engine.ToOptions();
   jobs::JobService service(*backends->jobs, *backends->queue, *backends->blobs, *backends->registry,
-                           clock, engine_options.limits);
+                           clock, engine_options.limits,
+                           jobs::ReferencePolicy{args.allow_ref_prefixes, backends->key_for_uri});
   if (auto repaired = service.RepairQueuedJobs(); !repaired) {
     Log(LogLevel::kWarn, "repair_failed", {{"error", repaired.error().ToString()}});
   }
@@ -292,6 +294,10 @@ Command RegisterServeCommand(CLI::App& app) {
                   "on SIGTERM, how long in-flight requests and tasks may take to finish")
       ->envname("TESSERA_SHUTDOWN_GRACE_MS")
       ->capture_default_str();
+  cmd->add_option("--allow-ref-prefix", args->allow_ref_prefixes,
+                  "jobs may name inputs and outputs by reference (a key or a URI of the store) "
+                  "only under these key prefixes (repeatable); default: anywhere in the store "
+                  "outside inputs/, results/ and tiles/");
   cmd->add_option("--compat", args->compat,
                   "seed-compatible APIs to serve: any of thumbify,tutti,django,imageflow, or all "
                   "(docs/COMPAT.md)")

@@ -33,7 +33,8 @@ class S3AwsCliTest : public ::testing::Test {
   void SetUp() override {
     Status s = server_.Start();
     ASSERT_TRUE(s.has_value()) << s.error().ToString() << s.error().detail;
-    auto options = store::ParseS3Url(server_.StoreUrl("interop", "&multipart_threshold_mb=8&part_size_mb=5"), {}, nullptr);
+    auto options = store::ParseS3Url(
+        server_.StoreUrl("interop", "&multipart_threshold_mb=8&part_size_mb=5"), {}, nullptr);
     ASSERT_TRUE(options.has_value());
     store_ = std::make_unique<store::S3BlobStore>(*options);
   }
@@ -74,10 +75,11 @@ TEST_F(S3AwsCliTest, AwsCliReadsWhatTesseraWrote) {
   Status put = store_->PutFile("from-tessera/large.bin", src);
   ASSERT_TRUE(put.has_value()) << put.error().ToString();
 
-  for (const auto& [key, bytes] : {std::pair{"small.bin", &small}, std::pair{"large.bin", &large}}) {
+  for (const auto& [key, bytes] :
+       {std::pair{"small.bin", &small}, std::pair{"large.bin", &large}}) {
     const fs::path out = dir_.path() / ("aws-" + std::string(key));
-    auto r = Aws({"s3", "cp", "--only-show-errors", Uri("from-tessera/" + std::string(key)),
-                  out.string()});
+    auto r = Aws(
+        {"s3", "cp", "--only-show-errors", Uri("from-tessera/" + std::string(key)), out.string()});
     ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
     EXPECT_EQ(*ReadFile(out), *bytes) << key;
   }
@@ -92,11 +94,14 @@ TEST_F(S3AwsCliTest, AwsCliReadsWhatTesseraWrote) {
 TEST_F(S3AwsCliTest, TesseraReadsWhatAwsCliWrote) {
   const auto small = Noise(1 << 20, 3);
   const auto large = Noise(20 * 1024 * 1024 + 11, 4);  // awscli: multipart from 8 MiB
-  const fs::path small_src = dir_.path() / "small-src.bin", large_src = dir_.path() / "large-src.bin";
+  const fs::path small_src = dir_.path() / "small-src.bin",
+                 large_src = dir_.path() / "large-src.bin";
   ASSERT_TRUE(WriteFileAtomically(small_src, small).has_value());
   ASSERT_TRUE(WriteFileAtomically(large_src, large).has_value());
-  for (const auto& [src, key] : {std::pair{small_src, "small.bin"}, std::pair{large_src, "large.bin"}}) {
-    auto r = Aws({"s3", "cp", "--only-show-errors", src.string(), Uri("from-aws/" + std::string(key))});
+  for (const auto& [src, key] :
+       {std::pair{small_src, "small.bin"}, std::pair{large_src, "large.bin"}}) {
+    auto r =
+        Aws({"s3", "cp", "--only-show-errors", src.string(), Uri("from-aws/" + std::string(key))});
     ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
   }
 

@@ -45,8 +45,8 @@ class S3ClusterTest : public ::testing::Test {
     Status s = s3_.Start();
     ASSERT_TRUE(s.has_value()) << s.error().ToString() << s.error().detail;
     store_url_ = s3_.StoreUrl("cluster");
-    serve_ = ServeProcess::Start(dir_.path() / "api",
-                                 {"--workers", "0", "--queue", redis_->url(), "--store", store_url_});
+    serve_ = ServeProcess::Start(
+        dir_.path() / "api", {"--workers", "0", "--queue", redis_->url(), "--store", store_url_});
     ASSERT_NE(serve_, nullptr);
     client_ = serve_->Client();
   }
@@ -61,10 +61,10 @@ class S3ClusterTest : public ::testing::Test {
 
   std::string Submit(const std::vector<uint8_t>& image, const std::string& pipeline,
                      const std::string& tiles) {
-    auto r = client_->Send({.method = "POST",
-                            .target = "/v1/jobs?tiles=" + tiles +
-                                      "&pipeline=" + HttpClient::Encode(pipeline),
-                            .body = image});
+    auto r = client_->Send(
+        {.method = "POST",
+         .target = "/v1/jobs?tiles=" + tiles + "&pipeline=" + HttpClient::Encode(pipeline),
+         .body = image});
     EXPECT_TRUE(r.has_value()) << r.error().ToString();
     if (!r) return "";
     EXPECT_EQ(r->status, 202u) << r->text();
@@ -173,6 +173,71 @@ TEST_F(S3ClusterTest, WorkerKilledMidJobLeavesNoPartialObjectAndTheOtherFinishes
   auto b = StartWorker("b", 64);
   ASSERT_TRUE(WaitSucceeded(id, seconds(240))) << Job(id).dump() << b->Stderr();
   EXPECT_EQ(Result(id), Reference(image, pipeline));
+}
+
+// A job whose input is an object already in the bucket and whose output goes to a key the
+// client names, over HTTP (query form and JSON form); references outside the store, into
+// tessera's own namespaces or to a missing object are refused before anything is queued.
+TEST_F(S3ClusterTest, JobsReadAndWriteObjectsByReference) {
+  auto a = StartWorker("a", 256);
+  auto store = Store();
+  const auto image = EncodeWithOpenCv(MakeTestPattern(300, 200, 3), ".png");
+  ASSERT_TRUE(store.Put("customer/in.png", image).has_value());
+  const std::string pipeline = "resize:w=150;format:type=png";
+  const std::string root = "s3://" + s3_.bucket() + "/cluster/";
+
+  auto r = client_->Send({.method = "POST",
+                          .target = "/v1/jobs?pipeline=" + HttpClient::Encode(pipeline) +
+                                    "&input=" + HttpClient::Encode(root + "customer/in.png") +
+                                    "&output=" + HttpClient::Encode(root + "customer/out.png")});
+  ASSERT_TRUE(r.has_value());
+  ASSERT_EQ(r->status, 202u) << r->text();
+  const std::string by_query = json::parse(r->text()).value("id", "");
+
+  const std::string body = json{
+      {"input", "customer/in.png"},
+      {"output", "customer/out2.png"},
+      {"pipeline", pipeline}}.dump();
+  r = client_->Send({.method = "POST",
+                     .target = "/v1/jobs",
+                     .headers = {{"Content-Type", "application/json"}},
+                     .body = {reinterpret_cast<const uint8_t*>(body.data()), body.size()}});
+  ASSERT_TRUE(r.has_value());
+  ASSERT_EQ(r->status, 202u) << r->text();
+  const std::string by_json = json::parse(r->text()).value("id", "");
+
+  ASSERT_TRUE(WaitSucceeded(by_query, seconds(120))) << Job(by_query).dump() << a->Stderr();
+  ASSERT_TRUE(WaitSucceeded(by_json, seconds(120))) << Job(by_json).dump() << a->Stderr();
+  const auto reference = Reference(image, pipeline);
+  EXPECT_EQ(*store.Get("customer/out.png", UINT64_MAX), reference);
+  EXPECT_EQ(*store.Get("customer/out2.png", UINT64_MAX), reference);
+  EXPECT_EQ(Result(by_query), reference);
+  // The input stayed where it was; nothing was copied under inputs/ or results/.
+  EXPECT_EQ(*store.Get("customer/in.png", UINT64_MAX), image);
+  EXPECT_FALSE(*store.Exists("inputs/" + by_query));
+  EXPECT_FALSE(*store.Exists("results/" + by_query));
+
+  struct Refused {
+    std::string input, output;
+    unsigned status;
+    std::string field;
+  };
+  for (const Refused& c : std::vector<Refused>{
+           {"s3://other-bucket/cluster/customer/in.png", "", 400, "input"},
+           {root + "../x", "", 400, "input"},
+           {"results/" + by_query, "", 400, "input"},
+           {"customer/in.png", "results/" + by_query, 400, "output"},
+           {"customer/in.png", "s3://" + s3_.bucket() + "/elsewhere/out.png", 400, "output"},
+           {"file:///etc/passwd", "", 400, "input"},
+           {"customer/missing.png", "", 404, "input"}}) {
+    std::string target = "/v1/jobs?pipeline=invert&input=" + HttpClient::Encode(c.input);
+    if (!c.output.empty()) target += "&output=" + HttpClient::Encode(c.output);
+    r = client_->Send({.method = "POST", .target = target});
+    ASSERT_TRUE(r.has_value());
+    EXPECT_EQ(r->status, c.status) << c.input << " " << c.output << ": " << r->text();
+    EXPECT_EQ(json::parse(r->text(), nullptr, false)["error"].value("field", ""), c.field)
+        << r->text();
+  }
 }
 
 }  // namespace

@@ -120,8 +120,7 @@ Result<std::vector<std::string>> FsBlobStore::List(std::string_view prefix, size
   for (auto it = fs::recursive_directory_iterator(start, ec);
        !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
     const std::string name = it->path().filename().string();
-    // Temporaries of unfinished Puts start with '.'; no key segment does... except names like
-    // ".x", which ValidateBlobKey allows, so only ".tmp-" files are skipped.
+    // Temporaries of unfinished Puts ("." + name + ".tmp-<random>") are not objects.
     if (!it->is_regular_file() || (name[0] == '.' && name.find(".tmp-") != std::string::npos)) {
       continue;
     }

@@ -204,6 +204,18 @@ Result<S3Options> ParseS3Url(std::string_view url, const S3Credentials& explicit
   return o;
 }
 
+Result<std::string> KeyForS3Uri(const S3Options& o, std::string_view uri) {
+  const std::string root = "s3://" + o.bucket + "/" + (o.prefix.empty() ? "" : o.prefix + "/");
+  if (uri.substr(0, root.size()) != root) {
+    return MakeError(ErrorCode::kBadRequest, "is not inside this server's store (" + root + "...)");
+  }
+  std::string_view key = uri.substr(root.size());
+  if (Status valid = ValidateBlobKey(key); !valid) {
+    return MakeError(ErrorCode::kBadRequest, "names no valid key: " + valid.error().message);
+  }
+  return std::string(key);
+}
+
 std::string Describe(const S3Options& o) {
   return "s3://" + o.bucket + (o.prefix.empty() ? "" : "/" + o.prefix) + " at " + o.endpoint +
          " (" + (o.path_style ? "path-style" : "virtual-host") + ", region " + o.region +

@@ -71,6 +71,10 @@ using EnvLookup = std::function<const char*(const char*)>;
 Result<S3Options> ParseS3Url(std::string_view url, const S3Credentials& explicit_credentials,
                              const EnvLookup& env);
 
+// The key that `uri` (s3://BUCKET/PREFIX/KEY) names in the store `options` describe.
+// kBadRequest if it names another bucket, lies outside the prefix or is not a valid key.
+Result<std::string> KeyForS3Uri(const S3Options& options, std::string_view uri);
+
 // "s3://bucket/prefix at http://host:port (path-style, region us-east-1)"; never credentials.
 std::string Describe(const S3Options& options);
 
