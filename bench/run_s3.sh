@@ -48,6 +48,10 @@ median_ms() {  # median_ms CMD...: median wall milliseconds of $rounds runs
   printf '%s\n' "${times[@]}" | sort -n | sed -n "$(( (rounds + 1) / 2 ))p"
 }
 
+# awscli starts a Python interpreter per command: its fixed cost, from a listing of an empty
+# bucket check (one small request), is shown so the per-object figures can be read both ways.
+ls_ms=$(median_ms "${aws[@]}" s3api head-bucket --bucket bench)
+echo "awscli  head-bucket (start-up + one tiny request)  median $ls_ms ms"
 for mb in 1 50; do
   "$build/bench/tessera_s3_bench" --store "s3://bench/tessera?endpoint=$endpoint&path_style=1" \
     --size-mb "$mb" --rounds "$rounds" --dir "$work"

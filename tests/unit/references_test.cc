@@ -1,7 +1,7 @@
 // Which inputs and outputs by reference a job may name (jobs/references.h).
-#include <gtest/gtest.h>
-
 #include "jobs/references.h"
+
+#include <gtest/gtest.h>
 
 namespace tessera::jobs {
 namespace {
@@ -17,17 +17,15 @@ Result<std::string> StoreUri(std::string_view uri) {
 TEST(References, KeysAndUrisOfTheStoreResolve) {
   ReferencePolicy policy{{}, StoreUri};
   EXPECT_EQ(*ResolveReference(policy, "customer/a.jpg", "input"), "customer/a.jpg");
-  EXPECT_EQ(*ResolveReference(policy, "s3://bucket/pre/customer/a.jpg", "input"),
-            "customer/a.jpg");
+  EXPECT_EQ(*ResolveReference(policy, "s3://bucket/pre/customer/a.jpg", "input"), "customer/a.jpg");
 }
 
 TEST(References, EverythingElseIsRefusedNamingTheField) {
   ReferencePolicy policy{{}, StoreUri};
-  for (const char* bad :
-       {"s3://other-bucket/pre/a.jpg", "s3://bucket/elsewhere/a.jpg", "file:///etc/passwd",
-        "../etc/passwd", "/etc/passwd", "a//b", "inputs/01ARZ3NDEKTSV4RRFFQ69G5FAV",
-        "results/01ARZ3NDEKTSV4RRFFQ69G5FAV", "tiles/x/in/1", "s3://bucket/pre/results/x",
-        "s3://bucket/pre/../x"}) {
+  for (const char* bad : {"s3://other-bucket/pre/a.jpg", "s3://bucket/elsewhere/a.jpg",
+                          "file:///etc/passwd", "../etc/passwd", "/etc/passwd", "a//b",
+                          "inputs/01ARZ3NDEKTSV4RRFFQ69G5FAV", "results/01ARZ3NDEKTSV4RRFFQ69G5FAV",
+                          "tiles/x/in/1", "s3://bucket/pre/results/x", "s3://bucket/pre/../x"}) {
     auto r = ResolveReference(policy, bad, "output");
     ASSERT_FALSE(r.has_value()) << bad;
     EXPECT_EQ(r.error().code, ErrorCode::kBadRequest) << bad;
@@ -40,8 +38,7 @@ TEST(References, AllowedPrefixesNarrowWhereReferencesMayPoint) {
   EXPECT_TRUE(ResolveReference(policy, "shared/x.png", "input").has_value());
   EXPECT_TRUE(ResolveReference(policy, "team-a/inbox/x.png", "input").has_value());
   EXPECT_TRUE(ResolveReference(policy, "s3://bucket/pre/shared/x.png", "input").has_value());
-  EXPECT_EQ(ResolveReference(policy, "team-b/x.png", "input").error().code,
-            ErrorCode::kBadRequest);
+  EXPECT_EQ(ResolveReference(policy, "team-b/x.png", "input").error().code, ErrorCode::kBadRequest);
   EXPECT_EQ(ResolveReference(policy, "sharedx/x.png", "input").error().code,
             ErrorCode::kBadRequest);
 }

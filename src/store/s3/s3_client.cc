@@ -83,6 +83,14 @@ size_t WriteBody(char* data, size_t size, size_t n, void* user) {
     return 0;  // aborts the transfer (CURLE_WRITE_ERROR)
   }
   t->received += len;
+  if (t->request->sink_file == nullptr && t->response->body.capacity() == 0) {
+    // One allocation for the whole body when its length is announced (and within the limit).
+    const uint64_t announced =
+        std::strtoull(t->response->Header("content-length").c_str(), nullptr, 10);
+    if (announced <= t->request->max_body_bytes) {
+      t->response->body.reserve(static_cast<size_t>(announced));
+    }
+  }
   if (t->request->sink_file != nullptr) {
     t->sink_status = t->request->sink_file->Write({reinterpret_cast<const uint8_t*>(data), len});
     if (!t->sink_status) return 0;
