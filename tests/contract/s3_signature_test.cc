@@ -68,7 +68,8 @@ class RecordingServer {
         size_t end = buf.find("\r\n\r\n");
         if (end != std::string::npos) {
           Captured r = Parse(buf.substr(0, end));
-          size_t length = std::stoul(r.headers.count("content-length") ? r.headers["content-length"] : "0");
+          size_t length =
+              std::stoul(r.headers.count("content-length") ? r.headers["content-length"] : "0");
           while (buf.size() < end + 4 + length) {
             ssize_t n = ::read(c, chunk, sizeof chunk);
             if (n <= 0) break;
@@ -82,7 +83,8 @@ class RecordingServer {
           // 206 for ranged reads; a HEAD answer has headers only.
           const bool ranged = r.headers.count("range") > 0;
           const std::string body = ranged ? body_.substr(0, 10) : body_;
-          std::string answer = std::string("HTTP/1.1 ") + (ranged ? "206 Partial Content" : "200 OK") +
+          std::string answer = std::string("HTTP/1.1 ") +
+                               (ranged ? "206 Partial Content" : "200 OK") +
                                "\r\nContent-Length: " + std::to_string(body.size()) +
                                "\r\nETag: \"x\"\r\n\r\n" + (r.method == "HEAD" ? "" : body);
           if (::write(c, answer.data(), answer.size()) < 0) break;
@@ -150,7 +152,8 @@ std::pair<std::string, std::string> Signatures(const Captured& r, const std::str
                        {"service", "s3"}};
   const auto file = scratch / "request.json";
   const std::string text = in.dump();
-  EXPECT_TRUE(WriteFileAtomically(file, {reinterpret_cast<const uint8_t*>(text.data()), text.size()}));
+  EXPECT_TRUE(
+      WriteFileAtomically(file, {reinterpret_cast<const uint8_t*>(text.data()), text.size()}));
   auto out = testing::RunProcess(
       {"/usr/bin/python3", std::string(TESSERA_S3_SERVER_DIR) + "/sigv4.py", file.string()});
   EXPECT_EQ(out.exit_code, 0) << out.err;
@@ -164,26 +167,26 @@ TEST(S3Signature, EveryKindOfRequestCarriesAValidSignatureV4) {
       "</ListBucketResult>";
   RecordingServer server(list_body);
   testing::TempDir dir;
-  auto options = ParseS3Url("s3://sig-bucket/p?endpoint=http://127.0.0.1:" +
-                                std::to_string(server.port()) + "&region=eu-central-1",
-                            {"AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", "token/+="},
-                            nullptr);
+  auto options =
+      ParseS3Url("s3://sig-bucket/p?endpoint=http://127.0.0.1:" + std::to_string(server.port()) +
+                     "&region=eu-central-1",
+                 {"AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", "token/+="}, nullptr);
   ASSERT_TRUE(options.has_value());
   S3BlobStore store(*options);
 
   const std::vector<uint8_t> bytes(1000, 'x');
-  EXPECT_TRUE(store.Put("dir/object.png", bytes).has_value());        // PUT, unsigned payload
-  EXPECT_TRUE(store.Get("dir/object.png", UINT64_MAX).has_value());   // GET
-  EXPECT_TRUE(store.GetRange("dir/object.png", 5, 10).has_value());   // GET with Range
-  EXPECT_TRUE(store.Stat("dir/object.png").has_value());              // HEAD
-  EXPECT_TRUE(store.Delete("dir/object.png").has_value());            // DELETE
-  EXPECT_TRUE(store.List("dir/", 5).has_value());                     // GET ?list-type=2&...
+  EXPECT_TRUE(store.Put("dir/object.png", bytes).has_value());       // PUT, unsigned payload
+  EXPECT_TRUE(store.Get("dir/object.png", UINT64_MAX).has_value());  // GET
+  EXPECT_TRUE(store.GetRange("dir/object.png", 5, 10).has_value());  // GET with Range
+  EXPECT_TRUE(store.Stat("dir/object.png").has_value());             // HEAD
+  EXPECT_TRUE(store.Delete("dir/object.png").has_value());           // DELETE
+  EXPECT_TRUE(store.List("dir/", 5).has_value());                    // GET ?list-type=2&...
 
   const auto requests = server.requests();
   ASSERT_EQ(requests.size(), 6u);
   for (const Captured& r : requests) {
-    auto [expected, sent] = Signatures(r, "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
-                                       "eu-central-1", dir.path());
+    auto [expected, sent] =
+        Signatures(r, "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", "eu-central-1", dir.path());
     EXPECT_FALSE(sent.empty()) << r.method << " " << r.target;
     EXPECT_EQ(sent, expected) << r.method << " " << r.target;
     EXPECT_EQ(r.headers.at("x-amz-security-token"), "token/+=");
