@@ -272,9 +272,9 @@ Result<S3Response> S3Client::Send(const S3Request& request) {
       headers = curl_slist_append(
           headers, ("x-amz-security-token: " + options_.credentials.session_token).c_str());
     }
-    // Small bodies go at once; large ones wait for "100 Continue", so a refusal (403) costs no
-    // upload.
-    if (request.body.size() < (1u << 20)) headers = curl_slist_append(headers, "Expect:");
+    // Uploads wait for "100 Continue" (libcurl's default), so a refusal (403) costs no upload.
+    // Suppressing it with an empty "Expect:" header is not an option: libcurl 7.88 would list
+    // that unsent header among the signed ones, and S3 would refuse the signature.
     if (request.method == "POST") {
       headers = curl_slist_append(headers, "Content-Type: application/xml");
     }
