@@ -164,12 +164,12 @@ std::pair<std::string, std::string> Signatures(const Captured& r, const std::str
 TEST(S3Signature, EveryKindOfRequestCarriesAValidSignatureV4) {
   const std::string list_body =
       "<ListBucketResult><IsTruncated>false</IsTruncated><Contents><Key>p/a b</Key></Contents>"
-      "</ListBucketResult>";
+      "<UploadId>up/load+id=</UploadId></ListBucketResult>";
   RecordingServer server(list_body);
   testing::TempDir dir;
   auto options =
       ParseS3Url("s3://sig-bucket/p?endpoint=http://127.0.0.1:" + std::to_string(server.port()) +
-                     "&region=eu-central-1",
+                     "&region=eu-central-1&part_size_mb=5&multipart_threshold_mb=5",
                  {"AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", "token/+="}, nullptr);
   ASSERT_TRUE(options.has_value());
   S3BlobStore store(*options);
@@ -181,9 +181,13 @@ TEST(S3Signature, EveryKindOfRequestCarriesAValidSignatureV4) {
   EXPECT_TRUE(store.Stat("dir/object.png").has_value());             // HEAD
   EXPECT_TRUE(store.Delete("dir/object.png").has_value());           // DELETE
   EXPECT_TRUE(store.List("dir/", 5).has_value());                    // GET ?list-type=2&...
+  // Multipart: POST ?uploads=, two PUT ?partNumber=N&uploadId=..., POST ?uploadId=... (XML).
+  const std::vector<uint8_t> large(6 << 20, 'y');
+  Status multipart = store.Put("dir/large.bin", large);
+  EXPECT_TRUE(multipart.has_value()) << multipart.error().ToString();
 
   const auto requests = server.requests();
-  ASSERT_EQ(requests.size(), 6u);
+  ASSERT_EQ(requests.size(), 10u);
   for (const Captured& r : requests) {
     auto [expected, sent] =
         Signatures(r, "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", "eu-central-1", dir.path());
@@ -196,6 +200,11 @@ TEST(S3Signature, EveryKindOfRequestCarriesAValidSignatureV4) {
             "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
   // The listing's query is sent in canonical order and encoding.
   EXPECT_EQ(requests[5].target, "/sig-bucket/?list-type=2&max-keys=5&prefix=p%2Fdir%2F");
+  EXPECT_EQ(requests[6].target, "/sig-bucket/p/dir/large.bin?uploads=");
+  EXPECT_EQ(requests[7].target,
+            "/sig-bucket/p/dir/large.bin?partNumber=1&uploadId=up%2Fload%2Bid%3D");
+  EXPECT_EQ(requests[9].method, "POST");
+  EXPECT_EQ(requests[9].headers.at("content-type"), "application/xml");
 }
 
 }  // namespace
