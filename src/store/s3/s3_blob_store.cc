@@ -87,8 +87,8 @@ Result<std::vector<uint8_t>> S3BlobStore::GetRange(std::string_view key, uint64_
   if (got->status == 206) return std::move(got->body);
   if (got->status == 416) return std::vector<uint8_t>();  // offset at or past the end
   if (got->status == 200) {
-    // A server that ignores Range sends the whole object; it fitted in `length` bytes only if
-    // offset is 0 (else max_body_bytes would have cut it off, reported below as kTooLarge).
+    // A server that ignores Range sends the whole object. It got here only if the whole object
+    // fitted in `length` bytes (max_body_bytes); a larger one ended the transfer as kTooLarge.
     std::vector<uint8_t>& all = got->body;
     if (offset >= all.size()) return std::vector<uint8_t>();
     return std::vector<uint8_t>(all.begin() + static_cast<ptrdiff_t>(offset), all.end());
