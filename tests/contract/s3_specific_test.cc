@@ -176,6 +176,33 @@ TEST_F(S3Store, SilentServerTimesOut) {
   EXPECT_LT(took, 4000);
 }
 
+// HTTPS: a server whose certificate no trusted CA signed is refused (a configuration error, not
+// retried); with ca_file= naming its CA the same server is used.
+TEST(S3StoreTls, CertificatesAreCheckedAndAPrivateCaCanBeNamed) {
+  testing::S3ServerOptions tls_options;
+  tls_options.tls = true;
+  testing::S3Server server(tls_options);
+  Status started = server.Start();
+  ASSERT_TRUE(started.has_value()) << started.error().ToString() << started.error().detail;
+
+  auto untrusted = ParseS3Url(server.StoreUrl("tls"), {}, nullptr);
+  ASSERT_TRUE(untrusted.has_value());
+  S3BlobStore refused(*untrusted);
+  Status put = refused.Put("k", Bytes("secret"));
+  ASSERT_FALSE(put.has_value());
+  EXPECT_EQ(put.error().code, ErrorCode::kInternal) << put.error().ToString();
+  EXPECT_NE(put.error().message.find("certificate"), std::string::npos) << put.error().message;
+  EXPECT_EQ(refused.attempts(), 1u);
+
+  auto trusted =
+      ParseS3Url(server.StoreUrl("tls", "&ca_file=" + server.certificate().string()), {}, nullptr);
+  ASSERT_TRUE(trusted.has_value());
+  S3BlobStore store(*trusted);
+  Status ok = store.Put("k", Bytes("secret"));
+  ASSERT_TRUE(ok.has_value()) << ok.error().ToString();
+  EXPECT_EQ(*store.Get("k", UINT64_MAX), Bytes("secret"));
+}
+
 TEST_F(S3Store, KeysLiveUnderTheConfiguredPrefix) {
   S3BlobStore store(Options(server_));
   ASSERT_TRUE(store.Put("inputs/x", Bytes("x")).has_value());

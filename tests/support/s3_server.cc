@@ -17,12 +17,14 @@
 #include <vector>
 
 #include "support/loopback.h"
+#include "support/subprocess.h"
 
 namespace tessera::testing {
 namespace {
 
-// True once something on `port` answers an HTTP request with an HTTP status line.
-bool AnswersHttp(int port) {
+// True once something on `port` answers an HTTP request with an HTTP status line (with
+// `tls`, once it accepts connections: its TLS handshake is not spoken here).
+bool AnswersHttp(int port, bool tls) {
   int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return false;
   timeval tv{1, 0};
@@ -32,7 +34,10 @@ bool AnswersHttp(int port) {
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   addr.sin_port = htons(static_cast<uint16_t>(port));
   bool ok = false;
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) {
+  const bool connected = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+  if (connected && tls) {
+    ok = true;
+  } else if (connected) {
     constexpr char kGet[] = "GET / HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
     if (::write(fd, kGet, sizeof kGet - 1) == static_cast<ssize_t>(sizeof kGet - 1)) {
       char buf[16] = {};
@@ -57,7 +62,9 @@ std::string S3Server::ScriptPath() {
   return base + "/node_modules/s3rver/bin/s3rver.js";
 }
 
-std::string S3Server::endpoint() const { return "http://127.0.0.1:" + std::to_string(port_); }
+std::string S3Server::endpoint() const {
+  return std::string(options_.tls ? "https" : "http") + "://127.0.0.1:" + std::to_string(port_);
+}
 
 std::string S3Server::StoreUrl(const std::string& prefix, const std::string& extra) const {
   return "s3://" + options_.bucket + (prefix.empty() ? "" : "/" + prefix) +
@@ -79,6 +86,16 @@ Status S3Server::Start() {
     return MakeError(ErrorCode::kUnavailable,
                      "s3rver not found at " + ScriptPath() + " (run scripts/install-s3-server.sh)");
   }
+  if (options_.tls && !std::filesystem::exists(certificate())) {
+    auto made =
+        RunProcess({"/usr/bin/openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days",
+                    "2", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                    "-keyout", (dir_.path() / "key.pem").string(), "-out", certificate().string()});
+    if (made.exit_code != 0) {
+      return MakeError(ErrorCode::kUnavailable, "openssl could not make a certificate", {},
+                       made.err);
+    }
+  }
   const bool first_start = port_ == 0;
   for (int tries = 0;; ++tries) {
     if (first_start) port_ = PickFreeLoopbackPort();
@@ -96,6 +113,12 @@ Status S3Server::SpawnAndWait() {
       data_dir().string(), "--address", "127.0.0.1", "--port", std::to_string(port_),
       // Virtual-host requests to BUCKET.s3.localhost:PORT.
       "--service-endpoint", "localhost", "--configure-bucket", options_.bucket};
+  if (options_.tls) {
+    for (std::string arg : {std::string("--key"), (dir_.path() / "key.pem").string(),
+                            std::string("--cert"), certificate().string()}) {
+      argv.push_back(std::move(arg));
+    }
+  }
   const std::string log = (dir_.path() / "s3rver.log").string();
   pid_t parent = ::getpid();
   pid_t pid = ::fork();
@@ -121,7 +144,7 @@ Status S3Server::SpawnAndWait() {
   pid_ = pid;
   const auto deadline = std::chrono::steady_clock::now() + options_.start_timeout;
   while (std::chrono::steady_clock::now() < deadline) {
-    if (AnswersHttp(port_)) return OkStatus();
+    if (AnswersHttp(port_, options_.tls)) return OkStatus();
     int status = 0;
     if (::waitpid(pid_, &status, WNOHANG) == pid_) {
       pid_ = 0;

@@ -29,6 +29,9 @@ namespace tessera::testing {
 
 struct S3ServerOptions {
   std::string bucket = "tessera-test";
+  // Serve HTTPS with a self-signed certificate for 127.0.0.1 (made with the openssl command at
+  // Start; see certificate()).
+  bool tls = false;
   std::chrono::milliseconds start_timeout{20'000};
 };
 
@@ -56,8 +59,10 @@ class S3Server {
   bool running() const { return pid_ > 0; }
   int port() const { return port_; }
   const std::string& bucket() const { return options_.bucket; }
-  // http://127.0.0.1:port
+  // http://127.0.0.1:port (https:// with tls)
   std::string endpoint() const;
+  // The PEM certificate the server presents with tls (its own CA).
+  std::filesystem::path certificate() const { return dir_.path() / "cert.pem"; }
   // s3://BUCKET[/prefix]?endpoint=...&path_style=1&access_key=S3RVER&secret_key=S3RVER plus
   // `extra` ("&timeout_ms=500").
   std::string StoreUrl(const std::string& prefix = "", const std::string& extra = "") const;
