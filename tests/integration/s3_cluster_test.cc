@@ -249,5 +249,20 @@ TEST_F(S3ClusterTest, JobsReadAndWriteObjectsByReference) {
   }
 }
 
+// Denied credentials stop a worker at start with an error naming the bucket and endpoint,
+// rather than failing (and retrying) every job.
+TEST_F(S3ClusterTest, AWorkerWithDeniedCredentialsStopsAtOnceNamingTheStore) {
+  const auto start = std::chrono::steady_clock::now();
+  auto r = RunTessera({"worker", "--data-dir", (dir_.path() / "data-denied").string(), "--queue",
+                       redis_->url(), "--store", store_url_, "--s3-access-key", "WRONGKEY",
+                       "--s3-secret-key", "WRONGSECRET"});
+  const auto took = std::chrono::steady_clock::now() - start;
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_NE(r.err.find("S3 denied"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("'" + s3_.bucket() + "'"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find(s3_.endpoint()), std::string::npos) << r.err;
+  EXPECT_LT(took, seconds(5));
+}
+
 }  // namespace
 }  // namespace tessera::testing
