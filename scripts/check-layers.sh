@@ -41,5 +41,8 @@ fi
 # Boost.Beast/Asio stay in the network layer.
 hits=$(grep -rnE '#include <boost/(beast|asio)' src --include='*.h' --include='*.cc' | grep -v '^src/api/' || true)
 if [[ -n "$hits" ]]; then echo "Boost.Beast/Asio included outside src/api/:"; echo "$hits"; fail=1; fi
+# libcurl is the S3 store's HTTP client and nobody else's.
+hits=$(grep -rnE '#include <curl/' src --include='*.h' --include='*.cc' | grep -v '^src/store/s3/' || true)
+if [[ -n "$hits" ]]; then echo "libcurl included outside src/store/s3/:"; echo "$hits"; fail=1; fi
 if [[ $fail -eq 0 ]]; then echo "check-layers: ok"; fi
 exit $fail

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs every Debian 12 package tessera needs to build, test and benchmark.
-# Idempotent: packages already present are left alone. Nothing is fetched from anywhere else.
+# Idempotent: packages already present are left alone. Nothing is fetched from anywhere else,
+# except the tests' S3 server (s3rver, pinned in tests/s3/package-lock.json) from the npm
+# registry by scripts/install-s3-server.sh.
 #   scripts/install-deps.sh          build + test dependencies
 #   scripts/install-deps.sh --bench  also the peers the benchmarks compare against
 set -euo pipefail
@@ -12,6 +14,7 @@ build_pkgs=(
   nlohmann-json3-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libsqlite3-dev libhiredis-dev redis-server redis-tools
+  libcurl4-openssl-dev awscli
   libboost-dev prometheus-cpp-dev
   libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc grpc-proto
   python3-grpcio python3-grpc-tools python3-protobuf
@@ -20,6 +23,9 @@ build_pkgs=(
 )
 # python3-requests: the seeds' own Python clients (the Django pipeline's k8s/stress_test.py).
 bench_pkgs=(imagemagick python3-pil python3-opencv python3-numpy python3-requests hyperfine time wrk)
+
+# Node.js and npm run the tests' S3 server; a Node.js that came with its own npm is kept.
+if ! command -v npm >/dev/null; then build_pkgs+=(nodejs npm); fi
 
 want=("${build_pkgs[@]}")
 if [[ "${1:-}" == "--bench" ]]; then want+=("${bench_pkgs[@]}"); fi
@@ -30,7 +36,7 @@ for p in "${want[@]}"; do
 done
 if ((${#missing[@]} == 0)); then
   echo "install-deps: all ${#want[@]} packages present"
-  exit 0
+  exec "$(dirname "$0")/install-s3-server.sh"
 fi
 
 SUDO=""
@@ -39,3 +45,4 @@ echo "install-deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+exec "$(dirname "$0")/install-s3-server.sh"

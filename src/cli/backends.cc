@@ -1,5 +1,6 @@
 #include "cli/backends.h"
 
+#include <cstdlib>
 #include <filesystem>
 
 #include "queue/redis/redis_client.h"
@@ -12,6 +13,7 @@
 #include "queue/sqlite/sqlite_task_queue.h"
 #include "queue/sqlite/sqlite_worker_registry.h"
 #include "store/fs/fs_blob_store.h"
+#include "store/s3/s3_blob_store.h"
 
 namespace tessera::cli {
 namespace fs = std::filesystem;
@@ -24,13 +26,46 @@ void BackendFlags::Register(CLI::App& cmd) {
   cmd.add_option("--queue", queue_url,
                  "queue and job records: sqlite:///path.db or redis://[:pass@]host:port[/db]")
       ->envname("TESSERA_QUEUE");
-  cmd.add_option("--store", store_url, "image blobs: file:///path/to/dir")
+  cmd.add_option("--store", store_url,
+                 "image blobs: file:///path/to/dir or "
+                 "s3://bucket[/prefix]?endpoint=http://host:port&region=R&path_style=1")
       ->envname("TESSERA_STORE");
+  cmd.add_option("--s3-access-key", s3_access_key,
+                 "access key for an s3:// store [AWS_ACCESS_KEY_ID, MINIO_ACCESS_KEY]")
+      ->envname("TESSERA_S3_ACCESS_KEY");
+  cmd.add_option("--s3-secret-key", s3_secret_key,
+                 "secret key for an s3:// store [AWS_SECRET_ACCESS_KEY, MINIO_SECRET_KEY]")
+      ->envname("TESSERA_S3_SECRET_KEY");
+  cmd.add_option("--s3-session-token", s3_session_token,
+                 "session token for temporary s3:// credentials [AWS_SESSION_TOKEN]")
+      ->envname("TESSERA_S3_SESSION_TOKEN");
 }
 
 namespace {
 
-Result<std::unique_ptr<store::BlobStore>> OpenStore(const BackendFlags& f, std::string* desc) {
+using KeyForUri = std::function<Result<std::string>(std::string_view)>;
+
+Result<std::unique_ptr<store::BlobStore>> OpenS3Store(const BackendFlags& f, std::string* desc,
+                                                      KeyForUri* key_for_uri) {
+  store::S3Credentials explicit_credentials{f.s3_access_key, f.s3_secret_key, f.s3_session_token};
+  // Read once at start-up, before any thread of ours exists.
+  auto env = [](const char* name) -> const char* {
+    return std::getenv(name);  // NOLINT(concurrency-mt-unsafe)
+  };
+  auto options = store::ParseS3Url(f.store_url, explicit_credentials, env);
+  if (!options) return options.error();
+  auto s3 = std::make_unique<store::S3BlobStore>(*options);
+  // Refuse to start on a store that cannot be used: wrong credentials or a missing bucket are
+  // reported now, naming the bucket and endpoint, not on the first job.
+  if (Status ping = s3->Ping(); !ping) return ping.error();
+  *desc = store::Describe(*options);
+  *key_for_uri = [o = *options](std::string_view uri) { return store::KeyForS3Uri(o, uri); };
+  return std::unique_ptr<store::BlobStore>(std::move(s3));
+}
+
+Result<std::unique_ptr<store::BlobStore>> OpenStore(const BackendFlags& f, std::string* desc,
+                                                    KeyForUri* key_for_uri) {
+  if (f.store_url.rfind("s3://", 0) == 0) return OpenS3Store(f, desc, key_for_uri);
   fs::path dir;
   if (f.store_url.empty()) {
     dir = fs::path(f.data_dir) / "blobs";
@@ -41,7 +76,9 @@ Result<std::unique_ptr<store::BlobStore>> OpenStore(const BackendFlags& f, std::
     }
   } else {
     return MakeError(ErrorCode::kBadRequest,
-                     "unsupported store URL '" + f.store_url + "'; expected file:///path", "store");
+                     "unsupported store URL '" + f.store_url +
+                         "'; expected file:///path or s3://bucket[/prefix]?endpoint=...",
+                     "store");
   }
   std::error_code ec;
   fs::create_directories(dir, ec);
@@ -50,6 +87,16 @@ Result<std::unique_ptr<store::BlobStore>> OpenStore(const BackendFlags& f, std::
                      "cannot create blob directory " + dir.string() + ": " + ec.message(), "store");
   }
   *desc = "file " + dir.string();
+  *key_for_uri = [root = "file://" + fs::absolute(dir).lexically_normal().string() +
+                         "/"](std::string_view uri) -> Result<std::string> {
+    if (uri.substr(0, root.size()) != root) {
+      return MakeError(ErrorCode::kBadRequest,
+                       "is not inside this server's store (" + root + "...)");
+    }
+    std::string key(uri.substr(root.size()));
+    if (Status valid = store::ValidateBlobKey(key); !valid) return valid.error();
+    return key;
+  };
   return std::unique_ptr<store::BlobStore>(std::make_unique<store::FsBlobStore>(dir));
 }
 
@@ -92,7 +139,7 @@ Status OpenRedis(const std::string& url, const Clock& clock, Backends& out) {
 Result<Backends> OpenBackends(const BackendFlags& flags, const Clock& clock) {
   Backends out;
   std::string store_desc;
-  auto blobs = OpenStore(flags, &store_desc);
+  auto blobs = OpenStore(flags, &store_desc, &out.key_for_uri);
   if (!blobs) return blobs.error();
   out.blobs = std::move(*blobs);
 

@@ -4,9 +4,19 @@
 //   --data-dir DIR     embedded default: DIR/tessera.db (SQLite) and DIR/blobs   [./tessera-data]
 //   --queue URL        sqlite:///path/to/file.db | redis://[:password@]host:port[/db]
 //   --store URL        file:///path/to/dir
+//                      s3://BUCKET[/PREFIX][?endpoint=http://host:port&region=R&path_style=1
+//                                          &ca_file=PATH&timeout_ms=N&max_attempts=N ...]
+//                        (every parameter: store/s3/s3_options.h). Without endpoint= it is AWS
+//                        (https://s3.REGION.amazonaws.com, virtual-host addressing).
+//   --s3-access-key, --s3-secret-key, --s3-session-token
+//                      credentials for an s3:// store; else AWS_ACCESS_KEY_ID /
+//                      AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN, MINIO_ACCESS_KEY /
+//                      MINIO_SECRET_KEY or MINIO_ROOT_USER / MINIO_ROOT_PASSWORD; region from
+//                      the URL, AWS_REGION or AWS_DEFAULT_REGION
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -23,6 +33,9 @@ struct BackendFlags {
   std::string data_dir = "./tessera-data";
   std::string queue_url;  // empty: sqlite in data_dir
   std::string store_url;  // empty: file store in data_dir
+  std::string s3_access_key;
+  std::string s3_secret_key;
+  std::string s3_session_token;
 
   void Register(CLI::App& cmd);
 };
@@ -35,6 +48,9 @@ struct Backends {
   std::unique_ptr<store::BlobStore> blobs;
   std::string description;  // "sqlite ./tessera-data/tessera.db, file ./tessera-data/blobs"
   std::string durability;   // what "accepted" means with this configuration
+  // The blob key a URI of this store names (s3://BUCKET/PREFIX/KEY, file:///DIR/KEY), for
+  // inputs and outputs by reference; kBadRequest for a URI of anything else.
+  std::function<Result<std::string>(std::string_view)> key_for_uri;
 };
 
 // kBadRequest for a malformed or unsupported URL; kUnavailable when a backend cannot be reached.

@@ -49,8 +49,9 @@ struct ServeArgs {
   api::compat::CompatSettings compat_settings;
   int grpc_port = 9090;  // 0: any free port (logged); -1: no gRPC
   bool no_grpc = false;
-  std::string tutti_base_path;  // BASE_PATH; empty: the blob store's tutti/ folder
-  int tutti_workers = 0;        // N_WORKERS; 0: one per core
+  std::string tutti_base_path;                  // BASE_PATH; empty: the blob store's tutti/ folder
+  int tutti_workers = 0;                        // N_WORKERS; 0: one per core
+  std::vector<std::string> allow_ref_prefixes;  // inputs/outputs by reference (jobs/references.h)
 };
 
 // The tutti profile's worker pool, storing into BASE_PATH (as tutti did) or the blob store.
@@ -115,7 +116,8 @@ int Run(ServeArgs& args) {
   }
   const engine::ProcessOptions engine_options = args.engine.ToOptions();
   jobs::JobService service(*backends->jobs, *backends->queue, *backends->blobs, *backends->registry,
-                           clock, engine_options.limits);
+                           clock, engine_options.limits,
+                           jobs::ReferencePolicy{args.allow_ref_prefixes, backends->key_for_uri});
   if (auto repaired = service.RepairQueuedJobs(); !repaired) {
     Log(LogLevel::kWarn, "repair_failed", {{"error", repaired.error().ToString()}});
   }
@@ -352,6 +354,10 @@ Command RegisterServeCommand(CLI::App& app) {
                   "on SIGTERM, how long in-flight requests and tasks may take to finish")
       ->envname("TESSERA_SHUTDOWN_GRACE_MS")
       ->capture_default_str();
+  cmd->add_option("--allow-ref-prefix", args->allow_ref_prefixes,
+                  "jobs may name inputs and outputs by reference (a key or a URI of the store) "
+                  "only under these key prefixes (repeatable); default: anywhere in the store "
+                  "outside inputs/, results/ and tiles/");
   cmd->add_option("--compat", args->compat,
                   "seed-compatible APIs to serve: any of thumbify,tutti,django,imageflow, or all "
                   "(docs/COMPAT.md)")

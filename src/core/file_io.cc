@@ -9,6 +9,8 @@
 #include <random>
 #include <system_error>
 
+#include "core/atomic_file_writer.h"
+
 namespace tessera {
 namespace {
 
@@ -30,13 +32,6 @@ class Fd {
  private:
   int fd_;
 };
-
-std::string RandomSuffix() {
-  static thread_local std::mt19937_64 rng(std::random_device{}());
-  char buf[17];
-  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(rng()));
-  return buf;
-}
 
 }  // namespace
 
@@ -69,32 +64,10 @@ Result<std::vector<uint8_t>> ReadFile(const std::filesystem::path& path, uint64_
 }
 
 Status WriteFileAtomically(const std::filesystem::path& path, std::span<const uint8_t> bytes) {
-  std::filesystem::path dir = path.parent_path();
-  if (dir.empty()) dir = ".";
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec) return IoError("cannot create directory", dir, ec.value());
-
-  std::filesystem::path tmp = dir / ("." + path.filename().string() + ".tmp-" + RandomSuffix());
-  Fd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
-  if (fd.get() < 0) return IoError("cannot create", tmp, errno);
-  auto fail = [&](const std::string& what, int err) {
-    ::unlink(tmp.c_str());
-    return IoError(what, path, err);
-  };
-  size_t done = 0;
-  while (done < bytes.size()) {
-    ssize_t n = ::write(fd.get(), bytes.data() + done, bytes.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return fail("cannot write", errno);
-    done += static_cast<size_t>(n);
-  }
-  if (::fsync(fd.get()) != 0) return fail("cannot fsync", errno);
-  if (fd.Close() != 0) return fail("cannot close", errno);
-  if (::rename(tmp.c_str(), path.c_str()) != 0) return fail("cannot rename onto", errno);
-  Fd dfd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (dfd.get() >= 0) ::fsync(dfd.get());
-  return OkStatus();
+  AtomicFileWriter writer;
+  if (Status s = writer.Open(path); !s) return s;
+  if (Status s = writer.Write(bytes); !s) return s;
+  return writer.Commit();
 }
 
 }  // namespace tessera

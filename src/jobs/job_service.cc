@@ -17,21 +17,23 @@ constexpr uint64_t kMaxDetectionsBytes = 16u << 20;
 }  // namespace
 
 JobService::JobService(queue::JobStore& jobs, queue::TaskQueue& queue, store::BlobStore& blobs,
-                       queue::WorkerRegistry& workers, const Clock& clock, engine::Limits limits)
+                       queue::WorkerRegistry& workers, const Clock& clock, engine::Limits limits,
+                       ReferencePolicy references)
     : jobs_(jobs),
       queue_(queue),
       blobs_(blobs),
       workers_(workers),
       clock_(clock),
-      limits_(limits) {}
+      limits_(limits),
+      references_(std::move(references)) {}
 
 queue::TaskSpec JobService::TaskFor(const queue::JobRecord& job) const {
   queue::TaskSpec t;
   t.id = job.id;
   t.job_id = job.id;
   t.kind = std::string(kProcessTaskKind);
-  t.payload =
-      ProcessTaskPayload{job.pipeline, job.input_key, OutputKeyFor(job.id), job.tiles}.ToJson();
+  const std::string output = job.output_key.empty() ? OutputKeyFor(job.id) : job.output_key;
+  t.payload = ProcessTaskPayload{job.pipeline, job.input_key, output, job.tiles}.ToJson();
   t.priority = job.priority;
   t.capabilities = job.capabilities;
   return t;
@@ -44,14 +46,44 @@ Result<queue::CreatedJob> JobService::Submit(const SubmitRequest& request) {
     return MakeError(ErrorCode::kBadRequest,
                      "tiles='" + request.tiles + "' is not one of auto, on, off", "tiles");
   }
-  auto info = engine::Probe(request.image, limits_);
+  std::span<const uint8_t> image = request.image;
+  std::vector<uint8_t> fetched;
+  std::string input_key, output_key;
+  if (!request.input.empty()) {
+    if (!request.image.empty()) {
+      return MakeError(ErrorCode::kBadRequest, "give an image or an input reference, not both",
+                       "input");
+    }
+    auto key = ResolveReference(references_, request.input, "input");
+    if (!key) return key.error();
+    auto bytes = blobs_.Get(*key, limits_.max_input_bytes);
+    if (!bytes) {
+      Error e = bytes.error();
+      if (e.code == ErrorCode::kNotFound || e.code == ErrorCode::kTooLarge) e.field = "input";
+      if (e.code == ErrorCode::kNotFound) e.message = "no object '" + *key + "' to read";
+      return e;
+    }
+    fetched = std::move(*bytes);
+    image = fetched;
+    input_key = *key;
+  }
+  if (!request.output.empty()) {
+    auto key = ResolveReference(references_, request.output, "output");
+    if (!key) return key.error();
+    output_key = *key;
+  }
+  auto info = engine::Probe(image, limits_);
   if (!info) return info.error();
   if (Status ok = engine::CheckInputLimits(*info, limits_); !ok) return ok.error();
 
   queue::JobRecord job;
   job.id = NewId(clock_);
   job.pipeline = pipeline->ToText();
-  job.input_key = InputKeyFor(job.id);
+  // A referenced input stays where it is (and is never deleted by tessera); an upload is stored
+  // under inputs/<id>.
+  const bool uploaded = input_key.empty();
+  job.input_key = uploaded ? InputKeyFor(job.id) : input_key;
+  job.output_key = output_key;  // empty: results/<id>
   job.priority = request.priority;
   std::set<std::string> caps;
   for (const engine::Step& s : pipeline->steps) {
@@ -63,13 +95,15 @@ Result<queue::CreatedJob> JobService::Submit(const SubmitRequest& request) {
   job.request_id = request.request_id;
   job.tiles = request.tiles;
 
-  if (Status put = blobs_.Put(job.input_key, request.image); !put) return put.error();
+  if (uploaded) {
+    if (Status put = blobs_.Put(job.input_key, image); !put) return put.error();
+  }
   auto created = jobs_.Create(job);
   if (!created) {
-    (void)blobs_.Delete(job.input_key);
+    if (uploaded) (void)blobs_.Delete(job.input_key);
     return created.error();
   }
-  if (!created->created) {
+  if (!created->created && uploaded) {
     // An earlier submission with this key won; ours was never recorded.
     (void)blobs_.Delete(job.input_key);
   }

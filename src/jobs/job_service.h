@@ -18,6 +18,7 @@
 #include "core/clock.h"
 #include "core/result.h"
 #include "engine/engine.h"
+#include "jobs/references.h"
 #include "queue/job_store.h"
 #include "queue/task_queue.h"
 #include "queue/worker_registry.h"
@@ -27,6 +28,10 @@ namespace tessera::jobs {
 
 struct SubmitRequest {
   std::span<const uint8_t> image;
+  // Instead of `image`: an object already in the store to read the input from, and where the
+  // result goes instead of results/<id> (jobs/references.h says which are allowed). Empty: none.
+  std::string input;
+  std::string output;
   std::string pipeline;  // text or JSON spelling
   queue::Priority priority = queue::Priority::kNormal;
   std::string idempotency_key;  // empty: none
@@ -51,11 +56,14 @@ struct JobStatus {
 class JobService {
  public:
   JobService(queue::JobStore& jobs, queue::TaskQueue& queue, store::BlobStore& blobs,
-             queue::WorkerRegistry& workers, const Clock& clock, engine::Limits limits);
+             queue::WorkerRegistry& workers, const Clock& clock, engine::Limits limits,
+             ReferencePolicy references = {});
 
   // Validates the pipeline (kBadPipeline) and the image header against the limits
   // (kUnsupportedMedia, kCorruptImage, kTooLarge, kTooManyPixels) before accepting anything,
-  // then stores the input, records the job and enqueues its task. With an idempotency key
+  // then stores the input, records the job and enqueues its task. An input or output by
+  // reference that the policy refuses is kBadRequest (field "input"/"output"); a missing input
+  // object is kNotFound (field "input"). With an idempotency key
   // already used, returns the existing job (created = false) and stores nothing new.
   Result<queue::CreatedJob> Submit(const SubmitRequest& request);
 
@@ -90,6 +98,7 @@ class JobService {
   queue::WorkerRegistry& workers_;
   const Clock& clock_;
   engine::Limits limits_;
+  ReferencePolicy references_;
 };
 
 }  // namespace tessera::jobs

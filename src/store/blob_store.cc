@@ -33,4 +33,16 @@ Status ValidateBlobKey(std::string_view key) {
   return OkStatus();
 }
 
+Status ValidateBlobPrefix(std::string_view prefix) {
+  if (prefix.empty()) return OkStatus();
+  std::string_view stem = prefix.back() == '/' ? prefix.substr(0, prefix.size() - 1) : prefix;
+  Status valid = ValidateBlobKey(stem);
+  if (!valid) {
+    Error e = valid.error();
+    e.field = "prefix";
+    return e;
+  }
+  return OkStatus();
+}
+
 }  // namespace tessera::store

@@ -5,6 +5,7 @@
 #include <random>
 
 #include "core/log.h"
+#include "jobs/task_payload.h"
 #include "jobs/tiled_job.h"
 
 namespace tessera::worker {
@@ -150,9 +151,10 @@ void Worker::ExpireFinishedJobs() {
     return;
   }
   for (const auto& job : *expired) {
-    if (!job.output_key.empty()) (void)blobs_.Delete(job.output_key);
+    // Objects named by reference belong to the client: only tessera's own keys are deleted.
+    if (job.output_key == jobs::OutputKeyFor(job.id)) (void)blobs_.Delete(job.output_key);
     (void)blobs_.Delete(jobs::DetectionsKeyFor(job.id));
-    (void)blobs_.Delete(job.input_key);
+    if (job.input_key == jobs::InputKeyFor(job.id)) (void)blobs_.Delete(job.input_key);
     // Tiles left by a tiled job that died or was cancelled (a succeeded one deleted its own).
     if (job.tiles_total > 0) jobs::DeleteTiles(blobs_, job.id, job.tiles_total);
   }

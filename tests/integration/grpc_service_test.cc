@@ -18,6 +18,7 @@
 #include <sstream>
 #include <thread>
 
+#include "core/file_io.h"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
 #include "grpc/health/v1/health.grpc.pb.h"
@@ -308,6 +309,54 @@ TEST_F(GrpcServiceTest, SubmitWatchAndFetchAJobResult) {
   ASSERT_TRUE(stub_->SubmitJob(&again_context, again, &again_response).ok());
   EXPECT_FALSE(again_response.created());
   EXPECT_EQ(again_response.job().id(), id);
+}
+
+// Inputs and outputs by reference: the job reads an object already in the store and writes its
+// result where the request says; a reference into tessera's own namespace is InvalidArgument.
+TEST_F(GrpcServiceTest, SubmitJobByReferenceReadsAndWritesStoreObjects) {
+  Start();
+  const auto png = Png(80, 60);
+  const auto blobs = server_->dir().path() / "blobs";
+  ASSERT_TRUE(WriteFileAtomically(blobs / "customer" / "in.png", png).has_value());
+  const std::string pipeline = "resize:w=40;format:type=png";
+  ::grpc::ClientContext context;
+  SetDeadline(&context);
+  v1::SubmitJobRequest request;
+  request.set_input("customer/in.png");
+  request.set_output("customer/out.png");
+  request.set_pipeline(pipeline);
+  v1::SubmitJobResponse response;
+  auto status = stub_->SubmitJob(&context, request, &response);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        ::grpc::ClientContext get_context;
+        SetDeadline(&get_context);
+        v1::GetJobRequest get;
+        get.set_id(response.job().id());
+        v1::Job job;
+        return stub_->GetJob(&get_context, get, &job).ok() &&
+               job.state() == v1::JOB_STATE_SUCCEEDED;
+      },
+      std::chrono::seconds(30)));
+  auto written = ReadFile(blobs / "customer" / "out.png");
+  ASSERT_TRUE(written.has_value());
+  EXPECT_EQ(*written, EngineReference(png, pipeline).bytes);
+  EXPECT_FALSE(std::filesystem::exists(blobs / "inputs" / response.job().id()));
+
+  for (const auto& [input, output] :
+       {std::pair{"results/x", ""}, std::pair{"../in.png", ""},
+        std::pair{"customer/in.png", "tiles/x"}, std::pair{"s3://bucket/customer/in.png", ""}}) {
+    ::grpc::ClientContext bad_context;
+    SetDeadline(&bad_context);
+    v1::SubmitJobRequest bad;
+    bad.set_input(input);
+    bad.set_output(output);
+    bad.set_pipeline(pipeline);
+    v1::SubmitJobResponse bad_response;
+    status = stub_->SubmitJob(&bad_context, bad, &bad_response);
+    EXPECT_EQ(status.error_code(), ::grpc::StatusCode::INVALID_ARGUMENT) << input << " " << output;
+  }
 }
 
 TEST_F(GrpcServiceTest, CancelAQueuedJobThenCancellingAgainIsAFailedPrecondition) {

@@ -244,6 +244,8 @@ Status ImageServiceImpl::WriteChunks(
     submit.pipeline = request->pipeline();
     submit.priority = FromProto(request->priority());
     submit.idempotency_key = request->idempotency_key();
+    submit.input = request->input();
+    submit.output = request->output();
     submit.request_id = RequestIdOrNew(Metadata(context, "x-request-id"));
     auto created = jobs_.Submit(submit);
     if (!created) return Unexpected(created.error());

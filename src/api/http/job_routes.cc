@@ -31,10 +31,12 @@ HttpResponse JobError(Error error) {
 }
 
 HttpResponse Submit(const NativeApi& api, HttpRequest& request) {
-  auto upload = ReadUploadWithPipeline(request);
+  auto upload = ReadJobSubmission(request);
   if (!upload) return ErrorResponse(upload.error());
   jobs::SubmitRequest submit;
   submit.image = upload->image;
+  submit.input = upload->input;
+  submit.output = upload->output;
   submit.pipeline = upload->pipeline;
   submit.request_id = request.request_id;
   if (!upload->priority.empty()) {
@@ -167,6 +169,13 @@ void AddJobRoutes(Router& router, const NativeApi& api) {
              QueryParam("priority", "high, normal (default) or low"),
              QueryParam("tiles",
                         "auto (default: tiled above the workers' pixel threshold), on or off"),
+             QueryParam("input",
+                        "instead of an uploaded image: an object of the store to read, as a key "
+                        "or s3://bucket/prefix/key (empty body); or a JSON body {input, output, "
+                        "pipeline, priority, tiles}"),
+             QueryParam("output",
+                        "where the result goes (a key or a URI of the store) instead "
+                        "of the job's own result key"),
              {{"name", "Idempotency-Key"},
               {"in", "header"},
               {"required", false},

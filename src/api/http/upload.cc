@@ -26,6 +26,14 @@ Status TakeJsonOptions(std::string_view text, Upload& upload) {
   if (j.contains("tiles") && j["tiles"].is_string() && upload.tiles.empty()) {
     upload.tiles = j["tiles"].get<std::string>();
   }
+  for (auto [name, target] :
+       {std::pair{"input", &upload.input}, std::pair{"output", &upload.output}}) {
+    if (!j.contains(name)) continue;
+    if (!j[name].is_string()) {
+      return MakeError(ErrorCode::kBadRequest, std::string(name) + " must be a string", name);
+    }
+    if (target->empty()) *target = j[name].get<std::string>();
+  }
   return OkStatus();
 }
 
@@ -80,6 +88,40 @@ Result<Upload> ReadUploadWithPipeline(const HttpRequest& request) {
                                 "a pipeline is required: the `pipeline` query parameter, form "
                                 "field or JSON part",
                                 "pipeline"));
+  }
+  return upload;
+}
+
+Result<Upload> ReadJobSubmission(const HttpRequest& request) {
+  const std::string* input = request.Query("input");
+  const bool json_body = IsJsonType(request.Header("Content-Type"));
+  if ((input == nullptr || input->empty()) && !json_body) {
+    auto upload = ReadUploadWithPipeline(request);
+    if (upload) {
+      if (const std::string* o = request.Query("output")) upload->output = *o;
+    }
+    return upload;
+  }
+  Upload upload;
+  if (const std::string* p = request.Query("pipeline")) upload.pipeline = *p;
+  if (const std::string* p = request.Query("priority")) upload.priority = *p;
+  if (const std::string* p = request.Query("tiles")) upload.tiles = *p;
+  if (input != nullptr) upload.input = *input;
+  if (const std::string* o = request.Query("output")) upload.output = *o;
+  if (json_body) {
+    std::string_view body(reinterpret_cast<const char*>(request.Body().data()),
+                          request.Body().size());
+    if (auto ok = TakeJsonOptions(body, upload); !ok) return Unexpected(ok.error());
+  } else if (!request.Body().empty()) {
+    return Unexpected(MakeError(ErrorCode::kBadRequest,
+                                "send an image or an input reference, not both", "input"));
+  }
+  if (upload.input.empty()) {
+    return Unexpected(
+        MakeError(ErrorCode::kBadRequest, "a JSON submission needs an input", "input"));
+  }
+  if (upload.pipeline.empty()) {
+    return Unexpected(MakeError(ErrorCode::kBadPipeline, "a pipeline is required", "pipeline"));
   }
   return upload;
 }

@@ -22,6 +22,8 @@ struct Upload {
   std::string priority;            // empty when none was given
   std::string tiles;               // auto | on | off; empty when none was given
   std::string filename;            // as sent in multipart; never used as a path
+  std::string input;               // an input by reference (jobs only); empty when none
+  std::string output;              // where the result goes (jobs only); empty: results/<id>
 };
 
 // kBadRequest: malformed multipart (field "body"), no image part (field "image"), an empty
@@ -30,5 +32,12 @@ Result<Upload> ReadUpload(const HttpRequest& request);
 
 // ReadUpload, and kBadPipeline (field "pipeline") when no pipeline came with the image.
 Result<Upload> ReadUploadWithPipeline(const HttpRequest& request);
+
+// A job submission: an upload as ReadUploadWithPipeline reads it, or an input by reference with
+// no image: `input` (and optionally `output`) in the query with an empty body, or a JSON body
+// (Content-Type application/json) {"input", "output", "pipeline", "priority", "tiles"}. An
+// `output` in the query also applies to an upload. The references are checked by the job
+// service, not here.
+Result<Upload> ReadJobSubmission(const HttpRequest& request);
 
 }  // namespace tessera::api::http

@@ -19,7 +19,13 @@ class FsBlobStore final : public BlobStore {
   explicit FsBlobStore(std::filesystem::path root);
 
   Status Put(std::string_view key, std::span<const uint8_t> bytes) override;
+  Status PutFile(std::string_view key, const std::filesystem::path& path) override;
   Result<std::vector<uint8_t>> Get(std::string_view key, uint64_t max_bytes) override;
+  Result<std::vector<uint8_t>> GetRange(std::string_view key, uint64_t offset,
+                                        uint64_t length) override;
+  Status GetToFile(std::string_view key, const std::filesystem::path& path,
+                   uint64_t max_bytes) override;
+  Result<std::vector<std::string>> List(std::string_view prefix, size_t limit) override;
   Result<bool> Exists(std::string_view key) override;
   Result<BlobInfo> Stat(std::string_view key) override;
   Status Delete(std::string_view key) override;

@@ -33,6 +33,19 @@ class FailingGetStore final : public store::BlobStore {
     }
     return inner_.Get(k, max);
   }
+  Status PutFile(std::string_view k, const std::filesystem::path& p) override {
+    return inner_.PutFile(k, p);
+  }
+  Result<std::vector<uint8_t>> GetRange(std::string_view k, uint64_t offset,
+                                        uint64_t length) override {
+    return inner_.GetRange(k, offset, length);
+  }
+  Status GetToFile(std::string_view k, const std::filesystem::path& p, uint64_t max) override {
+    return inner_.GetToFile(k, p, max);
+  }
+  Result<std::vector<std::string>> List(std::string_view prefix, size_t limit) override {
+    return inner_.List(prefix, limit);
+  }
   Result<bool> Exists(std::string_view k) override { return inner_.Exists(k); }
   Result<store::BlobInfo> Stat(std::string_view k) override { return inner_.Stat(k); }
   Status Delete(std::string_view k) override { return inner_.Delete(k); }
