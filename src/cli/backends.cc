@@ -14,6 +14,7 @@
 #include "queue/sqlite/sqlite_worker_registry.h"
 #include "store/fs/fs_blob_store.h"
 #include "store/s3/s3_blob_store.h"
+#include "store/s3/s3_buckets_blob_store.h"
 
 namespace tessera::cli {
 namespace fs = std::filesystem;
@@ -164,6 +165,27 @@ Result<Backends> OpenBackends(const BackendFlags& flags, const Clock& clock) {
   if (!opened) return opened.error();
   out.description += ", " + store_desc;
   return out;
+}
+
+Result<std::unique_ptr<store::BlobStore>> OpenImageFlowObjects(std::string* desc) {
+  // Read once at start-up, before any thread of ours exists.
+  auto env = [](const char* name) -> const char* {
+    return std::getenv(name);  // NOLINT(concurrency-mt-unsafe)
+  };
+  const char* endpoint = env("MINIO_ENDPOINT");
+  if (endpoint == nullptr || *endpoint == 0) return std::unique_ptr<store::BlobStore>();
+  std::string host = endpoint;
+  if (host.rfind("http://", 0) != 0 && host.rfind("https://", 0) != 0) host = "http://" + host;
+  const char* access = env("MINIO_ACCESS_KEY");
+  const char* secret = env("MINIO_SECRET_KEY");
+  store::S3Credentials credentials{access != nullptr ? access : "minioadmin",
+                                   secret != nullptr ? secret : "minioadmin", ""};
+  // Any bucket name parses the server's settings; the store routes by each key's bucket.
+  auto options = store::ParseS3Url("s3://imageflow?endpoint=" + host, credentials, env);
+  if (!options) return options.error();
+  *desc = "MinIO at " + host + " (bucket/object_key as ImageFlowCanvas names them)";
+  return std::unique_ptr<store::BlobStore>(
+      std::make_unique<store::S3BucketsBlobStore>(std::move(*options)));
 }
 
 }  // namespace tessera::cli

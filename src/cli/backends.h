@@ -56,4 +56,10 @@ struct Backends {
 // kBadRequest for a malformed or unsupported URL; kUnavailable when a backend cannot be reached.
 Result<Backends> OpenBackends(const BackendFlags& flags, const Clock& clock);
 
+// The MinIO server ImageFlowCanvas's services read and write (bucket + object_key), from its own
+// settings: MINIO_ENDPOINT (host:port, plain HTTP as its services connect), MINIO_ACCESS_KEY and
+// MINIO_SECRET_KEY (default minioadmin/minioadmin, its defaults). nullptr when MINIO_ENDPOINT
+// is unset (the ImageFlowCanvas routes then use tessera's own blob store). `desc` says where.
+Result<std::unique_ptr<store::BlobStore>> OpenImageFlowObjects(std::string* desc);
+
 }  // namespace tessera::cli

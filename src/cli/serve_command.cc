@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <thread>
 
 #include "api/compat/compat_routes.h"
@@ -45,7 +46,9 @@ struct ServeArgs {
   bool protect_health = false;
   bool protect_metrics = false;
   int64_t grace_ms = 30'000;
-  std::string compat;  // seed-compatible APIs to serve (docs/COMPAT.md); empty: none
+  std::string compat;                // seed-compatible APIs to serve (docs/COMPAT.md); empty: none
+  CLI::Option* port_flag = nullptr;  // to tell a given port from the default
+  CLI::Option* grpc_port_flag = nullptr;
   api::compat::CompatSettings compat_settings;
   int grpc_port = 9090;  // 0: any free port (logged); -1: no gRPC
   bool no_grpc = false;
@@ -81,6 +84,35 @@ Result<std::unique_ptr<api::compat::tutti::TuttiWorkers>> MakeTuttiWorkers(
   return std::make_unique<api::compat::tutti::TuttiWorkers>(options, std::move(sink), &metrics);
 }
 
+// ImageFlowCanvas's own settings, read where tessera's flags (or TESSERA_* variables) do not
+// say otherwise: HTTP_PORT (its gateway) and GRPC_PORT (its services). Its *_GRPC_ENDPOINT
+// settings pointed the gateway at the three services; tessera serves all of them itself.
+void ApplyImageFlowEnvironment(ServeArgs& args) {
+  auto port_from = [](const char* name, const CLI::Option* flag, int& port) {
+    const char* value = std::getenv(name);  // NOLINT(concurrency-mt-unsafe): before threads
+    if (value == nullptr || flag->count() > 0) return;
+    char* end = nullptr;
+    long p = std::strtol(value, &end, 10);
+    if (end == value || *end != 0 || p < 0 || p > 65535) {
+      Log(LogLevel::kWarn, "imageflow_setting_ignored",
+          {{"name", name}, {"value", value}, {"reason", "not a port number"}});
+      return;
+    }
+    port = static_cast<int>(p);
+  };
+  port_from("HTTP_PORT", args.port_flag, args.server.port);
+  port_from("GRPC_PORT", args.grpc_port_flag, args.grpc_port);
+  for (const char* name :
+       {"RESIZE_GRPC_ENDPOINT", "AI_DETECTION_GRPC_ENDPOINT", "FILTER_GRPC_ENDPOINT"}) {
+    if (const char* value = std::getenv(name); value != nullptr) {  // NOLINT
+      Log(LogLevel::kInfo, "imageflow_endpoint_served_here",
+          {{"name", name},
+           {"value", value},
+           {"detail", "tessera serves this service itself, on its own gRPC port"}});
+    }
+  }
+}
+
 int Run(ServeArgs& args) {
   // Signals are taken synchronously by sigwait on this thread, so no work happens in a handler.
   sigset_t signals;
@@ -100,6 +132,7 @@ int Run(ServeArgs& args) {
     std::fprintf(stderr, "tessera serve: %s\n", compat.error().ToString().c_str());
     return 1;
   }
+  if (compat->imageflow) ApplyImageFlowEnvironment(args);
   Clock& clock = SystemClock::Get();
   auto backends = OpenBackends(args.backends, clock);
   if (!backends) {
@@ -179,7 +212,21 @@ int Run(ServeArgs& args) {
       Log(LogLevel::kInfo, "tutti_recovered", {{"images", std::to_string(*recovered)}});
     }
   }
-  api::compat::AddCompatRoutes(router, native, *compat, clock, args.compat_settings, tutti.get());
+  // ImageFlowCanvas's objects: its MinIO when MINIO_ENDPOINT names one.
+  std::unique_ptr<store::BlobStore> imageflow_objects;
+  if (compat->imageflow) {
+    std::string where;
+    auto opened = OpenImageFlowObjects(&where);
+    if (!opened) {
+      std::fprintf(stderr, "tessera serve: %s\n", opened.error().ToString().c_str());
+      return 1;
+    }
+    imageflow_objects = std::move(*opened);
+    if (imageflow_objects) Log(LogLevel::kInfo, "imageflow_objects", {{"store", where}});
+  }
+  api::compat::CompatSettings compat_settings = args.compat_settings;
+  compat_settings.imageflow_objects = imageflow_objects.get();
+  api::compat::AddCompatRoutes(router, native, *compat, clock, compat_settings, tutti.get());
 
   api::http::ServerHooks hooks;
   hooks.on_request_end = [&metrics](const api::http::RequestRecord& r) {
@@ -210,7 +257,7 @@ int Run(ServeArgs& args) {
   if (!args.no_grpc && args.grpc_port >= 0) {
     if (compat->imageflow) {
       imageflow = std::make_unique<api::compat::imageflow::ImageFlowService>(
-          processor, *backends->blobs, clock, &metrics);
+          processor, imageflow_objects ? *imageflow_objects : *backends->blobs, clock, &metrics);
     }
     const std::string& host = server_options.host;
     grpc = std::make_unique<api::grpc::GrpcServer>(
@@ -280,10 +327,12 @@ Command RegisterServeCommand(CLI::App& app) {
   cmd->add_option("--host", s.host, "address to listen on")
       ->envname("TESSERA_HOST")
       ->capture_default_str();
-  cmd->add_option("-p,--port", s.port, "port to listen on (0: any free port, logged)")
-      ->envname("TESSERA_PORT")
-      ->check(CLI::Range(0, 65535))
-      ->capture_default_str();
+  args->port_flag = cmd->add_option("-p,--port", s.port,
+                                    "port to listen on (0: any free port, logged; with "
+                                    "--compat imageflow also HTTP_PORT)")
+                        ->envname("TESSERA_PORT")
+                        ->check(CLI::Range(0, 65535))
+                        ->capture_default_str();
   cmd->add_option("--io-threads", s.io_threads, "threads running network I/O")
       ->envname("TESSERA_IO_THREADS")
       ->check(CLI::Range(1, 64))
@@ -344,11 +393,13 @@ Command RegisterServeCommand(CLI::App& app) {
       ->envname("TESSERA_PROTECT_HEALTH");
   cmd->add_flag("--protect-metrics", args->protect_metrics, "require a key for /metrics")
       ->envname("TESSERA_PROTECT_METRICS");
-  cmd->add_option("--grpc-port", args->grpc_port,
-                  "gRPC port beside HTTP (0: any free port, logged; -1: no gRPC)")
-      ->envname("TESSERA_GRPC_PORT")
-      ->check(CLI::Range(-1, 65535))
-      ->capture_default_str();
+  args->grpc_port_flag = cmd->add_option("--grpc-port", args->grpc_port,
+                                         "gRPC port beside HTTP (0: any free port, logged; -1: no "
+                                         "gRPC; with --compat imageflow "
+                                         "also GRPC_PORT)")
+                             ->envname("TESSERA_GRPC_PORT")
+                             ->check(CLI::Range(-1, 65535))
+                             ->capture_default_str();
   cmd->add_flag("--no-grpc", args->no_grpc, "serve HTTP only")->envname("TESSERA_NO_GRPC");
   cmd->add_option("--shutdown-grace-ms", args->grace_ms,
                   "on SIGTERM, how long in-flight requests and tasks may take to finish")

@@ -11,6 +11,7 @@
 #include "api/http/native_api.h"
 #include "api/http/router.h"
 #include "core/clock.h"
+#include "store/blob_store.h"
 
 namespace tessera::api::compat {
 
@@ -30,6 +31,8 @@ void AddDjangoRoutes(http::Router& router, const http::NativeApi& api, const Clo
                      const std::filesystem::path& sample_dir);
 
 // ImageFlowCanvas gateway: /v1/resize, /v1/filter, /v1/detect, /v1/health/{service}.
-void AddImageFlowRoutes(http::Router& router, const http::NativeApi& api, const Clock& clock);
+// `objects` holds the bucket/object_key images.
+void AddImageFlowRoutes(http::Router& router, const http::NativeApi& api, const Clock& clock,
+                        store::BlobStore& objects);
 
 }  // namespace tessera::api::compat

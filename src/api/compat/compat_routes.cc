@@ -165,7 +165,11 @@ void AddCompatRoutes(http::Router& router, const http::NativeApi& api,
                 .openapi = tagged("Compatibility liveness (Thumbify, tutti, ImageFlowCanvas)")});
   }
   if (profiles.django) AddDjangoRoutes(router, api, clock, settings.django_sample_dir);
-  if (profiles.imageflow) AddImageFlowRoutes(router, api, clock);
+  if (profiles.imageflow) {
+    AddImageFlowRoutes(
+        router, api, clock,
+        settings.imageflow_objects != nullptr ? *settings.imageflow_objects : api.blobs);
+  }
 }
 
 }  // namespace tessera::api::compat

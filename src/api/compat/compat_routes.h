@@ -16,6 +16,7 @@
 #include "api/http/router.h"
 #include "core/clock.h"
 #include "core/result.h"
+#include "store/blob_store.h"
 
 namespace tessera::api::compat {
 
@@ -36,6 +37,9 @@ struct CompatProfiles {
 struct CompatSettings {
   // Where the Django pipeline's sample images are (the seed's static/images).
   std::filesystem::path django_sample_dir = "static/images";
+  // Where ImageFlowCanvas's bucket/object_key objects live (its MinIO); null: the native blob
+  // store, at key "<bucket>/<object_key>". Must outlive the router.
+  store::BlobStore* imageflow_objects = nullptr;
 };
 
 // "thumbify,tutti,django,imageflow" in any order and subset, "all", or "" / "none".
