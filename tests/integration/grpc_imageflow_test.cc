@@ -179,7 +179,9 @@ TEST_F(GrpcImageFlowTest, ResizeFromTheStoreWritesResizedJpgAsTheGatewayDoes) {
   documented.target_width = documented.target_height = 320;
   documented.maintain_aspect_ratio = true;
   documented.quality = ifc::ResizeQuality::kBest;
-  auto pipeline = ifc::ResizePipeline(documented);
+  auto header = engine::Probe(input_);
+  ASSERT_TRUE(header.has_value());
+  auto pipeline = ifc::ResizePipeline(documented, &*header);
   ASSERT_TRUE(pipeline.has_value());
   EXPECT_EQ(result.metadata().at("pipeline"), *pipeline);
   const auto stored = Stored("grpc-1_resized.jpg");
