@@ -165,6 +165,11 @@ TEST_F(ImageFlowMinioTest, ChainReadsEachStepsOutputFromTheServer) {
   cv::Mat m = DecodeWithOpenCv(*final_image);
   EXPECT_EQ(m.cols, 300);
   EXPECT_EQ(m.rows, 187);
+  // The bucket now holds several objects: the health checks still answer (a listing that
+  // stops after one key once made s3rver fail them).
+  for (const char* service : {"resize", "detection", "filter"}) {
+    EXPECT_EQ(Get(std::string("/v1/health/") + service).status, 200u) << service;
+  }
   // A missing object is a FAILED result naming it, as before.
   r = PostJson("/v1/resize", TestData("absent.jpg", "gone"));
   EXPECT_EQ(r["result"]["status"], "PROCESSING_STATUS_FAILED");
