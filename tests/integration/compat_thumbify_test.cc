@@ -232,8 +232,11 @@ TEST_F(ThumbifyTest, HealthRoutesAndDocsWithoutCdn) {
   auto report = Get("/health/send_report");
   EXPECT_EQ(report.status, 200u);
   EXPECT_EQ(report.text(), R"("Errors logs sended.")");
+  auto redoc = Get("/redoc");
+  EXPECT_EQ(redoc.status, 200u);
   auto docs = Get("/docs");
   EXPECT_EQ(docs.status, 200u);
+  EXPECT_EQ(redoc.text(), docs.text());
   EXPECT_EQ(docs.header("content-type"), "text/html; charset=utf-8");
   EXPECT_NE(docs.text().find("/openapi.json"), std::string::npos);
   EXPECT_EQ(docs.text().find("http://"), std::string::npos);
@@ -242,7 +245,7 @@ TEST_F(ThumbifyTest, HealthRoutesAndDocsWithoutCdn) {
   auto doc = Body(Get("/openapi.json"));
   for (const char* path :
        {"/upload", "/upload/", "/job/status/{id}", "/job/all", "/thumb/{filename}", "/health",
-        "/health/details", "/health/send_report", "/docs"}) {
+        "/health/details", "/health/send_report", "/docs", "/redoc"}) {
     EXPECT_TRUE(doc["paths"].contains(path)) << path;
   }
 }

@@ -242,6 +242,10 @@ void AddRoutes(http::Router& router, const http::NativeApi& api,
   add(
       verb::get, "/docs", [](HttpRequest&) { return DocsPage(); },
       "Thumbify: the API documentation page (lists /openapi.json)", false, false);
+  // FastAPI's second documentation route; the same self-contained page.
+  add(
+      verb::get, "/redoc", [](HttpRequest&) { return DocsPage(); },
+      "Thumbify: the API documentation page, at FastAPI's ReDoc path", false, false);
 }
 
 }  // namespace tessera::api::compat::thumbify
