@@ -98,6 +98,9 @@ class CompatGTest : public ::testing::Test {
 TEST_F(CompatGTest, AllModeWritesGsOutputNamesWithTheWholeImageBlur) {
   auto all = StartTessera(G("all", {"-workers=2"}), dir_.path());
   ExpectOutputs(7);
+  // Every written image leaves the pending list (the writer walks only that list).
+  const fs::path pending = dir_.path() / "data" / ".tessera-store" / "compat" / "g" / "pending";
+  EXPECT_TRUE(WaitFor([&] { return !fs::exists(pending) || fs::is_empty(pending); }, seconds(10)));
   all->Signal(SIGTERM);
   auto code = all->Wait(seconds(60));
   ASSERT_TRUE(code.has_value());

@@ -15,7 +15,8 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr std::string_view kKeyPrefix = "g:";
-constexpr size_t kListPage = 500;
+constexpr std::string_view kPendingPrefix = "compat/g/pending/";
+constexpr size_t kListPage = 1000;
 
 std::string Hex(std::string_view s) {
   static constexpr char kDigits[] = "0123456789abcdef";
@@ -106,6 +107,12 @@ Result<std::vector<QueuedImage>> QueueImages(jobs::JobService& jobs, store::Blob
       return e;
     }
     q.job_id = created->job.id;
+    const std::string pairing = *PairingKey(key);
+    if (auto s = blobs.Put(std::string(kPendingPrefix) + q.job_id,
+                           {reinterpret_cast<const uint8_t*>(pairing.data()), pairing.size()});
+        !s) {
+      return s.error();
+    }
     queued.push_back(std::move(q));
   }
   return queued;
@@ -113,48 +120,48 @@ Result<std::vector<QueuedImage>> QueueImages(jobs::JobService& jobs, store::Blob
 
 Result<std::vector<OutputWriter::Written>> OutputWriter::WriteFinished() {
   std::vector<Written> written;
-  for (queue::JobState state :
-       {queue::JobState::kSucceeded, queue::JobState::kDead, queue::JobState::kCancelled}) {
-    std::string cursor;
-    do {
-      auto page = jobs_.List(state, kListPage, cursor);
-      if (!page) return page.error();
-      for (const queue::JobRecord& job : page->jobs) {
-        if (done_.contains(job.id)) continue;
-        std::optional<std::string> pairing = PairingKey(job.idempotency_key);
-        if (!pairing) {
-          done_.insert(job.id);
-          continue;
-        }
-        auto path = blobs_.Get(*pairing, 4096);
-        if (!path) {
-          if (path.error().code != ErrorCode::kNotFound) return path.error();
-          done_.insert(job.id);  // written (or given up) by another writer
-          continue;
-        }
-        Written w{.job_id = job.id, .output = std::string(path->begin(), path->end())};
-        if (state == queue::JobState::kSucceeded) {
-          auto bytes = jobs_.ResultBytes(job.id);
-          Status s = bytes ? WriteFileAtomically(w.output, *bytes) : Status(bytes.error());
-          if (!s) {
-            // Left paired: the next pass tries again (a full disk may clear).
-            Log(LogLevel::kWarn, "g_output_failed",
-                {{"job_id", job.id},
-                 {"output", w.output.string()},
-                 {"error", s.error().ToString()}});
-            continue;
-          }
-          w.ok = true;
-        } else {
-          w.error = job.error_code.empty() ? std::string(queue::JobStateName(state))
-                                           : job.error_code + ": " + job.error_message;
-        }
-        if (auto s = blobs_.Delete(*pairing); !s) return s.error();
-        done_.insert(job.id);
-        written.push_back(std::move(w));
+  auto pending = blobs_.List(kPendingPrefix, kListPage);
+  if (!pending) return pending.error();
+  for (const std::string& entry : *pending) {
+    const std::string job_id = entry.substr(kPendingPrefix.size());
+    auto status = jobs_.Get(job_id);
+    if (!status) {
+      if (status.error().code != ErrorCode::kNotFound) return status.error();
+      (void)blobs_.Delete(entry);  // expired from the job store: nothing left to write
+      continue;
+    }
+    const queue::JobRecord& job = status->job;
+    if (!queue::IsTerminal(job.state)) continue;
+    auto pairing = blobs_.Get(entry, 4096);
+    if (!pairing) {
+      if (pairing.error().code == ErrorCode::kNotFound) continue;  // another writer took it
+      return pairing.error();
+    }
+    const std::string pairing_key(pairing->begin(), pairing->end());
+    auto path = blobs_.Get(pairing_key, 4096);
+    if (!path) {
+      if (path.error().code != ErrorCode::kNotFound) return path.error();
+      (void)blobs_.Delete(entry);  // written by another writer
+      continue;
+    }
+    Written w{.job_id = job.id, .output = std::string(path->begin(), path->end())};
+    if (job.state == queue::JobState::kSucceeded) {
+      auto bytes = jobs_.ResultBytes(job.id);
+      Status s = bytes ? WriteFileAtomically(w.output, *bytes) : Status(bytes.error());
+      if (!s) {
+        // Left pending: the next pass tries again (a full disk may clear).
+        Log(LogLevel::kWarn, "g_output_failed",
+            {{"job_id", job.id}, {"output", w.output.string()}, {"error", s.error().ToString()}});
+        continue;
       }
-      cursor = page->next_cursor;
-    } while (!cursor.empty());
+      w.ok = true;
+    } else {
+      w.error = job.error_code.empty() ? std::string(queue::JobStateName(job.state))
+                                       : job.error_code + ": " + job.error_message;
+    }
+    if (auto s = blobs_.Delete(pairing_key); !s) return s.error();
+    if (auto s = blobs_.Delete(entry); !s) return s.error();
+    written.push_back(std::move(w));
   }
   return written;
 }

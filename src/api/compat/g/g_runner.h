@@ -5,13 +5,14 @@
 //
 // The pairing of a job with its output file lives in the blob store, under a key derived from
 // the job's idempotency key "g:<run>:<N>" (compat/g/outputs/<hex of run>-<N>, holding the
-// absolute output path). It is written before the job is submitted, so a writer on any machine
-// sharing the store and the queue finds it however soon the job finishes.
+// absolute output path), written before the job is submitted; once submitted, the job is listed
+// as pending (compat/g/pending/<job id>, holding the pairing key). Writers on any machine
+// sharing the store and the queue walk the pending list only, so a pass costs one look-up per
+// image still to write, however many jobs the queue has kept.
 #pragma once
 
 #include <cstddef>
 #include <filesystem>
-#include <set>
 #include <string>
 #include <vector>
 
@@ -46,9 +47,10 @@ Result<std::vector<QueuedImage>> QueueImages(jobs::JobService& jobs, store::Blob
                                              const std::filesystem::path& output_dir, int kernel,
                                              const std::string& run);
 
-// g's "assembler": writes the result of each finished job that has an output file to that file
-// (atomically: a temporary name, fsync, rename), then forgets the pairing. A job that died is
-// reported and forgotten. Safe to run in several processes at once (each write is whole).
+// g's "assembler": writes the result of each finished pending job to its output file
+// (atomically: a temporary name, fsync, rename), then forgets the pairing and the pending entry.
+// A job that died or was cancelled is reported and forgotten. Safe to run in several processes
+// at once (each write is whole).
 class OutputWriter {
  public:
   OutputWriter(jobs::JobService& jobs, store::BlobStore& blobs) : jobs_(jobs), blobs_(blobs) {}
@@ -66,7 +68,6 @@ class OutputWriter {
  private:
   jobs::JobService& jobs_;
   store::BlobStore& blobs_;
-  std::set<std::string> done_;  // finished jobs already handled (or not g's)
 };
 
 }  // namespace tessera::api::compat::g
