@@ -14,7 +14,7 @@ cat >&2 <<HINT
    try, from another terminal:
    curl -s --data-binary @tests/data/orient_6.jpg -o thumb.webp \\
         'http://localhost:$port/v1/process?pipeline=thumbnail:w=256;format:type=webp'
-   curl -s -F image=@tests/data/quadrants.tif -F pipeline='blur:sigma=3;format:type=png' \\
+   curl -s -F image=@tests/data/quadrants.tif --form-string pipeline='blur:sigma=3;format:type=png' \\
         http://localhost:$port/v1/jobs                    # 202 with the job; then
    curl -s http://localhost:$port/v1/jobs/<id>            # state, progress, timings
    curl -s http://localhost:$port/v1/jobs/<id>/result -o out.png
