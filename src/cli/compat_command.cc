@@ -19,6 +19,7 @@
 #include "api/compat/g/g_runner.h"
 #include "cli/backends.h"
 #include "cli/commands.h"
+#include "cli/stop_signals.h"
 #include "core/log.h"
 #include "jobs/job_service.h"
 #include "worker/worker.h"
@@ -82,11 +83,7 @@ int RunG(const std::vector<std::string>& args) {
     std::fputs(g::Usage().c_str(), stderr);
     return 0;
   }
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGTERM);
-  sigaddset(&signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  const sigset_t signals = BlockStopSignals();
 
   const std::string mode = flags->mode;
   if (mode == "all" && g::FindImages(flags->input).empty()) {
@@ -166,15 +163,7 @@ int RunG(const std::vector<std::string>& args) {
     }
   }
   Log(LogLevel::kInfo, "g_stopping", {{"mode", mode}});
-  if (pool) {
-    pool->RequestStop();
-    if (!pool->Wait(kDrain)) {
-      Log(LogLevel::kWarn, "worker_drain_timeout",
-          {{"detail", "running tasks are left to lease expiry"}});
-      std::fflush(stderr);
-      std::_Exit(0);
-    }
-  }
+  if (pool) DrainWorkersOrExit(*pool, kDrain);
   return 0;
 }
 

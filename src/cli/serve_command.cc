@@ -23,6 +23,7 @@
 #include "api/sync_processor.h"
 #include "cli/backends.h"
 #include "cli/commands.h"
+#include "cli/stop_signals.h"
 #include "cli/worker_flags.h"
 #include "core/file_io.h"
 #include "core/log.h"
@@ -114,12 +115,7 @@ void ApplyImageFlowEnvironment(ServeArgs& args) {
 }
 
 int Run(ServeArgs& args) {
-  // Signals are taken synchronously by sigwait on this thread, so no work happens in a handler.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGTERM);
-  sigaddset(&signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  const sigset_t signals = BlockStopSignals();
   signal(SIGPIPE, SIG_IGN);
   // Each connection is a descriptor: take the hard limit, not the often-1024 soft default.
   if (rlimit files{}; getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {

@@ -9,6 +9,7 @@
 
 #include "cli/backends.h"
 #include "cli/commands.h"
+#include "cli/stop_signals.h"
 #include "cli/worker_flags.h"
 #include "core/log.h"
 #include "jobs/job_service.h"
@@ -25,12 +26,7 @@ struct WorkerArgs {
 };
 
 int Run(WorkerArgs& args) {
-  // Signals are taken synchronously by sigwait on this thread, so no work happens in a handler.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGTERM);
-  sigaddset(&signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  const sigset_t signals = BlockStopSignals();
 
   Clock& clock = SystemClock::Get();
   auto backends = OpenBackends(args.backends, clock);
@@ -64,13 +60,7 @@ int Run(WorkerArgs& args) {
   sigwait(&signals, &sig);
   Log(LogLevel::kInfo, "worker_draining",
       {{"signal", std::to_string(sig)}, {"deadline_ms", std::to_string(args.drain_ms)}});
-  w.RequestStop();
-  if (!w.Wait(std::chrono::milliseconds(args.drain_ms))) {
-    Log(LogLevel::kWarn, "worker_drain_timeout",
-        {{"detail", "running tasks are left to lease expiry"}});
-    std::fflush(stderr);
-    std::_Exit(0);
-  }
+  DrainWorkersOrExit(w, std::chrono::milliseconds(args.drain_ms));
   return 0;
 }
 
