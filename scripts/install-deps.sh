@@ -14,7 +14,7 @@ build_pkgs=(
   nlohmann-json3-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libsqlite3-dev libhiredis-dev redis-server redis-tools
-  libcurl4-openssl-dev awscli
+  libcurl4-openssl-dev libssl-dev awscli python3-boto3
   libboost-dev prometheus-cpp-dev
   libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc grpc-proto
   python3-grpcio python3-grpc-tools python3-protobuf

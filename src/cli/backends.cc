@@ -15,6 +15,7 @@
 #include "store/fs/fs_blob_store.h"
 #include "store/s3/s3_blob_store.h"
 #include "store/s3/s3_buckets_blob_store.h"
+#include "store/s3/s3_object_bucket.h"
 
 namespace tessera::cli {
 namespace fs = std::filesystem;
@@ -186,6 +187,30 @@ Result<std::unique_ptr<store::BlobStore>> OpenImageFlowObjects(std::string* desc
   *desc = "MinIO at " + host + " (bucket/object_key as ImageFlowCanvas names them)";
   return std::unique_ptr<store::BlobStore>(
       std::make_unique<store::S3BucketsBlobStore>(std::move(*options)));
+}
+
+Result<std::unique_ptr<store::ObjectBucket>> OpenThumbifyBucket(std::string* desc) {
+  // Read once at start-up, before any thread of ours exists.
+  auto env = [](const char* name) -> const char* {
+    return std::getenv(name);  // NOLINT(concurrency-mt-unsafe)
+  };
+  auto setting = [&env](const char* name, const char* fallback) {
+    const char* value = env(name);
+    return std::string(value != nullptr ? value : fallback);
+  };
+  // Thumbify's own defaults (its services/bucket.py).
+  std::string endpoint = setting("BUCKET_ENDPOINT", "http://localhost:9000");
+  if (endpoint.rfind("http://", 0) != 0 && endpoint.rfind("https://", 0) != 0) {
+    endpoint = "http://" + endpoint;
+  }
+  const std::string bucket = setting("BUCKET_NAME", "thumbifybucket");
+  store::S3Credentials credentials{setting("BUCKET_ACCESS_KEY", "s3user"),
+                                   setting("BUCKET_SECRET_KEY", "s3password"), ""};
+  auto options = store::ParseS3Url("s3://" + bucket + "?endpoint=" + endpoint, credentials, env);
+  if (!options) return options.error();
+  *desc = "bucket '" + bucket + "' at " + endpoint;
+  return std::unique_ptr<store::ObjectBucket>(
+      std::make_unique<store::S3ObjectBucket>(std::move(*options)));
 }
 
 }  // namespace tessera::cli

@@ -26,6 +26,7 @@
 #include "queue/task_queue.h"
 #include "queue/worker_registry.h"
 #include "store/blob_store.h"
+#include "store/object_bucket.h"
 
 namespace tessera::cli {
 
@@ -61,5 +62,11 @@ Result<Backends> OpenBackends(const BackendFlags& flags, const Clock& clock);
 // MINIO_SECRET_KEY (default minioadmin/minioadmin, its defaults). nullptr when MINIO_ENDPOINT
 // is unset (the ImageFlowCanvas routes then use tessera's own blob store). `desc` says where.
 Result<std::unique_ptr<store::BlobStore>> OpenImageFlowObjects(std::string* desc);
+
+// Thumbify's bucket, from its environment settings (BUCKET_ENDPOINT, default
+// http://localhost:9000; BUCKET_NAME, default thumbifybucket; BUCKET_ACCESS_KEY and
+// BUCKET_SECRET_KEY, default s3user / s3password). Nothing is contacted until a bucket route
+// is used, as with Thumbify's boto3 client. kBadRequest for a malformed endpoint or name.
+Result<std::unique_ptr<store::ObjectBucket>> OpenThumbifyBucket(std::string* desc);
 
 }  // namespace tessera::cli

@@ -220,9 +220,23 @@ int Run(ServeArgs& args) {
     imageflow_objects = std::move(*opened);
     if (imageflow_objects) Log(LogLevel::kInfo, "imageflow_objects", {{"store", where}});
   }
+  // Thumbify's bucket, from its environment settings or their defaults.
+  std::unique_ptr<store::ObjectBucket> thumbify_bucket;
+  if (compat->thumbify) {
+    std::string where;
+    auto opened = OpenThumbifyBucket(&where);
+    if (!opened) {
+      std::fprintf(stderr, "tessera serve: %s\n", opened.error().ToString().c_str());
+      return 1;
+    }
+    thumbify_bucket = std::move(*opened);
+    Log(LogLevel::kInfo, "thumbify_bucket", {{"bucket", where}});
+  }
   api::compat::CompatSettings compat_settings = args.compat_settings;
   compat_settings.imageflow_objects = imageflow_objects.get();
-  api::compat::AddCompatRoutes(router, native, *compat, clock, compat_settings, tutti.get());
+  compat_settings.thumbify_bucket = thumbify_bucket.get();
+  auto compat_background =
+      api::compat::AddCompatRoutes(router, native, *compat, clock, compat_settings, tutti.get());
 
   api::http::ServerHooks hooks;
   hooks.on_request_end = [&metrics](const api::http::RequestRecord& r) {
@@ -291,6 +305,7 @@ int Run(ServeArgs& args) {
   });
   bool clean = server->Shutdown(grace);
   grpc_stop.join();
+  compat_background->Stop();
   if (tutti) {
     // Uploads already answered 200 are stored before exit, as tutti's workers finished theirs.
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(

@@ -19,6 +19,7 @@
 
 #include "core/file_io.h"
 #include "store/s3/s3_blob_store.h"
+#include "store/s3/s3_presign.h"
 #include "support/subprocess.h"
 #include "support/temp_dir.h"
 
@@ -205,6 +206,47 @@ TEST(S3Signature, EveryKindOfRequestCarriesAValidSignatureV4) {
             "/sig-bucket/p/dir/large.bin?partNumber=1&uploadId=up%2Fload%2Bid%3D");
   EXPECT_EQ(requests[9].method, "POST");
   EXPECT_EQ(requests[9].headers.at("content-type"), "application/xml");
+}
+
+// Presigned URLs are the very strings botocore makes (Thumbify's get_file_url) at the same
+// moment: same order, same encoding, same signature.
+TEST(S3Signature, PresignedGetUrlIsBotocores) {
+  struct Case {
+    std::string endpoint, bucket, key, access, secret, region;
+    int64_t epoch;
+    int expires;
+  };
+  const Case cases[] = {
+      {"http://localhost:9000", "thumbifybucket", "photo_thumb.jpg", "s3user", "s3password",
+       "us-east-1", 1764676800, 3600},
+      {"http://127.0.0.1:9000", "thumbifybucket", "my photo_thumb.jpg", "s3user", "s3password",
+       "us-east-1", 1800000000, 3600},
+      {"https://minio.example:8443", "b-1", "a/b+c~\xc3\xbc=&.png", "AKIDEXAMPLE",
+       "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", "eu-central-1", 1700000123, 60},
+  };
+  for (const Case& c : cases) {
+    auto options =
+        ParseS3Url("s3://" + c.bucket + "?endpoint=" + c.endpoint + "&region=" + c.region,
+                   {c.access, c.secret, ""}, nullptr);
+    ASSERT_TRUE(options.has_value()) << options.error().ToString();
+    const auto now = std::chrono::system_clock::time_point(std::chrono::seconds(c.epoch));
+    const std::string ours = PresignedGetUrl(*options, c.key, std::chrono::seconds(c.expires), now);
+    auto reference = testing::RunProcess(
+        {"/usr/bin/python3", std::string(TESSERA_S3_SERVER_DIR) + "/presign_reference.py",
+         c.endpoint, c.bucket, c.key, c.access, c.secret, c.region, std::to_string(c.epoch),
+         std::to_string(c.expires)});
+    ASSERT_EQ(reference.exit_code, 0) << reference.err;
+    EXPECT_EQ(ours, reference.out.substr(0, reference.out.find('\n'))) << c.key;
+  }
+}
+
+TEST(S3Signature, PresignedUrlWithoutCredentialsIsThePlainObjectUrl) {
+  auto options = ParseS3Url("s3://pub?endpoint=http://127.0.0.1:9000", {},
+                            [](const char*) { return static_cast<const char*>(nullptr); });
+  ASSERT_TRUE(options.has_value());
+  EXPECT_EQ(PresignedGetUrl(*options, "a b.png", std::chrono::seconds(60),
+                            std::chrono::system_clock::now()),
+            "http://127.0.0.1:9000/pub/a%20b.png");
 }
 
 }  // namespace

@@ -548,8 +548,13 @@ TEST_F(ImageFlowGatewayTest, HealthRoutes) {
   r = Must(c_->Get("/v1/health/detection"));
   EXPECT_EQ(r.status, 200u);
   EXPECT_EQ(r.text(), R"({"service":"detection","status":"healthy"})");
+  // The later gateway's camera-stream route, as it answered with that service down.
   r = Must(c_->Get("/v1/health/camera_stream"));
-  EXPECT_EQ(r.status, 404u);
+  EXPECT_EQ(r.status, 503u);
+  EXPECT_EQ(r.text(),
+            R"x({"detail":"Camera stream service unhealthy: not provided (tessera processes )x"
+            R"x(images, not live camera streams)"})x");
+  EXPECT_EQ(Must(c_->Get("/v1/health/unknown")).status, 404u);
 }
 
 }  // namespace

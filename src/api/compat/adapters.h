@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <string_view>
+#include <vector>
 
 #include "api/http/multipart.h"
 #include "api/http/native_api.h"
@@ -14,6 +15,12 @@
 #include "store/blob_store.h"
 
 namespace tessera::api::compat {
+
+// The parts of a multipart/form-data body; none if the request is not one or does not parse.
+std::vector<http::MultipartPart> MultipartParts(const http::HttpRequest& request);
+// The first of `parts` named `name`, or null.
+const http::MultipartPart* FindPart(const std::vector<http::MultipartPart>& parts,
+                                    std::string_view name);
 
 // FastAPI's 422 for a missing required field: {"detail":[{"loc":[where, field],
 // "msg":"field required","type":"value_error.missing"}]}.

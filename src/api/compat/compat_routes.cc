@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "api/compat/adapters.h"
+#include "api/compat/thumbify/thumbify_bucket.h"
 #include "api/compat/thumbify/thumbify_routes.h"
 #include "api/compat/tutti/tutti_upload.h"
 #include "api/http/multipart.h"
@@ -16,22 +17,6 @@ namespace {
 
 using http::HttpRequest;
 using http::HttpResponse;
-
-std::vector<http::MultipartPart> Parts(const HttpRequest& request) {
-  std::string_view content_type = request.Header("Content-Type");
-  if (!http::IsMultipart(content_type)) return {};
-  auto boundary = http::MultipartBoundary(content_type);
-  if (!boundary) return {};
-  auto parsed = http::ParseMultipart(request.Body(), *boundary);
-  return parsed ? std::move(*parsed) : std::vector<http::MultipartPart>{};
-}
-
-const http::MultipartPart* Find(const std::vector<http::MultipartPart>& parts,
-                                std::string_view name) {
-  auto it = std::find_if(parts.begin(), parts.end(),
-                         [&](const http::MultipartPart& p) { return p.name == name; });
-  return it == parts.end() ? nullptr : &*it;
-}
 
 struct UploadTargets {
   const http::NativeApi& api;
@@ -44,14 +29,14 @@ struct UploadTargets {
 // named `image` goes to tutti (each only when enabled); with neither, the answer is Thumbify's
 // when it is on, else tutti's.
 HttpResponse Upload(const UploadTargets& to, HttpRequest& request) {
-  const auto parts = Parts(request);
+  const auto parts = MultipartParts(request);
   if (to.thumbify) {
-    if (const auto* file = Find(parts, "file")) {
+    if (const auto* file = FindPart(parts, "file")) {
       return thumbify::Upload(to.api, *to.thumbify, to.clock, request, *file);
     }
   }
   if (to.tutti) {
-    const auto* image = Find(parts, "image");
+    const auto* image = FindPart(parts, "image");
     if (image != nullptr || !to.thumbify) return tutti::Upload(*to.tutti, request, image);
   }
   return PydanticV2Missing("body", "file");
@@ -89,9 +74,18 @@ Result<CompatProfiles> ParseCompatProfiles(std::string_view list) {
   return p;
 }
 
-void AddCompatRoutes(http::Router& router, const http::NativeApi& api,
-                     const CompatProfiles& profiles, const Clock& clock,
-                     const CompatSettings& settings, tutti::TuttiWorkers* tutti) {
+void CompatBackground::Stop() {
+  if (thumbify_bucket) thumbify_bucket->Stop();
+}
+
+CompatBackground::~CompatBackground() { Stop(); }
+
+std::unique_ptr<CompatBackground> AddCompatRoutes(http::Router& router, const http::NativeApi& api,
+                                                  const CompatProfiles& profiles,
+                                                  const Clock& clock,
+                                                  const CompatSettings& settings,
+                                                  tutti::TuttiWorkers* tutti) {
+  auto background = std::make_unique<CompatBackground>();
   using http::bhttp::verb;
   auto tagged = [](std::string summary) {
     return nlohmann::json{{"summary", std::move(summary)},
@@ -144,7 +138,13 @@ void AddCompatRoutes(http::Router& router, const http::NativeApi& api,
                 .max_body_bytes = api.options.max_upload_bytes,
                 .openapi = tagged("Thumbify upload (part `file`)"),
                 .error_response = thumbify::ServerError});
-    thumbify::AddRoutes(router, api, thumbify_jobs);
+    if (settings.thumbify_bucket != nullptr) {
+      background->thumbify_bucket = std::make_shared<thumbify::ThumbifyBucket>(
+          api, thumbify_jobs, clock, *settings.thumbify_bucket, "thumbifybucket");
+      thumbify::AddBucketRoutes(router, api, background->thumbify_bucket);
+      background->thumbify_bucket->Start();
+    }
+    thumbify::AddRoutes(router, api, thumbify_jobs, background->thumbify_bucket);
   }
   if (profiles.thumbify || profiles.imageflow || profiles.tutti) {
     // One path, three answers: the gateway's when it is on, else Thumbify's, else tutti's
@@ -170,6 +170,7 @@ void AddCompatRoutes(http::Router& router, const http::NativeApi& api,
         router, api, clock,
         settings.imageflow_objects != nullptr ? *settings.imageflow_objects : api.blobs);
   }
+  return background;
 }
 
 }  // namespace tessera::api::compat

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <filesystem>
+#include <memory>
 #include <string_view>
 
 #include "api/http/native_api.h"
@@ -17,11 +18,15 @@
 #include "core/clock.h"
 #include "core/result.h"
 #include "store/blob_store.h"
+#include "store/object_bucket.h"
 
 namespace tessera::api::compat {
 
 namespace tutti {
 class TuttiWorkers;
+}
+namespace thumbify {
+class ThumbifyBucket;
 }
 
 struct CompatProfiles {
@@ -40,6 +45,17 @@ struct CompatSettings {
   // Where ImageFlowCanvas's bucket/object_key objects live (its MinIO); null: the native blob
   // store, at key "<bucket>/<object_key>". Must outlive the router.
   store::BlobStore* imageflow_objects = nullptr;
+  // Thumbify's bucket (BUCKET_ENDPOINT, BUCKET_NAME) for /upload/bucket and /thumb/bucket/...;
+  // null: those routes are not served. Must outlive the router.
+  store::ObjectBucket* thumbify_bucket = nullptr;
+};
+
+// The profiles' background work (Thumbify's bucket publisher). Stop() ends it; so does
+// destruction. Stop it before anything given to AddCompatRoutes goes away.
+struct CompatBackground {
+  std::shared_ptr<thumbify::ThumbifyBucket> thumbify_bucket;
+  void Stop();
+  ~CompatBackground();
 };
 
 // "thumbify,tutti,django,imageflow" in any order and subset, "all", or "" / "none".
@@ -48,8 +64,8 @@ Result<CompatProfiles> ParseCompatProfiles(std::string_view list);
 
 // Registers the routes of the enabled profiles. `api` (and everything it refers to), `clock`
 // and `tutti` must outlive the router. REQUIRES: `tutti` is non-null when profiles.tutti.
-void AddCompatRoutes(http::Router& router, const http::NativeApi& api,
-                     const CompatProfiles& profiles, const Clock& clock,
-                     const CompatSettings& settings = {}, tutti::TuttiWorkers* tutti = nullptr);
+[[nodiscard]] std::unique_ptr<CompatBackground> AddCompatRoutes(
+    http::Router& router, const http::NativeApi& api, const CompatProfiles& profiles,
+    const Clock& clock, const CompatSettings& settings = {}, tutti::TuttiWorkers* tutti = nullptr);
 
 }  // namespace tessera::api::compat

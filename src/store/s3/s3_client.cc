@@ -228,16 +228,20 @@ std::string S3Client::Where() const {
   return "bucket '" + options_.bucket + "' at " + options_.endpoint;
 }
 
-std::string S3Client::UrlFor(const S3Request& request) const {
-  const std::string& ep = options_.endpoint;
+std::string ObjectUrl(const S3Options& options, std::string_view object) {
+  const std::string& ep = options.endpoint;
   const size_t host_start = ep.find("//") + 2;
   std::string url;
-  if (options_.path_style) {
-    url = ep + "/" + options_.bucket;
+  if (options.path_style) {
+    url = ep + "/" + options.bucket;
   } else {
-    url = ep.substr(0, host_start) + options_.bucket + "." + ep.substr(host_start);
+    url = ep.substr(0, host_start) + options.bucket + "." + ep.substr(host_start);
   }
-  url += "/" + UriEncode(request.object, true);
+  return url + "/" + UriEncode(object, true);
+}
+
+std::string S3Client::UrlFor(const S3Request& request) const {
+  std::string url = ObjectUrl(options_, request.object);
   if (!request.query.empty()) url += "?" + request.query;
   return url;
 }

@@ -95,6 +95,10 @@ class S3Client {
 // S3's URI encoding (RFC 3986 unreserved characters kept; '/' kept if keep_slash).
 std::string UriEncode(std::string_view s, bool keep_slash);
 
+// scheme://host[:port]/BUCKET/OBJECT (path-style) or scheme://BUCKET.host[:port]/OBJECT, the
+// object's name URI-encoded with its '/' kept.
+std::string ObjectUrl(const S3Options& options, std::string_view object);
+
 // "a=1&b=x%2Fy": names sorted, names and values URI-encoded, '=' always present, which is the
 // form SigV4 signs.
 std::string CanonicalQuery(std::vector<std::pair<std::string, std::string>> params);

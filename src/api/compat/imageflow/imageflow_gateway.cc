@@ -347,6 +347,13 @@ HttpResponse Detect(imageflow::ImageFlowService& service, HttpRequest& request) 
 
 HttpResponse Health(imageflow::ImageFlowService& service, HttpRequest& request) {
   const std::string& name = request.path_params["service"];
+  // The gateway's later camera-stream route, answered as it answered with that service down:
+  // tessera has no real-time video service.
+  if (name == "camera_stream") {
+    return FastApiDetail(503,
+                         "Camera stream service unhealthy: not provided (tessera processes "
+                         "images, not live camera streams)");
+  }
   auto ok = service.Health(name);
   if (!ok && ok.error().code == ErrorCode::kNotFound) return FastApiDetail(404, "Not Found");
   if (!ok) {
@@ -385,7 +392,7 @@ void AddImageFlowRoutes(http::Router& router, const http::NativeApi& api, const 
               .needs_key = false,
               .openapi = {{"summary",
                            "ImageFlowCanvas gateway: health of resize, filter or "
-                           "detection"},
+                           "detection (camera_stream: 503, not provided)"},
                           {"tags", nlohmann::json::array({"compat"})}}});
 }
 

@@ -54,8 +54,11 @@ Status ThumbifyJobs::Add(const std::string& id, const std::string& base_name,
                          const UploadRecord& record) {
   nlohmann::json j = {
       {"filename", record.filename}, {"input_key", record.input_key}, {"error", record.error}};
+  if (record.in_bucket) j["bucket_thumb"] = record.bucket_thumb;
   if (auto put = blobs_.Put(JobKey(id), Bytes(j.dump())); !put) return put;
-  if (auto put = blobs_.Put(NameKey(base_name), Bytes(id)); !put) return put;
+  if (!record.in_bucket) {
+    if (auto put = blobs_.Put(NameKey(base_name), Bytes(id)); !put) return put;
+  }
 
   std::lock_guard<std::mutex> lock(mu_);
   auto last = LastSegment();
@@ -82,7 +85,9 @@ Result<UploadRecord> ThumbifyJobs::Find(const std::string& id) {
   if (!j) return Unexpected(j.error());
   return UploadRecord{.filename = j->value("filename", ""),
                       .input_key = j->value("input_key", ""),
-                      .error = j->value("error", "")};
+                      .error = j->value("error", ""),
+                      .in_bucket = j->contains("bucket_thumb"),
+                      .bucket_thumb = j->value("bucket_thumb", "")};
 }
 
 Result<std::string> ThumbifyJobs::LatestNamed(std::string_view base_name) {

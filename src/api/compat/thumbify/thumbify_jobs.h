@@ -1,6 +1,6 @@
 // ThumbifyJobs: Thumbify's own book of its uploads, kept in the blob store so that every
 // tessera process sharing the store sees it:
-//   compat/thumbify/jobs/<job id>    {"filename","input_key","error"} per upload
+//   compat/thumbify/jobs/<job id>    {"filename","input_key","error"[,"bucket_thumb"]} per upload
 //   compat/thumbify/names/<hex name> the job id of the latest upload of that base name
 //   compat/thumbify/index/<n>        [[job id, filename], ...], upload order, kSegment per blob
 // The job id is the tessera job's id, or for an upload the engine refused (Thumbify queued
@@ -29,13 +29,18 @@ struct UploadRecord {
   std::string filename;   // as the client sent it
   std::string input_key;  // blob key of the uploaded bytes
   std::string error;      // non-empty: refused by the engine at upload, so "failed"
+  // POST /upload/bucket: the upload is object `filename` of the bucket, not served by
+  // /thumb/{filename}, and its thumbnail goes to object `bucket_thumb`.
+  bool in_bucket = false;
+  std::string bucket_thumb;
 };
 
 class ThumbifyJobs {
  public:
   explicit ThumbifyJobs(store::BlobStore& blobs) : blobs_(blobs) {}
 
-  // Records an upload under `id`, points its base name at it and appends it to the index.
+  // Records an upload under `id`, points its base name at it (uploads to the bucket excepted)
+  // and appends it to the index.
   Status Add(const std::string& id, const std::string& base_name, const UploadRecord& record);
 
   // kNotFound for an id Thumbify never issued.

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "api/compat/adapters.h"
+#include "api/compat/thumbify/thumbify_bucket.h"
 #include "api/error_status.h"
 #include "core/ids.h"
 
@@ -55,12 +56,6 @@ std::string TypeForName(std::string_view name) {
   return "text/plain; charset=utf-8";
 }
 
-// Refusals of the image itself, which Thumbify only met in its worker (the job then failed).
-bool RefusesImage(ErrorCode code) {
-  return code == ErrorCode::kUnsupportedMedia || code == ErrorCode::kCorruptImage ||
-         code == ErrorCode::kTooManyPixels || code == ErrorCode::kTooLarge;
-}
-
 HttpResponse JsonValue(unsigned status, const nlohmann::ordered_json& j) {
   return HttpResponse::Json(status, j.dump());
 }
@@ -78,7 +73,9 @@ std::string_view StatusName(queue::JobState s) {
 }
 
 // Thumbify read the status field of its Redis hash: null for an id it never issued.
-HttpResponse JobStatus(const http::NativeApi& api, ThumbifyJobs& jobs, HttpRequest& request) {
+// A bucket upload is "succeeded" only once its thumbnail is in the bucket.
+HttpResponse JobStatus(const http::NativeApi& api, ThumbifyJobs& jobs, ThumbifyBucket* bucket,
+                       HttpRequest& request) {
   const std::string& id = request.path_params["id"];
   nlohmann::ordered_json answer = {{"job_id", id}, {"status", nullptr}};
   if (!IsWellFormedId(id)) return JsonValue(200, answer);
@@ -97,6 +94,10 @@ HttpResponse JobStatus(const http::NativeApi& api, ThumbifyJobs& jobs, HttpReque
     return FastApiDetail(HttpStatusFor(status.error().code), status.error().message);
   }
   answer["status"] = StatusName(status->job.state);
+  if (record->in_bucket && status->job.state == queue::JobState::kSucceeded &&
+      (bucket == nullptr || !bucket->Published(id))) {
+    answer["status"] = "processing";
+  }
   return JsonValue(200, answer);
 }
 
@@ -158,6 +159,11 @@ nlohmann::json Tagged(std::string summary) {
 
 }  // namespace
 
+bool RefusesImage(ErrorCode code) {
+  return code == ErrorCode::kUnsupportedMedia || code == ErrorCode::kCorruptImage ||
+         code == ErrorCode::kTooManyPixels || code == ErrorCode::kTooLarge;
+}
+
 std::string ThumbPipeline(std::string_view name) {
   const std::string lower = Lower(name);
   std::string_view type = EndsWith(lower, ".png")   ? "png"
@@ -209,8 +215,8 @@ HttpResponse Upload(const http::NativeApi& api, ThumbifyJobs& jobs, const Clock&
   return JsonValue(200, {{"message", "File uploaded successfully"}, {"job_id", id}});
 }
 
-void AddRoutes(http::Router& router, const http::NativeApi& api,
-               std::shared_ptr<ThumbifyJobs> jobs) {
+void AddRoutes(http::Router& router, const http::NativeApi& api, std::shared_ptr<ThumbifyJobs> jobs,
+               std::shared_ptr<ThumbifyBucket> bucket) {
   using http::bhttp::verb;
   auto add = [&router](verb method, std::string pattern, http::Handler handler, std::string summary,
                        bool blocking = true, bool needs_key = true) {
@@ -224,7 +230,7 @@ void AddRoutes(http::Router& router, const http::NativeApi& api,
   };
   add(
       verb::get, "/job/status/{id}",
-      [&api, jobs](HttpRequest& r) { return JobStatus(api, *jobs, r); },
+      [&api, jobs, bucket](HttpRequest& r) { return JobStatus(api, *jobs, bucket.get(), r); },
       "Thumbify: a job's status (pending, processing, succeeded, failed; null if unknown)");
   add(
       verb::get, "/job/all", [jobs](HttpRequest&) { return AllJobs(*jobs); },

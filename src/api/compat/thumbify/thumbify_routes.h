@@ -12,6 +12,8 @@
 
 namespace tessera::api::compat::thumbify {
 
+class ThumbifyBucket;
+
 // POST /upload[/] with the multipart part `file`.
 http::HttpResponse Upload(const http::NativeApi& api, ThumbifyJobs& jobs, const Clock& clock,
                           const http::HttpRequest& request, const http::MultipartPart& file);
@@ -21,8 +23,9 @@ http::HttpResponse ServerError(const Error& error, http::HttpResponse native);
 
 // GET /job/status/{id}, /job/all, /thumb/{filename}, /health/details, /health/send_report,
 // /docs.
-void AddRoutes(http::Router& router, const http::NativeApi& api,
-               std::shared_ptr<ThumbifyJobs> jobs);
+// `bucket` (null: none) answers whether a bucket upload's thumbnail is in the bucket yet.
+void AddRoutes(http::Router& router, const http::NativeApi& api, std::shared_ptr<ThumbifyJobs> jobs,
+               std::shared_ptr<ThumbifyBucket> bucket);
 
 // Thumbify's answer to GET /health: the JSON string "API Running".
 http::HttpResponse Health();
@@ -30,6 +33,10 @@ http::HttpResponse Health();
 // The thumbnail pipeline for an upload named `name` (a 100x100 nearest-neighbour stretch,
 // encoded as the name's extension says).
 std::string ThumbPipeline(std::string_view name);
+
+// Refusals of the image itself (unsupported, corrupt, too many pixels, too large), which
+// Thumbify only met in its worker: the upload is accepted and its job is "failed".
+bool RefusesImage(ErrorCode code);
 
 // GET /docs: a page that lists the operations of /openapi.json, with no outside assets.
 http::HttpResponse DocsPage();
