@@ -118,15 +118,15 @@ TEST_F(ThumbifyBucketTest, UploadIsStoredAndTheThumbnailIsInTheBucketWhenSucceed
   // No wait: "succeeded" means the thumbnail is there.
   const std::string thumb = Object("photo_thumb.jpg");
   ASSERT_EQ(thumb.substr(0, 8), "\x89PNG\r\n\x1a\n") << thumb.substr(0, 80);
-  EXPECT_EQ(thumb, AsString(EngineOutput(std::vector<uint8_t>(jpeg.begin(), jpeg.end()),
-                                         kThumbPipeline)));
+  EXPECT_EQ(thumb,
+            AsString(EngineOutput(std::vector<uint8_t>(jpeg.begin(), jpeg.end()), kThumbPipeline)));
   cv::Mat decoded = DecodeWithOpenCv(std::vector<uint8_t>(thumb.begin(), thumb.end()));
   EXPECT_EQ(decoded.cols, 100);
   EXPECT_EQ(decoded.rows, 100);
 
   // Listed with the other uploads, but not a file of the upload directory.
-  EXPECT_EQ(Body(Get("/job/all")), json::parse(R"([{"job_id":")" + id +
-                                               R"(","filename":"photo.jpg"}])"));
+  EXPECT_EQ(Body(Get("/job/all")),
+            json::parse(R"([{"job_id":")" + id + R"(","filename":"photo.jpg"}])"));
   EXPECT_EQ(Get("/thumb/photo.jpg").status, 404u);
 
   auto served = Get("/thumb/bucket/photo_thumb.jpg");

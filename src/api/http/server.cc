@@ -8,6 +8,7 @@
 #include <boost/beast/http.hpp>
 #include <set>
 
+#include "api/http/framing.h"
 #include "api/http/server.h"
 #include "api/request_identity.h"
 #include "core/clock.h"
@@ -233,6 +234,19 @@ awaitable<bool> HttpServer::Impl::HandleOne(beast::tcp_stream& stream, beast::fl
     co_return keep;
   };
 
+  {
+    std::vector<std::string_view> encodings;
+    for (auto [it, end] = h.equal_range(bhttp::field::transfer_encoding); it != end; ++it) {
+      encodings.emplace_back(it->value().data(), it->value().size());
+    }
+    const bool has_length = h.find(bhttp::field::content_length) != h.end();
+    if (auto bad = FramingError(encodings, has_length, version)) {
+      Error e = MakeError(ErrorCode::kBadRequest, *bad, "Transfer-Encoding");
+      session.linger = true;
+      co_return co_await finish(ErrorResponse(e), false);
+    }
+  }
+
   const bool client_keep_alive = head.keep_alive();
   RouteMatch match = router.Match(h.method(), path);
   if (match.route == nullptr) {
@@ -313,6 +327,13 @@ awaitable<bool> HttpServer::Impl::HandleOne(beast::tcp_stream& stream, beast::fl
       auto r = ErrorResponse(e);
       r.status = 408;
       co_return co_await finish(shaped(e, std::move(r)), false);
+    }
+    if (ec && ec.category() == bhttp::make_error_code(bhttp::error::bad_chunk).category()) {
+      // A body that breaks HTTP's framing (a bad or oversized chunk size, say): answered, then
+      // the connection is closed, since where the next request would begin is unknown.
+      Error e =
+          MakeError(ErrorCode::kBadRequest, "malformed request body: " + ec.message(), "body");
+      co_return co_await finish(shaped(e, ErrorResponse(e)), false);
     }
     if (ec) co_return false;
     body_consumed = true;

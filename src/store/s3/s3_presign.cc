@@ -85,8 +85,7 @@ std::string PresignedGetUrl(const S3Options& options, std::string_view object,
   // The path as sent: everything of the URL after the host.
   const size_t path_start = url.find('/', url.find("//") + 2);
   const std::string canonical_request = "GET\n" + url.substr(path_start) + "\n" + query +
-                                        "\nhost:" + HostOf(options) +
-                                        "\n\nhost\nUNSIGNED-PAYLOAD";
+                                        "\nhost:" + HostOf(options) + "\n\nhost\nUNSIGNED-PAYLOAD";
   const std::string to_sign =
       "AWS4-HMAC-SHA256\n" + stamp + "\n" + scope + "\n" + Sha256Hex(canonical_request);
   std::string key = Hmac("AWS4" + c.secret_key, date);

@@ -55,8 +55,9 @@ std::string BucketThumbName(std::string_view name) {
   return std::string(stem) + "_thumb." + std::string(ext);
 }
 
-ThumbifyBucket::ThumbifyBucket(const http::NativeApi& api, std::shared_ptr<ThumbifyJobs> jobs, const Clock& clock,
-                               store::ObjectBucket& bucket, std::string url_bucket)
+ThumbifyBucket::ThumbifyBucket(const http::NativeApi& api, std::shared_ptr<ThumbifyJobs> jobs,
+                               const Clock& clock, store::ObjectBucket& bucket,
+                               std::string url_bucket)
     : api_(api),
       jobs_(std::move(jobs)),
       clock_(clock),
@@ -201,7 +202,8 @@ void AddBucketRoutes(http::Router& router, const http::NativeApi& api,
                      std::shared_ptr<ThumbifyBucket> bucket) {
   using http::bhttp::verb;
   auto summary = [](std::string text) {
-    return nlohmann::json{{"summary", std::move(text)}, {"tags", nlohmann::json::array({"compat"})}};
+    return nlohmann::json{{"summary", std::move(text)},
+                          {"tags", nlohmann::json::array({"compat"})}};
   };
   router.Add({.method = verb::post,
               .pattern = "/upload/bucket",
@@ -216,17 +218,19 @@ void AddBucketRoutes(http::Router& router, const http::NativeApi& api,
               .openapi = summary("Thumbify: store the part `file` in the bucket; its thumbnail "
                                  "follows as <stem>_thumb.<ext>"),
               .error_response = ServerError});
-  router.Add({.method = verb::get,
-              .pattern = "/thumb/bucket/{filename}",
-              .handler = [bucket](HttpRequest& r) { return bucket->Get(r.path_params["filename"]); },
-              .openapi = summary("Thumbify: an object of the bucket"),
-              .error_response = ServerError});
-  router.Add({.method = verb::get,
-              .pattern = "/thumb/bucket/url/{filename}",
-              .handler = [bucket](HttpRequest& r) { return bucket->Url(r.path_params["filename"]); },
-              .blocking = false,
-              .openapi = summary("Thumbify: a presigned URL (one hour) of an object of the bucket"),
-              .error_response = ServerError});
+  router.Add(
+      {.method = verb::get,
+       .pattern = "/thumb/bucket/{filename}",
+       .handler = [bucket](HttpRequest& r) { return bucket->Get(r.path_params["filename"]); },
+       .openapi = summary("Thumbify: an object of the bucket"),
+       .error_response = ServerError});
+  router.Add(
+      {.method = verb::get,
+       .pattern = "/thumb/bucket/url/{filename}",
+       .handler = [bucket](HttpRequest& r) { return bucket->Url(r.path_params["filename"]); },
+       .blocking = false,
+       .openapi = summary("Thumbify: a presigned URL (one hour) of an object of the bucket"),
+       .error_response = ServerError});
 }
 
 }  // namespace tessera::api::compat::thumbify
