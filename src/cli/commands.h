@@ -16,6 +16,7 @@ struct EngineFlags {
   uint64_t max_pixels = engine::Limits{}.max_pixels;
   uint64_t max_output_pixels = engine::Limits{}.max_output_pixels;
   bool no_auto_orient = false;
+  std::string fail_on{engine::FailOnName(engine::Limits{}.fail_on)};
   std::string models_dir;  // detection models searched here first; empty: opencv-data only
 
   void Register(CLI::App& cmd);

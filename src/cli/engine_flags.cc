@@ -15,6 +15,12 @@ void EngineFlags::Register(CLI::App& cmd) {
                  "refuse pipelines whose result (or any step) exceeds this many pixels")
       ->envname("TESSERA_MAX_OUTPUT_PIXELS")
       ->capture_default_str();
+  cmd.add_option("--fail-on", fail_on,
+                 "refuse damaged input: none (decode what is there), truncated (cut files), "
+                 "error (also decoder errors), warning (also decoder warnings)")
+      ->envname("TESSERA_FAIL_ON")
+      ->check(CLI::IsMember({"none", "truncated", "error", "warning"}))
+      ->capture_default_str();
   cmd.add_flag("--no-auto-orient", no_auto_orient, "ignore the EXIF orientation tag")
       ->envname("TESSERA_NO_AUTO_ORIENT");
   cmd.add_option("--models-dir", models_dir,
@@ -34,6 +40,7 @@ engine::ProcessOptions EngineFlags::ToOptions() const {
   o.limits.max_input_bytes = max_input_bytes;
   o.limits.max_pixels = max_pixels;
   o.limits.max_output_pixels = max_output_pixels;
+  o.limits.fail_on = engine::ParseFailOn(fail_on).value_or(engine::FailOn::kError);
   o.auto_orient = !no_auto_orient;
   return o;
 }

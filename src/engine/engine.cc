@@ -10,6 +10,7 @@
 #include "engine/ops/resize.h"
 #include "engine/ops/thumbnail.h"
 #include "engine/process_steps.h"
+#include "engine/truncation.h"
 #include "engine/vips/vips_adapter.h"
 
 namespace tessera::engine {
@@ -129,6 +130,7 @@ Result<Image> DecodeForPipeline(std::span<const uint8_t> bytes, const ImageInfo&
     int h = options.auto_orient ? info.oriented_height() : info.height;
     vips::ThumbnailOptions t = ops::CoverOptions(first->args, w, h);
     t.auto_orient = options.auto_orient;
+    t.fail_on = options.limits.fail_on;
     // The covering image is computed whole (the faces are looked for in all of it).
     Status size_ok = CheckOutputSize(t.width, t.height, options.limits, "thumbnail");
     if (!size_ok) return size_ok.error();
@@ -139,6 +141,7 @@ Result<Image> DecodeForPipeline(std::span<const uint8_t> bytes, const ImageInfo&
   } else if (first != nullptr && first->op == &ops::kThumbnail) {
     vips::ThumbnailOptions t = ops::ThumbnailOptionsFrom(first->args);
     t.auto_orient = options.auto_orient;
+    t.fail_on = options.limits.fail_on;
     if (t.crop != vips::Interesting::kNone) {
       // With a crop strategy libvips first scales the image to cover the box and analyses all
       // of it (entropy, attention) while building the thumbnail, so that intermediate has to
@@ -172,6 +175,7 @@ Result<Image> DecodeForPipeline(std::span<const uint8_t> bytes, const ImageInfo&
       t.height = plan.scaled_height;
       t.size = vips::SizeMode::kForce;
       t.auto_orient = options.auto_orient;
+      t.fail_on = options.limits.fail_on;
       auto scaled = vips::ThumbnailBuffer(bytes, t);
       if (!scaled) return scaled;
       decoded = ops::FinishResize(*scaled, plan);
@@ -182,6 +186,7 @@ Result<Image> DecodeForPipeline(std::span<const uint8_t> bytes, const ImageInfo&
     vips::DecodeOptions d;
     d.sequential = !random;
     d.auto_orient = options.auto_orient;
+    d.fail_on = options.limits.fail_on;
     return vips::DecodeBuffer(bytes, info.format, d);
   }
   if (decoded && random) {
@@ -259,14 +264,23 @@ Result<ImageInfo> Probe(std::span<const uint8_t> bytes, const Limits& limits) {
                      "image");
   }
   if (bytes.empty()) {
-    return MakeError(ErrorCode::kUnsupportedMedia, "the input is empty", "image");
+    // The same answer as the HTTP upload's: a missing image is a bad request, whatever the
+    // front end.
+    return MakeError(ErrorCode::kBadRequest, "the image is empty", "image");
   }
   auto format = SniffFormat(bytes);
   if (!format) {
     return MakeError(ErrorCode::kUnsupportedMedia,
                      "the input is not a JPEG, PNG, WebP, TIFF, GIF, HEIF or AVIF image", "image");
   }
-  return vips::ReadHeader(bytes, *format);
+  auto info = vips::ReadHeader(bytes, *format);
+  if (!info) {
+    Error e = info.error();
+    if (e.field.empty()) e.field = "image";
+    return e;
+  }
+  info->truncated = IsTruncated(bytes, *format);
+  return info;
 }
 
 Status CheckInputLimits(const ImageInfo& info, const Limits& limits) {
@@ -282,6 +296,14 @@ Status CheckInputLimits(const ImageInfo& info, const Limits& limits) {
     return MakeError(ErrorCode::kTooManyPixels,
                      "the image has " + std::to_string(info.frames) + " frames; the limit is " +
                          std::to_string(limits.max_frames),
+                     "image");
+  }
+  if (info.truncated && limits.fail_on != FailOn::kNone) {
+    return MakeError(ErrorCode::kCorruptImage,
+                     "the " + std::string(FormatName(info.format)) +
+                         " image is truncated: it ends before its end marker (fail_on is " +
+                         std::string(FailOnName(limits.fail_on)) +
+                         "; 'none' decodes what is there)",
                      "image");
   }
   return OkStatus();

@@ -35,6 +35,9 @@ struct Limits {
   uint64_t max_pixels = 100'000'000;         // input width * height from the header (100 MP)
   int max_frames = 1000;                     // pages/frames declared by the header
   uint64_t max_output_pixels = 100'000'000;  // any intermediate or final width * height
+  // Damaged input: truncated files are refused from kTruncated on (by their structure, before
+  // any pixel is decoded); libvips' decoder errors from kError, its warnings at kWarning.
+  FailOn fail_on = FailOn::kError;
 };
 
 // Starts the image libraries. `threads_per_image` is how many threads one pipeline may use
@@ -45,7 +48,8 @@ Status InitializeEngine(int threads_per_image);
 // Identifies the format by magic bytes and reads the header; checks no limits but input bytes.
 Result<ImageInfo> Probe(std::span<const uint8_t> bytes, const Limits& limits = {});
 
-// Checks header facts against the input limits (pixels, frames).
+// Checks header facts against the input limits (pixels, frames) and the input's integrity
+// (a truncated file is kCorruptImage unless limits.fail_on is kNone).
 Status CheckInputLimits(const ImageInfo& info, const Limits& limits);
 
 struct ProcessOptions {

@@ -2,6 +2,23 @@
 
 namespace tessera::engine {
 
+std::string_view FailOnName(FailOn level) {
+  switch (level) {
+    case FailOn::kNone: return "none";
+    case FailOn::kTruncated: return "truncated";
+    case FailOn::kError: return "error";
+    case FailOn::kWarning: return "warning";
+  }
+  return "error";
+}
+
+std::optional<FailOn> ParseFailOn(std::string_view name) {
+  for (FailOn level : {FailOn::kNone, FailOn::kTruncated, FailOn::kError, FailOn::kWarning}) {
+    if (FailOnName(level) == name) return level;
+  }
+  return std::nullopt;
+}
+
 std::string_view FormatName(Format format) {
   switch (format) {
     case Format::kJpeg: return "jpeg";

@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -21,6 +22,14 @@ enum class Format { kJpeg, kPng, kWebp, kTiff, kGif, kHeif, kAvif };
 
 // "jpeg", "png", "webp", "tiff", "gif", "heif", "avif".
 std::string_view FormatName(Format format);
+
+// How strictly damaged input is refused, libvips' fail_on levels from lenient to strict: never;
+// when truncated; also on decoder errors; also on decoder warnings.
+enum class FailOn { kNone, kTruncated, kError, kWarning };
+
+// "none", "truncated", "error", "warning".
+std::string_view FailOnName(FailOn level);
+std::optional<FailOn> ParseFailOn(std::string_view name);
 // The MIME type served for an encoded image of this format.
 std::string_view FormatMimeType(Format format);
 // The file extension (without dot) used when naming outputs.
@@ -38,6 +47,7 @@ struct ImageInfo {
   bool has_alpha = false;
   std::string colourspace;  // "srgb", "b-w", "cmyk", "rgb16", "grey16", ...
   uint64_t bytes = 0;       // size of the encoded input
+  bool truncated = false;   // ends before its format's end marker (engine/truncation.h)
 
   // Width and height once EXIF orientation is honoured (swapped for orientations 5..8).
   int oriented_width() const { return orientation >= 5 ? height : width; }

@@ -24,10 +24,8 @@ Result<std::string> ResolveReference(const ReferencePolicy& policy, std::string_
   if (Status valid = store::ValidateBlobKey(key); !valid) {
     return refuse("is not a valid key: " + valid.error().message);
   }
-  for (const char* reserved : {"inputs/", "results/", "tiles/"}) {
-    if (key.rfind(reserved, 0) == 0) {
-      return refuse(std::string("is in tessera's own namespace ") + reserved);
-    }
+  if (std::string_view reserved = store::ReservedSegmentOf(key); !reserved.empty()) {
+    return refuse("is in tessera's own namespace " + std::string(reserved) + "/");
   }
   if (!policy.allowed_prefixes.empty()) {
     bool allowed = false;

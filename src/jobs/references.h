@@ -6,8 +6,9 @@
 // policy's key_for_uri (set by cli/, which knows the store). It is allowed only when
 //   - it lies inside the configured store (any other bucket or path is refused, so a client can
 //     never make tessera read or write where its configuration does not point);
-//   - it is not under tessera's own namespaces (inputs/, results/, tiles/), so a client can
-//     neither read another job's images nor overwrite them;
+//   - it is not under tessera's own namespaces (store::kReservedKeySegments: inputs/,
+//     results/, tiles/, compat/), so a client can neither read another job's images or the
+//     compatibility layers' records nor overwrite them;
 //   - when allowed prefixes are configured (`--allow-ref-prefix`), it lies under one of them.
 // Refusals are kBadRequest naming the field ("input" or "output").
 #pragma once

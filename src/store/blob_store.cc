@@ -45,4 +45,12 @@ Status ValidateBlobPrefix(std::string_view prefix) {
   return OkStatus();
 }
 
+std::string_view ReservedSegmentOf(std::string_view key) {
+  const std::string_view first = key.substr(0, key.find('/'));
+  for (std::string_view reserved : kReservedKeySegments) {
+    if (first == reserved) return reserved;
+  }
+  return {};
+}
+
 }  // namespace tessera::store

@@ -94,6 +94,14 @@ class BlobStore {
   virtual Status Ping() = 0;
 };
 
+// The first key segments tessera's own data lives under: job inputs and results, tiles, the
+// compatibility layers' books. A key a client names (a job's input or output reference, an
+// ImageFlowCanvas bucket) must not begin with one.
+inline constexpr std::string_view kReservedKeySegments[] = {"inputs", "results", "tiles", "compat"};
+
+// The reserved segment `key` begins with (kReservedKeySegments), or empty if none.
+std::string_view ReservedSegmentOf(std::string_view key);
+
 // OK if `key` is a valid blob key (see above), else kBadRequest naming what is wrong.
 Status ValidateBlobKey(std::string_view key);
 

@@ -260,6 +260,26 @@ TEST_P(TaskQueueContract, AnExpiredLeaseIsReclaimedForTheNextWorker) {
   EXPECT_NE(second.lease_token, first.lease_token);
 }
 
+// A crashed worker's task keeps its place: it runs before work of its priority that arrived
+// after it, not behind the whole backlog.
+TEST_P(TaskQueueContract, AReclaimedTaskRunsBeforeNewerWorkOfItsPriority) {
+  MustEnqueue(Task("first"));
+  MustEnqueue(Task("second"));
+  ClaimedTask crashed = MustClaim(*queue_, kCoreWorker, kShortLease);
+  ASSERT_EQ(crashed.spec.id, "first");
+  clock_.Advance(milliseconds(1));
+  for (int i = 0; i < 5; ++i) MustEnqueue(Task("newer-" + std::to_string(i)));
+  MustEnqueue(Task("low", Priority::kLow));
+  ASSERT_EQ(ExpireShortLeases(1), 1);
+  MustEnqueue(Task("after-reclaim"));
+  MustEnqueue(Task("high", Priority::kHigh));
+  std::vector<std::string> order;
+  for (int i = 0; i < 10; ++i) order.push_back(ClaimedId());
+  EXPECT_EQ(order,
+            (std::vector<std::string>{"high", "first", "second", "newer-0", "newer-1", "newer-2",
+                                      "newer-3", "newer-4", "after-reclaim", "low"}));
+}
+
 TEST_P(TaskQueueContract, AttemptsCountRetriesAndExpiredLeases) {
   MustEnqueue(Task("t1"));
   ClaimedTask claimed = MustClaim();

@@ -463,6 +463,22 @@ TEST_F(ImageFlowGatewayTest, ValidationAndFailures) {
                {{"input_image", {{"bucket", "imageflow"}, {"object_key", "../../tessera.db"}}},
                 {"execution_id", "exec-5"}});
   EXPECT_EQ(Body(r)["result"]["status"], "PROCESSING_STATUS_FAILED");
+  // tessera's own namespaces are not buckets: another job's upload (inputs/<id>) or result
+  // is neither read nor written beside.
+  for (const std::string bucket : {"inputs", "results", "tiles", "compat"}) {
+    std::filesystem::create_directories(Blobs() / bucket);
+    ASSERT_TRUE(WriteFileAtomically(Blobs() / bucket / "01OTHERJOB", input_).has_value());
+    r = PostJson(*c_, "/v1/resize",
+                 {{"input_image", {{"bucket", bucket}, {"object_key", "01OTHERJOB"}}},
+                  {"target_width", 10},
+                  {"target_height", 10},
+                  {"execution_id", "stolen"}});
+    j = Body(r);
+    EXPECT_EQ(j["result"]["status"], "PROCESSING_STATUS_FAILED") << bucket;
+    EXPECT_NE(j["result"]["message"].get<std::string>().find("reserved"), std::string::npos)
+        << r.text();
+    EXPECT_FALSE(std::filesystem::exists(Blobs() / bucket / "stolen_resized.jpg")) << bucket;
+  }
   // Detection runs: the gateway's default "yolo" is the people detector here (no YOLO model
   // configured); the test pattern has no people.
   r = PostJson(*c_, "/v1/detect", {{"input_image", Image()}, {"execution_id", "exec-6"}});

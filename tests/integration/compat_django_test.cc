@@ -535,11 +535,10 @@ TEST_F(CompatDjangoTest, FailuresAndErrorsInTheSeedsShapes) {
   ASSERT_TRUE(serve);
   auto c = serve->Client();
   // An uploaded image whose header reads but whose body does not decode: the job fails.
-  auto broken = NoisyJpeg(300, 300);
-  broken.resize(broken.size() / 3);
+  auto broken = CorruptPngPixels(EncodeWithOpenCv(MakeTestPattern(300, 300), ".png"));
   auto r = PostForm(
       *c, "/api/process-batch/distributed/",
-      {{{"images", "x.jpg", std::string(broken.begin(), broken.end())}, {"filters", "", "edges"}}});
+      {{{"images", "x.png", std::string(broken.begin(), broken.end())}, {"filters", "", "edges"}}});
   ASSERT_EQ(r.status, 200u) << r.text();
   json status = WaitForStatus(*c, Body(r)["task_id"], {"completed", "failed"});
   EXPECT_EQ(status["status"], "failed") << status.dump();

@@ -496,6 +496,7 @@ TEST_F(GrpcServiceTest, MediaErrorsMapToInvalidArgumentAndTooLargeToResourceExha
   std::string truncated = AsString(small).substr(0, 40);
   for (const auto& c :
        {Case{"not an image at all", ::grpc::StatusCode::INVALID_ARGUMENT, "unsupported_media"},
+        Case{"", ::grpc::StatusCode::INVALID_ARGUMENT, "bad_request"},
         Case{truncated, ::grpc::StatusCode::INVALID_ARGUMENT, "corrupt_image"},
         Case{AsString(png), ::grpc::StatusCode::RESOURCE_EXHAUSTED, "too_large"}}) {
     ::grpc::ClientContext context;

@@ -20,7 +20,7 @@ namespace tessera::testing {
 namespace {
 
 struct Exchange {
-  std::string answer;  // everything the server sent
+  std::string answer;   // everything the server sent
   bool closed = false;  // the server closed the connection
 
   int Responses() const {
@@ -94,17 +94,16 @@ class HttpFramingTest : public ::testing::Test {
 };
 
 TEST_F(HttpFramingTest, UnknownCodingWithContentLengthIsRefusedNotFramedByTheLength) {
-  ExpectRefusedAndClosed(
-      Post("Transfer-Encoding: xchunked\r\nContent-Length: " + std::to_string(kHidden.size()) +
-               "\r\n",
-           kHidden),
-      "xchunked + Content-Length");
+  ExpectRefusedAndClosed(Post("Transfer-Encoding: xchunked\r\nContent-Length: " +
+                                  std::to_string(kHidden.size()) + "\r\n",
+                              kHidden),
+                         "xchunked + Content-Length");
 }
 
 TEST_F(HttpFramingTest, ChunkedWithContentLengthIsRefused) {
-  ExpectRefusedAndClosed(Post("Transfer-Encoding: chunked\r\nContent-Length: 5\r\n",
-                              "0\r\n\r\n" + kHidden),
-                         "chunked + Content-Length");
+  ExpectRefusedAndClosed(
+      Post("Transfer-Encoding: chunked\r\nContent-Length: 5\r\n", "0\r\n\r\n" + kHidden),
+      "chunked + Content-Length");
 }
 
 TEST_F(HttpFramingTest, CodingsOtherThanChunkedAloneAreRefused) {
@@ -115,10 +114,10 @@ TEST_F(HttpFramingTest, CodingsOtherThanChunkedAloneAreRefused) {
 }
 
 TEST_F(HttpFramingTest, TransferEncodingInHttp10IsRefused) {
-  ExpectRefusedAndClosed(
-      Send(serve_->port(),
-           "POST /v1/process?pipeline=invert HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"),
-      "HTTP/1.0");
+  ExpectRefusedAndClosed(Send(serve_->port(),
+                              "POST /v1/process?pipeline=invert HTTP/1.0\r\nTransfer-Encoding: "
+                              "chunked\r\n\r\n0\r\n\r\n"),
+                         "HTTP/1.0");
 }
 
 TEST_F(HttpFramingTest, BadOrOversizedChunkSizesAreAnswered400AndClosed) {
@@ -135,8 +134,9 @@ TEST_F(HttpFramingTest, ChunkedAndContentLengthBodiesAreProcessed) {
   const std::string body(png->begin(), png->end());
   char size[32];
   std::snprintf(size, sizeof(size), "%zx", body.size());
-  auto chunked = Post("Transfer-Encoding: chunked\r\nContent-Type: image/png\r\nConnection: close\r\n",
-                      std::string(size) + "\r\n" + body + "\r\n0\r\n\r\n");
+  auto chunked =
+      Post("Transfer-Encoding: chunked\r\nContent-Type: image/png\r\nConnection: close\r\n",
+           std::string(size) + "\r\n" + body + "\r\n0\r\n\r\n");
   EXPECT_EQ(chunked.Status(), "200") << chunked.answer.substr(0, 300);
   auto sized = Post("Content-Length: " + std::to_string(body.size()) +
                         "\r\nContent-Type: image/png\r\nConnection: close\r\n",

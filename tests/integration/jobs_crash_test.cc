@@ -224,12 +224,11 @@ TEST_P(JobsCrashTest, TwoWorkerProcessesShareAThousandJobsEachRunOnce) {
 TEST_P(JobsCrashTest, BadInputDiesAtOnceAndRetryRunsItAgain) {
   fs::path bad = dir_.path() / "in" / "bad.png";
   auto good = MakeInputs(1, 40, 30);
-  // A valid header with truncated pixel data: accepted at submit (header checks pass), fails
-  // in the worker as corrupt_image, which no retry can fix.
+  // A valid header and structure with damaged pixel data: accepted at submit (header checks
+  // pass), fails in the worker as corrupt_image, which no retry can fix.
   auto bytes = ReadFile(good[0]);
   ASSERT_TRUE(bytes.has_value());
-  bytes->resize(bytes->size() / 2);
-  ASSERT_TRUE(WriteFileAtomically(bad, *bytes).has_value());
+  ASSERT_TRUE(WriteFileAtomically(bad, CorruptPngPixels(*bytes)).has_value());
   auto ids = Submit({bad.string()}, "blur:sigma=1;format:type=png");
   auto worker = StartWorker({"--threads", "1"});
   ASSERT_TRUE(WaitFor([&] { return CountInState("dead") == 1; }, seconds(60)));

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <opencv2/imgcodecs.hpp>
@@ -126,6 +127,19 @@ std::vector<uint8_t> EngineOutput(std::span<const uint8_t> input, std::string_vi
   auto r = engine::Process(input, MustParsePipeline(pipeline));
   EXPECT_TRUE(r.has_value()) << r.error().ToString();
   return r ? r->bytes : std::vector<uint8_t>{};
+}
+
+std::vector<uint8_t> CorruptPngPixels(std::vector<uint8_t> png) {
+  static constexpr char kIdat[] = "IDAT";
+  auto at = std::search(png.begin(), png.end(), kIdat, kIdat + 4);
+  if (at == png.end()) return png;
+  const size_t data = static_cast<size_t>(at - png.begin()) + 4;
+  const size_t length = (size_t{*(at - 4)} << 24) | (size_t{*(at - 3)} << 16) |
+                        (size_t{*(at - 2)} << 8) | size_t{*(at - 1)};
+  for (size_t i = data + 2; i < data + std::min<size_t>(length, 64) && i < png.size(); ++i) {
+    png[i] ^= 0x5A;
+  }
+  return png;
 }
 
 }  // namespace tessera::testing

@@ -34,6 +34,11 @@ double MaxAbsDiff(const cv::Mat& a, const cv::Mat& b);
 
 std::vector<uint8_t> ReadTestData(const std::string& name);
 
+// `png` with bytes of its first IDAT chunk's data flipped: the header and chunk structure are
+// intact (it probes, and is not truncated), but its pixels fail to decode (the chunk's CRC no
+// longer matches), so it is refused only when decoded.
+std::vector<uint8_t> CorruptPngPixels(std::vector<uint8_t> png);
+
 // What engine::Process makes of `input` with `pipeline` (a failure fails the test): the
 // reference the service tests compare results from the wire against, byte for byte.
 std::vector<uint8_t> EngineOutput(std::span<const uint8_t> input, std::string_view pipeline);

@@ -43,8 +43,7 @@ std::optional<std::string> FramingError(const std::vector<std::string_view>& tra
   if (codings.empty()) return "empty Transfer-Encoding";
   for (std::string_view coding : codings) {
     if (!EqualsNoCase(coding, "chunked")) {
-      return "unsupported transfer-coding '" + std::string(coding) +
-             "' (only chunked is accepted)";
+      return "unsupported transfer-coding '" + std::string(coding) + "' (only chunked is accepted)";
     }
   }
   if (codings.size() > 1) return "chunked may be applied only once";

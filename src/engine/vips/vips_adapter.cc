@@ -126,30 +126,35 @@ VipsSize ToVips(SizeMode s) {
 
 // Loads `bytes` with the loader for `format` only: never libvips' generic sniffing, which would
 // also accept SVG, PDF and ImageMagick formats.
+VipsFailOn ToVips(FailOn level) {
+  switch (level) {
+    case FailOn::kNone: return VIPS_FAIL_ON_NONE;
+    case FailOn::kTruncated: return VIPS_FAIL_ON_TRUNCATED;
+    case FailOn::kError: return VIPS_FAIL_ON_ERROR;
+    case FailOn::kWarning: return VIPS_FAIL_ON_WARNING;
+  }
+  return VIPS_FAIL_ON_ERROR;
+}
+
 int LoadWithFormat(std::span<const uint8_t> bytes, Format format, VipsImage** out,
-                   VipsAccess access) {
+                   VipsAccess access, FailOn fail_on = FailOn::kError) {
   void* buf = const_cast<uint8_t*>(bytes.data());
   size_t len = bytes.size();
+  const VipsFailOn f = ToVips(fail_on);
   switch (format) {
     case Format::kJpeg:
-      return vips_jpegload_buffer(buf, len, out, "access", access, "fail_on", VIPS_FAIL_ON_ERROR,
-                                  nullptr);
+      return vips_jpegload_buffer(buf, len, out, "access", access, "fail_on", f, nullptr);
     case Format::kPng:
-      return vips_pngload_buffer(buf, len, out, "access", access, "fail_on", VIPS_FAIL_ON_ERROR,
-                                 nullptr);
+      return vips_pngload_buffer(buf, len, out, "access", access, "fail_on", f, nullptr);
     case Format::kWebp:
-      return vips_webpload_buffer(buf, len, out, "access", access, "fail_on", VIPS_FAIL_ON_ERROR,
-                                  nullptr);
+      return vips_webpload_buffer(buf, len, out, "access", access, "fail_on", f, nullptr);
     case Format::kTiff:
-      return vips_tiffload_buffer(buf, len, out, "access", access, "fail_on", VIPS_FAIL_ON_ERROR,
-                                  nullptr);
+      return vips_tiffload_buffer(buf, len, out, "access", access, "fail_on", f, nullptr);
     case Format::kGif:
-      return vips_gifload_buffer(buf, len, out, "access", access, "fail_on", VIPS_FAIL_ON_ERROR,
-                                 nullptr);
+      return vips_gifload_buffer(buf, len, out, "access", access, "fail_on", f, nullptr);
     case Format::kHeif:
     case Format::kAvif:
-      return vips_heifload_buffer(buf, len, out, "access", access, "fail_on", VIPS_FAIL_ON_ERROR,
-                                  nullptr);
+      return vips_heifload_buffer(buf, len, out, "access", access, "fail_on", f, nullptr);
   }
   return -1;
 }
@@ -264,7 +269,7 @@ Result<Image> DecodeBuffer(std::span<const uint8_t> bytes, Format format,
                            const DecodeOptions& options) {
   Ref loaded;
   VipsAccess access = options.sequential ? VIPS_ACCESS_SEQUENTIAL : VIPS_ACCESS_RANDOM;
-  if (LoadWithFormat(bytes, format, loaded.out(), access) != 0) {
+  if (LoadWithFormat(bytes, format, loaded.out(), access, options.fail_on) != 0) {
     return Failure(ErrorCode::kCorruptImage, std::string("the ") + std::string(FormatName(format)) +
                                                  " image cannot be decoded");
   }
@@ -274,7 +279,7 @@ Result<Image> DecodeBuffer(std::span<const uint8_t> bytes, Format format,
     // loader refuses ("out of order read") once the image is taller than its line cache. Only
     // the header has been read so far, so load again with random access.
     loaded = Ref();
-    if (LoadWithFormat(bytes, format, loaded.out(), VIPS_ACCESS_RANDOM) != 0) {
+    if (LoadWithFormat(bytes, format, loaded.out(), VIPS_ACCESS_RANDOM, options.fail_on) != 0) {
       return Failure(
           ErrorCode::kCorruptImage,
           std::string("the ") + std::string(FormatName(format)) + " image cannot be decoded");
@@ -292,10 +297,13 @@ Result<Image> DecodeBuffer(std::span<const uint8_t> bytes, Format format,
 
 Result<Image> ThumbnailBuffer(std::span<const uint8_t> bytes, const ThumbnailOptions& o) {
   Ref out;
+  const std::string loader_options = "fail_on=" + std::string(FailOnName(o.fail_on));
   if (vips_thumbnail_buffer(const_cast<uint8_t*>(bytes.data()), bytes.size(), out.out(), o.width,
                             "height", o.height, "size", ToVips(o.size), "crop", ToVips(o.crop),
-                            "no_rotate", !o.auto_orient, "fail_on", VIPS_FAIL_ON_ERROR,
-                            nullptr) != 0) {
+                            "no_rotate", !o.auto_orient, "fail_on", ToVips(o.fail_on),
+                            // libvips 8.14 does not pass fail_on to the shrink-on-load; the
+                            // loader's option string does reach it.
+                            "option_string", loader_options.c_str(), nullptr) != 0) {
     return Failure(ErrorCode::kCorruptImage, "the image cannot be decoded");
   }
   return ToProcessingSpace(out);

@@ -35,6 +35,7 @@ Result<ImageInfo> ReadHeader(std::span<const uint8_t> bytes, Format format);
 struct DecodeOptions {
   bool sequential = true;   // top-to-bottom streaming; false when a later step reads randomly
   bool auto_orient = true;  // apply the EXIF orientation and drop the tag
+  FailOn fail_on = FailOn::kError;
 };
 
 // Decodes the first frame of `bytes` into the processing space: 8- or 16-bit sRGB or grey,
@@ -53,6 +54,7 @@ struct ThumbnailOptions {
   SizeMode size = SizeMode::kBoth;
   Interesting crop = Interesting::kNone;
   bool auto_orient = true;
+  FailOn fail_on = FailOn::kError;  // damaged input refused from this level on
 };
 
 // Decodes with shrink-on-load and resizes in one pass (libvips' thumbnail): the fast path when

@@ -27,12 +27,25 @@ local function ensure_group(stream)
   redis.pcall('XGROUP', 'CREATE', stream, GROUP, '0', 'MKSTREAM')
 end
 
--- Every delivery gets a fresh entry: its id is the lease token of that delivery.
-local function make_ready(key, id, ready_ms)
+-- The task's own stream, q:{p}:{caps}; 'stream' names whichever holds its entry now, which is
+-- that stream's reclaim lane (the same key plus ':r') after an expired lease.
+local function base_stream(key)
   local stream = redis.call('HGET', key, 'stream')
+  if string.sub(stream, -2) == ':r' then return string.sub(stream, 1, -3) end
+  return stream
+end
+
+-- Every delivery gets a fresh entry: its id is the lease token of that delivery. A task whose
+-- lease expired goes to the reclaim lane with its old ready_ms, so that a claim takes it before
+-- work of its priority that became ready after it (a new entry in its own stream would queue
+-- it behind the whole backlog).
+local function make_ready(key, id, ready_ms, reclaimed)
+  local stream = base_stream(key)
+  if reclaimed then stream = stream .. ':r' end
   ensure_group(stream)
   local entry = redis.call('XADD', stream, '*', 'task', id)
-  redis.call('HSET', key, 'state', 'ready', 'entry', entry, 'consumer', '', 'ready_ms', ready_ms)
+  redis.call('HSET', key, 'state', 'ready', 'entry', entry, 'consumer', '', 'ready_ms', ready_ms,
+             'stream', stream)
   return entry
 end
 
@@ -94,6 +107,13 @@ local function fence(key, consumer, token)
   return nil
 end
 
+-- The ready time and entry id a claim orders candidates by (ready_ms of the injected clock,
+-- then the entry id), for the head entry `id` of `stream`.
+local function rank_of(stream, id)
+  local task_id = redis.call('XRANGE', stream, id, id)[1][2][2]
+  return tonumber(redis.call('HGET', task_key(task_id), 'ready_ms')) or 0
+end
+
 local function id_less(a, b)
   local ams, aseq = string.match(a, '(%d+)-(%d+)')
   local bms, bseq = string.match(b, '(%d+)-(%d+)')
@@ -151,10 +171,19 @@ local first = 1
 for p = 0, 2 do
   local n = tonumber(ARGV[6 + p])
   for round = 1, 100 do
-    local best_stream, best_id = nil, nil
+    -- The earliest ready of each stream's next entry; on a tie a reclaim lane (listed right
+    -- after its stream) wins, then the older entry.
+    local best_stream, best_id, best_rank = nil, nil, nil
     for i = first, first + n - 1 do
       local id = next_undelivered(KEYS[i])
-      if id and (not best_id or id_less(id, best_id)) then best_stream, best_id = KEYS[i], id end
+      if id then
+        local rank = rank_of(KEYS[i], id)
+        local lane = string.sub(KEYS[i], -2) == ':r'
+        if not best_id or rank < best_rank or
+           (rank == best_rank and (lane or id_less(id, best_id))) then
+          best_stream, best_id, best_rank = KEYS[i], id, rank
+        end
+      end
     end
     if not best_id then break end
     -- XREADGROUP records the delivery in the PEL in the same step: no fetch window.
@@ -262,7 +291,7 @@ for _, stream in ipairs(KEYS) do
                      'the lease expired ' .. expiries .. ' times (at most ' .. max_expiries ..
                      ' allowed): the task kills or stalls its workers', '', '')
               else
-                make_ready(key, task_id, NOW)
+                make_ready(key, task_id, redis.call('HGET', key, 'ready_ms'), true)
               end
             end
           end
@@ -450,11 +479,14 @@ Result<RedisTaskQueue::StreamKeys> RedisTaskQueue::KnownStreams(
   }
   std::sort(capsets.begin(), capsets.end());
   StreamKeys streams;
+  // Each stream followed by its reclaim lane (the claim script relies on that order on ties).
   for (int p = 0; p < 3; ++p) {
     for (const std::string& capset : capsets) {
-      streams.keys.push_back(options_.key_prefix + "q:" + IntString(p) + ":" + capset);
+      const std::string stream = options_.key_prefix + "q:" + IntString(p) + ":" + capset;
+      streams.keys.push_back(stream);
+      streams.keys.push_back(stream + ":r");
     }
-    streams.counts[p] = static_cast<int>(capsets.size());
+    streams.counts[p] = static_cast<int>(2 * capsets.size());
   }
   return streams;
 }

@@ -278,9 +278,10 @@ WHERE state = 'leased' AND lease_deadline <= ?1 AND lease_expiries + 1 > ?2
     if (Status done = bury->Run(); !done) return done.error();
     handled += txn.Changes();
 
+    // ready_at is left as it was: the task keeps its place before newer work of its priority.
     Result<SqliteStatement> release = txn.Prepare(R"sql(
 UPDATE tasks
-SET state = 'ready', ready_at = ?1, lease_expiries = lease_expiries + 1,
+SET state = 'ready', lease_expiries = lease_expiries + 1,
     worker_id = NULL, lease_token = NULL, lease_deadline = NULL
 WHERE state = 'leased' AND lease_deadline <= ?1
 )sql");

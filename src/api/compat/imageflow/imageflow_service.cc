@@ -31,8 +31,17 @@ std::string Num(double v) {
 
 double Clamp(double v, double lo, double hi) { return std::min(std::max(v, lo), hi); }
 
-std::string KeyOf(std::string_view bucket, std::string_view name) {
-  return std::string(bucket) + "/" + std::string(name);
+// The blob key of object `name` of `bucket`: a valid key outside tessera's own namespaces, so
+// a bucket named "inputs" or "results" cannot reach other jobs' images.
+Result<std::string> ObjectKey(std::string_view bucket, std::string_view name) {
+  if (std::string_view reserved = store::ReservedSegmentOf(bucket); !reserved.empty()) {
+    return Unexpected(MakeError(
+        ErrorCode::kBadRequest,
+        "bucket '" + std::string(bucket) + "' is reserved for tessera's own data", "bucket"));
+  }
+  std::string key = std::string(bucket) + "/" + std::string(name);
+  if (auto ok = store::ValidateBlobKey(key); !ok) return Unexpected(ok.error());
+  return key;
 }
 
 }  // namespace
@@ -147,9 +156,9 @@ Result<ImageFlowService::Input> ImageFlowService::ReadInput(
     return Unexpected(MakeError(ErrorCode::kBadRequest,
                                 "input_image needs a bucket and an object_key", "input_image"));
   }
-  std::string key = KeyOf(image.bucket, image.object_key);
-  if (auto ok = store::ValidateBlobKey(key); !ok) return Unexpected(ok.error());
-  auto data = blobs_.Get(key, sync_.options().engine.limits.max_input_bytes);
+  auto key = ObjectKey(image.bucket, image.object_key);
+  if (!key) return Unexpected(key.error());
+  auto data = blobs_.Get(*key, sync_.options().engine.limits.max_input_bytes);
   if (!data) {
     if (data.error().code == ErrorCode::kNotFound) {
       return Unexpected(
@@ -193,13 +202,14 @@ Status ImageFlowService::Run(const ImageData& image, const std::optional<ImageBy
   result.metadata["pipeline"] = *pipeline;
   std::string output_key;
   if (input->from_store) {
-    output_key = KeyOf(image.bucket, output_name);
-    if (auto ok = store::ValidateBlobKey(output_key); !ok) {
+    auto key = ObjectKey(image.bucket, output_name);
+    if (!key) {
       fail(MakeError(ErrorCode::kBadRequest,
-                     "execution_id gives an invalid output name: " + ok.error().message));
+                     "execution_id gives an invalid output name: " + key.error().message));
       finish();
       return {};
     }
+    output_key = std::move(*key);
   }
   auto done = sync_.Process(input->bytes, *pipeline, queued_at);
   if (!done) {
