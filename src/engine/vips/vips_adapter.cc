@@ -428,27 +428,29 @@ Result<Image> Flatten(const Image& in, Colour background) {
 }
 
 Result<Raster> ToRaster(const Image& in) {
-  size_t size = 0;
-  void* mem = vips_image_write_to_memory(Raw(in), &size);
-  if (mem == nullptr) {
-    return Failure(ErrorCode::kCorruptImage, "the image data cannot be decoded");
+  VipsImage* v = Raw(in);
+  VipsBandFormat fmt = vips_image_get_format(v);
+  if (fmt != VIPS_FORMAT_UCHAR && fmt != VIPS_FORMAT_USHORT) {
+    return MakeError(ErrorCode::kInternal, "raster of an unexpected sample format");
   }
-  Raster r;
-  r.width = in.width();
-  r.height = in.height();
-  r.bands = in.bands();
-  r.bits = in.bits();
-  r.has_alpha = in.has_alpha();
-  // GLib >= 2.46 allocates with the system malloc, so free() (Raster's deleter) pairs with it.
-  r.data.reset(static_cast<uint8_t*>(mem));
-  if (r.size_bytes() != size) {
+  // Written into raster memory (engine/raster.h) rather than by vips_image_write_to_memory's own
+  // fresh allocation, so that a buffer released by the previous image is reused.
+  Raster r =
+      Raster::AllocateUninitialized(in.width(), in.height(), in.bands(), in.bits(), in.has_alpha());
+  if (r.size_bytes() != VIPS_IMAGE_SIZEOF_IMAGE(v)) {
     return MakeError(ErrorCode::kInternal, "raster size mismatch");
+  }
+  Ref target(
+      vips_image_new_from_memory(r.data.get(), r.size_bytes(), r.width, r.height, r.bands, fmt));
+  if (target.get() == nullptr) return Failure(ErrorCode::kInternal, "vips_image_new_from_memory");
+  if (vips_image_write(v, target.get()) != 0) {
+    return Failure(ErrorCode::kCorruptImage, "the image data cannot be decoded");
   }
   return r;
 }
 
 namespace {
-void FreeRasterMemory(VipsImage*, void* data) { std::free(data); }
+void FreeRasterMemory(VipsImage*, void* data) { ReleaseRasterMemory(static_cast<uint8_t*>(data)); }
 }  // namespace
 
 Image FromRaster(Raster raster) {
