@@ -68,6 +68,7 @@ for v in "${variants[@]}"; do
   server_pid=$!
   for _ in $(seq 200); do
     curl -sf "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break
+    kill -0 "$server_pid" 2>/dev/null || { echo "server exited; see $out/server-$name.log" >&2; exit 1; }
     sleep 0.05
   done
   csv="$out/rss-$name.csv"
