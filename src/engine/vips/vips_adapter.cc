@@ -436,27 +436,29 @@ Result<Image> Flatten(const Image& in, Colour background) {
 }
 
 Result<Raster> ToRaster(const Image& in) {
-  size_t size = 0;
-  void* mem = vips_image_write_to_memory(Raw(in), &size);
-  if (mem == nullptr) {
-    return Failure(ErrorCode::kCorruptImage, "the image data cannot be decoded");
+  VipsImage* v = Raw(in);
+  VipsBandFormat fmt = vips_image_get_format(v);
+  if (fmt != VIPS_FORMAT_UCHAR && fmt != VIPS_FORMAT_USHORT) {
+    return MakeError(ErrorCode::kInternal, "raster of an unexpected sample format");
   }
-  Raster r;
-  r.width = in.width();
-  r.height = in.height();
-  r.bands = in.bands();
-  r.bits = in.bits();
-  r.has_alpha = in.has_alpha();
-  // GLib >= 2.46 allocates with the system malloc, so free() (Raster's deleter) pairs with it.
-  r.data.reset(static_cast<uint8_t*>(mem));
-  if (r.size_bytes() != size) {
+  // Written into raster memory (engine/raster.h) rather than by vips_image_write_to_memory's own
+  // fresh allocation, so that a buffer released by the previous image is reused.
+  Raster r =
+      Raster::AllocateUninitialized(in.width(), in.height(), in.bands(), in.bits(), in.has_alpha());
+  if (r.size_bytes() != VIPS_IMAGE_SIZEOF_IMAGE(v)) {
     return MakeError(ErrorCode::kInternal, "raster size mismatch");
+  }
+  Ref target(
+      vips_image_new_from_memory(r.data.get(), r.size_bytes(), r.width, r.height, r.bands, fmt));
+  if (target.get() == nullptr) return Failure(ErrorCode::kInternal, "vips_image_new_from_memory");
+  if (vips_image_write(v, target.get()) != 0) {
+    return Failure(ErrorCode::kCorruptImage, "the image data cannot be decoded");
   }
   return r;
 }
 
 namespace {
-void FreeRasterMemory(VipsImage*, void* data) { std::free(data); }
+void FreeRasterMemory(VipsImage*, void* data) { ReleaseRasterMemory(static_cast<uint8_t*>(data)); }
 }  // namespace
 
 Image FromRaster(Raster raster) {
@@ -646,6 +648,21 @@ void RemoveExifWebp(std::vector<uint8_t>& b) {
   for (int k = 0; k < 4; ++k) b[4 + k] = static_cast<uint8_t>(riff >> (8 * k));
 }
 
+gint64 AppendToVector(VipsTargetCustom*, const void* data, gint64 length, void* out) {
+  const auto* p = static_cast<const uint8_t*>(data);
+  static_cast<std::vector<uint8_t>*>(out)->insert(static_cast<std::vector<uint8_t>*>(out)->end(), p,
+                                                  p + length);
+  return length;
+}
+
+// A first capacity for a JPEG of `im`: an eighth of its samples covers q=80 photographs
+// (~6% of the samples); a larger file grows the vector as usual.
+size_t EstimatedJpegBytes(VipsImage* im) {
+  size_t samples = static_cast<size_t>(vips_image_get_width(im)) * vips_image_get_height(im) *
+                   vips_image_get_bands(im);
+  return std::min<size_t>(samples / 8 + 4096, size_t{64} << 20);
+}
+
 }  // namespace
 
 Result<std::vector<uint8_t>> Encode(const Image& input, const EncodeOptions& o) {
@@ -685,15 +702,24 @@ Result<std::vector<uint8_t>> Encode(const Image& input, const EncodeOptions& o) 
   void* buf = nullptr;
   size_t len = 0;
   int rc = -1;
+  std::vector<uint8_t> direct;
+  bool wrote_direct = false;
   VipsImage* v = Raw(im);
   switch (o.format) {
     case Format::kJpeg: {
       VipsForeignSubsample sub = o.subsample == 444   ? VIPS_FOREIGN_SUBSAMPLE_OFF
                                  : o.subsample == 420 ? VIPS_FOREIGN_SUBSAMPLE_ON
                                                       : VIPS_FOREIGN_SUBSAMPLE_AUTO;
-      rc = vips_jpegsave_buffer(v, &buf, &len, "Q", o.quality, "interlace", o.progressive,
+      // Straight into the result vector through a custom target: jpegsave_buffer would grow a
+      // GString of its own (fresh pages, reallocs) that is then copied.
+      VipsTargetCustom* target = vips_target_custom_new();
+      g_signal_connect(target, "write", G_CALLBACK(AppendToVector), &direct);
+      direct.reserve(EstimatedJpegBytes(v));
+      rc = vips_jpegsave_target(v, VIPS_TARGET(target), "Q", o.quality, "interlace", o.progressive,
                                 "subsample_mode", sub, "optimize_coding", o.optimize_coding,
                                 "strip", strip, nullptr);
+      g_object_unref(target);
+      wrote_direct = true;
       break;
     }
     case Format::kPng:
@@ -726,8 +752,13 @@ Result<std::vector<uint8_t>> Encode(const Image& input, const EncodeOptions& o) 
                    std::string("the image could not be decoded or encoded as ") +
                        std::string(FormatName(o.format)));
   }
-  std::vector<uint8_t> out(static_cast<uint8_t*>(buf), static_cast<uint8_t*>(buf) + len);
-  g_free(buf);
+  std::vector<uint8_t> out;
+  if (wrote_direct) {
+    out = std::move(direct);
+  } else {
+    out.assign(static_cast<uint8_t*>(buf), static_cast<uint8_t*>(buf) + len);
+    g_free(buf);
+  }
   if (remove_ourselves) {
     if (o.format == Format::kJpeg) RemoveExifJpeg(out);
     if (o.format == Format::kWebp) RemoveExifWebp(out);
