@@ -50,7 +50,8 @@ HttpResponse Process(const NativeApi& api, HttpRequest& request) {
   }
   auto upload = ReadUploadWithPipeline(request);
   if (!upload) return ErrorResponse(upload.error());
-  auto done = api.sync.Process(upload->image, upload->pipeline, request.body_read);
+  auto done =
+      api.sync.Process(upload->image, upload->pipeline, request.body_read, request.client_gone);
   if (!done) {
     Log(LogLevel::kInfo, "process_rejected",
         {{"request_id", request.request_id},
