@@ -35,8 +35,8 @@ struct SyncOptions {
   int slots = 2;                             // images processed at once
   std::chrono::milliseconds slot_wait{100};  // longest wait for a slot before 429
   uint64_t max_pixels = 40'000'000;          // input pixel limit for synchronous work
-  // Work budget of one synchronous pipeline, in work units (engine/work_estimate.h; about 3 s
-  // of one core), below the engine's own limits, which jobs get.
+  // Work budget of one synchronous pipeline, in work units (engine/work_estimate.h; at most
+  // about 3 s of one core), below the engine's own limits, which jobs get.
   double max_pipeline_work = 1'000;
   // From `queued_at` to the end of the engine's run (0: none). A backstop for work the
   // estimate misjudged; the budget above keeps most requests far below it.

@@ -8,6 +8,9 @@ namespace tessera::engine {
 namespace {
 
 constexpr double kPerMillion = 1e-6;
+// Decoding (entropy decoding, IDCT, colour conversion) per input pixel, from the header's size:
+// an upper bound where shrink-on-load decodes fewer.
+constexpr double kDecodeReadsPerPixel = 10;
 // In-memory ops with a global halo and no work_per_pixel of their own: assume a heavy one.
 constexpr double kUnknownGlobalWork = 100;
 
@@ -63,7 +66,7 @@ WorkEstimate EstimateWork(const Pipeline& pipeline, const ImageInfo& info, bool 
   WorkEstimate e;
   PixelSize size{auto_orient ? info.oriented_width() : info.width,
                  auto_orient ? info.oriented_height() : info.height};
-  e.decode = static_cast<double>(size.pixels()) * kPerMillion;
+  e.decode = kDecodeReadsPerPixel * static_cast<double>(size.pixels()) * kPerMillion;
   for (size_t i = 0; i < pipeline.steps.size(); ++i) {
     const Step& step = pipeline.steps[i];
     if (step.op == &ops::kFormat) continue;

@@ -10,10 +10,11 @@
 //   - apply ops (geometry, on libvips): one read of the input, plus 1 per output pixel;
 //   - OpSpec::work_per_pixel overrides the rule where it does not fit (resampling kernels,
 //     Canny, detection, and the format step, i.e. the encoder);
-// plus the decode (1 per input pixel) and the encode (the format step's work per output pixel,
+// plus the decode (10 per input pixel) and the encode (the format step's work per output pixel,
 // in the output format). Sizes follow the steps (OpSpec::output_size); an estimate is an upper
 // bound where the size depends on the pixels (a face crop). On one core of the reference
-// machine (bench/RESULTS.md) about 300 work units take a second.
+// machine 300 to 1,500 work units take a second: large kernels and AV1 at
+// the slow end, so a budget in units bounds the time.
 #pragma once
 
 #include <cstddef>

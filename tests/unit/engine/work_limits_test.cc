@@ -27,7 +27,7 @@ TEST(WorkEstimateTest, FollowsTheDeclarations) {
   auto e = engine::EstimateWork(MustParsePipeline("blur:sigma=500"), InfoOf(1000, 1000));
   ASSERT_EQ(e.steps.size(), 1u);
   EXPECT_DOUBLE_EQ(e.steps[0].work, 6002.0);
-  EXPECT_DOUBLE_EQ(e.decode, 1.0);
+  EXPECT_DOUBLE_EQ(e.decode, 10.0);
   // A point op reads each pixel once.
   e = engine::EstimateWork(MustParsePipeline("invert"), InfoOf(2000, 500));
   EXPECT_DOUBLE_EQ(e.steps[0].work, 1.0);
