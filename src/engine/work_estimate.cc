@@ -105,6 +105,17 @@ Status CheckStepCount(const Pipeline& pipeline, const Limits& limits) {
 
 Status CheckWork(const Pipeline& pipeline, const WorkEstimate& estimate, const Limits& limits) {
   if (Status ok = CheckStepCount(pipeline, limits); !ok) return ok;
+  // A step that would make more pixels than allowed is refused for that, the more precise
+  // reason (as engine::Process would when building the step, before computing it).
+  for (const StepWork& w : estimate.steps) {
+    if (static_cast<uint64_t>(w.out.pixels()) > limits.max_output_pixels) {
+      const std::string op(pipeline.steps[w.index].op->name);
+      return MakeError(ErrorCode::kTooManyPixels,
+                       op + " would make a " + SizeText(w.out) + " image; the limit is " +
+                           std::to_string(limits.max_output_pixels) + " pixels",
+                       op);
+    }
+  }
   for (const StepWork& w : estimate.steps) {
     if (w.work > limits.max_step_work) {
       return MakeError(

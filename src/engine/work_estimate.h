@@ -46,6 +46,7 @@ WorkEstimate EstimateWork(const Pipeline& pipeline, const ImageInfo& info, bool 
 
 // Checks the pipeline against the work limits, in this order:
 //   kOverBudget, field "pipeline": more than limits.max_steps steps;
+//   kTooManyPixels, field "<op>": a step's estimated output over limits.max_output_pixels;
 //   kOverBudget, field "pipeline[i]": step i costs more than limits.max_step_work;
 //   kOverBudget, field "pipeline": the total is over limits.max_pipeline_work.
 // Each message names the step or total, its cost and the limit.

@@ -73,6 +73,12 @@ TEST(WorkEstimateTest, LimitsAreTypedErrors) {
   EXPECT_EQ(s.error().field, "pipeline");
 
   EXPECT_TRUE(check("blur:sigma=7", InfoOf(1000, 1000)));
+
+  // A step over the output pixel limit is refused for that, the more precise reason.
+  s = check("resize:w=60000,h=60000,fit=fill,enlarge=true", InfoOf(10, 10));
+  ASSERT_FALSE(s);
+  EXPECT_EQ(s.error().code, ErrorCode::kTooManyPixels);
+  EXPECT_EQ(s.error().field, "resize");
 }
 
 TEST(WorkEstimateTest, ProcessRefusesBeforeDecoding) {
