@@ -13,7 +13,8 @@ int HttpStatusFor(ErrorCode code) {
     case ErrorCode::kTooLarge: return 413;
     case ErrorCode::kUnsupportedMedia: return 415;
     case ErrorCode::kCorruptImage:
-    case ErrorCode::kTooManyPixels: return 422;
+    case ErrorCode::kTooManyPixels:
+    case ErrorCode::kOverBudget: return 422;
     case ErrorCode::kQueueFull: return 429;
     case ErrorCode::kUnavailable: return 503;
     case ErrorCode::kDeadlineExceeded: return 504;

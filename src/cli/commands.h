@@ -15,6 +15,9 @@ struct EngineFlags {
   uint64_t max_input_bytes = engine::Limits{}.max_input_bytes;
   uint64_t max_pixels = engine::Limits{}.max_pixels;
   uint64_t max_output_pixels = engine::Limits{}.max_output_pixels;
+  int max_steps = engine::Limits{}.max_steps;
+  double max_step_work = engine::Limits{}.max_step_work;
+  double max_pipeline_work = engine::Limits{}.max_pipeline_work;
   bool no_auto_orient = false;
   std::string fail_on{engine::FailOnName(engine::Limits{}.fail_on)};
   std::string models_dir;  // detection models searched here first; empty: opencv-data only

@@ -21,6 +21,21 @@ void EngineFlags::Register(CLI::App& cmd) {
       ->envname("TESSERA_FAIL_ON")
       ->check(CLI::IsMember({"none", "truncated", "error", "warning"}))
       ->capture_default_str();
+  cmd.add_option("--max-steps", max_steps, "refuse pipelines with more steps than this")
+      ->envname("TESSERA_MAX_STEPS")
+      ->check(CLI::Range(1, 10'000))
+      ->capture_default_str();
+  cmd.add_option("--max-step-work", max_step_work,
+                 "refuse pipelines with a step estimated to cost more work units than this (a "
+                 "work unit is a million sample reads, about 1/300 s of a core)")
+      ->envname("TESSERA_MAX_STEP_WORK")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd.add_option("--max-pipeline-work", max_pipeline_work,
+                 "refuse pipelines estimated to cost more work units than this in all")
+      ->envname("TESSERA_MAX_PIPELINE_WORK")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
   cmd.add_flag("--no-auto-orient", no_auto_orient, "ignore the EXIF orientation tag")
       ->envname("TESSERA_NO_AUTO_ORIENT");
   cmd.add_option("--models-dir", models_dir,
@@ -41,6 +56,9 @@ engine::ProcessOptions EngineFlags::ToOptions() const {
   o.limits.max_pixels = max_pixels;
   o.limits.max_output_pixels = max_output_pixels;
   o.limits.fail_on = engine::ParseFailOn(fail_on).value_or(engine::FailOn::kError);
+  o.limits.max_steps = max_steps;
+  o.limits.max_step_work = max_step_work;
+  o.limits.max_pipeline_work = max_pipeline_work;
   o.auto_orient = !no_auto_orient;
   return o;
 }

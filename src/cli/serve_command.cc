@@ -44,6 +44,7 @@ struct ServeArgs {
   api::http::NativeApiOptions api;
   api::SyncOptions sync;
   int64_t sync_wait_ms = 100;
+  int64_t sync_deadline_ms = 10'000;
   std::string api_keys;  // comma-separated
   bool protect_health = false;
   bool protect_metrics = false;
@@ -158,6 +159,7 @@ int Run(ServeArgs& args) {
 
   api::SyncOptions sync = args.sync;
   sync.slot_wait = std::chrono::milliseconds(args.sync_wait_ms);
+  sync.deadline = std::chrono::milliseconds(args.sync_deadline_ms);
   sync.engine = engine_options;
   api::ServiceMetrics metrics;
   api::SyncProcessor processor(sync, &metrics);
@@ -402,6 +404,18 @@ Command RegisterServeCommand(CLI::App& app) {
   cmd->add_option("--sync-max-pixels", args->sync.max_pixels,
                   "largest input (pixels) /v1/process accepts; larger images go to /v1/jobs")
       ->envname("TESSERA_SYNC_MAX_PIXELS")
+      ->capture_default_str();
+  cmd->add_option("--sync-max-work", args->sync.max_pipeline_work,
+                  "largest estimated work (work units) of one synchronous pipeline; heavier "
+                  "ones are refused (422 over_budget) and belong in /v1/jobs")
+      ->envname("TESSERA_SYNC_MAX_WORK")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd->add_option("--sync-deadline-ms", args->sync_deadline_ms,
+                  "a synchronous request still running this long after it arrived is stopped "
+                  "(504 deadline_exceeded); 0: no deadline")
+      ->envname("TESSERA_SYNC_DEADLINE_MS")
+      ->check(CLI::Range(int64_t{0}, int64_t{3'600'000}))
       ->capture_default_str();
   cmd->add_option("--api-keys", args->api_keys,
                   "comma-separated keys accepted as Authorization: Bearer <key> (empty: open)")

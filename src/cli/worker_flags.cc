@@ -34,6 +34,12 @@ void WorkerFlags::Register(CLI::App& cmd, const std::string& threads_flag, int m
       ->envname("TESSERA_LEASE_MS")
       ->check(CLI::Range(int64_t{200}, int64_t{3'600'000}))
       ->capture_default_str();
+  cmd.add_option("--job-deadline-ms", job_deadline_ms,
+                 "a task still running this long is stopped and its job ends dead with "
+                 "deadline_exceeded (0: no deadline)")
+      ->envname("TESSERA_JOB_DEADLINE_MS")
+      ->check(CLI::Range(int64_t{0}, int64_t{86'400'000}))
+      ->capture_default_str();
   cmd.add_option("--max-attempts", max_attempts, "deliveries before a failing job dies")
       ->envname("TESSERA_MAX_ATTEMPTS")
       ->check(CLI::Range(1, 100))
@@ -64,6 +70,7 @@ worker::WorkerOptions WorkerFlags::ToOptions(const engine::ProcessOptions& engin
       std::find(o.capabilities.begin(), o.capabilities.end(), "detect") != o.capabilities.end();
   if (!no_detect && has_face && !listed) o.capabilities.push_back("detect");
   o.lease = std::chrono::milliseconds(lease_ms);
+  o.job_deadline = std::chrono::milliseconds(job_deadline_ms);
   o.retry.max_attempts = max_attempts;
   o.retention = std::chrono::hours(retention_hours);
   o.engine = engine;

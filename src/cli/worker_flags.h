@@ -15,6 +15,7 @@ struct WorkerFlags {
   worker::WorkerOptions options;
   std::string capabilities = "core";
   int64_t lease_ms = 30'000;
+  int64_t job_deadline_ms = 600'000;
   int max_attempts = 5;
   int64_t retention_hours = 24 * 7;
   bool no_detect = false;  // refuse the "detect" capability even when models are available

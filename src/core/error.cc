@@ -10,6 +10,7 @@ std::string_view CodeName(ErrorCode code) {
     case ErrorCode::kCorruptImage: return "corrupt_image";
     case ErrorCode::kTooLarge: return "too_large";
     case ErrorCode::kTooManyPixels: return "too_many_pixels";
+    case ErrorCode::kOverBudget: return "over_budget";
     case ErrorCode::kQueueFull: return "queue_full";
     case ErrorCode::kNotFound: return "not_found";
     case ErrorCode::kConflict: return "conflict";

@@ -18,6 +18,8 @@ enum class ErrorCode {
   kCorruptImage,      // the format is known but the bytes cannot be decoded
   kTooLarge,          // input or output bytes over a limit
   kTooManyPixels,     // width*height (or frames) from the header over a limit
+  kOverBudget,        // the pipeline asks for more work than allowed (steps, one step's cost,
+                      // the whole pipeline's cost; engine/work_estimate.h)
   kQueueFull,
   kNotFound,
   kConflict,  // the record is not in a state that allows this (illegal transition,

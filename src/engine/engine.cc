@@ -12,6 +12,7 @@
 #include "engine/process_steps.h"
 #include "engine/truncation.h"
 #include "engine/vips/vips_adapter.h"
+#include "engine/work_estimate.h"
 
 namespace tessera::engine {
 namespace {
@@ -70,6 +71,12 @@ Status CheckOutputSize(const Image& im, const Limits& limits, std::string_view o
   return CheckOutputSize(im.width(), im.height(), limits, op);
 }
 
+Status CheckStop() {
+  const StopToken* token = CurrentStopToken();
+  if (token != nullptr && token->StopRequested()) return token->Reason();
+  return OkStatus();
+}
+
 bool RunsInMemory(const OpSpec& op) {
   return op.raster != nullptr || op.point != nullptr || op.detect != nullptr;
 }
@@ -79,6 +86,7 @@ Result<Raster> RunInMemory(Raster raster, const std::vector<Step>& steps, size_t
                            detect::Findings* findings) {
   size_t i = *next;
   while (i < steps.size() && RunsInMemory(*steps[i].op)) {
+    if (Status go_on = CheckStop(); !go_on) return go_on.error();
     if (steps[i].op->point != nullptr) {
       Timed(stages, "point_table", [&] {
         ops::PointTable table(raster.bits);
@@ -106,6 +114,8 @@ Result<Raster> RunInMemory(Raster raster, const std::vector<Step>& steps, size_t
       findings->times.inference_ms += times.inference_ms;
       findings->times.nms_ms += times.nms_ms;
     }
+    // A kernel that saw the stop returns early with its output half written: drop it.
+    if (Status go_on = CheckStop(); !go_on) return go_on.error();
     if (!out) return out.error();
     raster = std::move(*out);
     Status ok = CheckOutputSize(raster.width, raster.height, limits, steps[i].op->name);
@@ -195,6 +205,7 @@ Result<Image> DecodeForPipeline(std::span<const uint8_t> bytes, const ImageInfo&
     // thumbnail or resize would otherwise be computed in full here.
     Status size_ok = CheckOutputSize(*decoded, options.limits, "decode");
     if (!size_ok) return size_ok.error();
+    vips::KillOnStop kill(*decoded, CurrentStopToken());
     auto raster = vips::ToRaster(*decoded);
     if (!raster) return raster.error();
     return vips::FromRaster(std::move(*raster));
@@ -206,9 +217,14 @@ Result<Image> RunSteps(Image image, const std::vector<Step>& steps, size_t first
                        const Limits& limits, std::vector<StageTime>* stages,
                        detect::Findings* findings) {
   for (size_t i = first; i < steps.size();) {
+    if (Status go_on = CheckStop(); !go_on) return go_on.error();
     const Step& step = steps[i];
     if (RunsInMemory(*step.op)) {
-      auto raster = Timed(stages, "libvips", [&] { return vips::ToRaster(image); });
+      auto raster = Timed(stages, "libvips", [&] {
+        vips::KillOnStop kill(image, CurrentStopToken());
+        return vips::ToRaster(image);
+      });
+      if (Status go_on = CheckStop(); !go_on) return go_on.error();
       if (!raster) return raster.error();
       auto out = RunInMemory(std::move(*raster), steps, &i, limits, stages, findings);
       if (!out) return out.error();
@@ -240,6 +256,7 @@ Result<Image> DecodeAndRun(std::span<const uint8_t> bytes, const ImageInfo& info
 Result<ProcessResult> EncodeResult(const Image& image, const Pipeline& pipeline,
                                    const ImageInfo& input) {
   vips::EncodeOptions enc = EncodeOptionsFor(pipeline, input.format);
+  vips::KillOnStop kill(image, CurrentStopToken());
   auto encoded = vips::Encode(image, enc);
   if (!encoded) return encoded.error();
   ProcessResult out;
@@ -354,11 +371,20 @@ Result<ProcessResult> Process(std::span<const uint8_t> bytes, const Pipeline& pi
   if (!info) return info.error();
   Status limits_ok = CheckInputLimits(*info, options.limits);
   if (!limits_ok) return limits_ok.error();
+  Status work_ok =
+      CheckWork(pipeline, EstimateWork(pipeline, *info, options.auto_orient), options.limits);
+  if (!work_ok) return work_ok.error();
+  // Without a token of its own, the caller's (a worker's task) stays in force.
+  ScopedStopToken stop_scope(options.stop != nullptr ? options.stop : CurrentStopToken());
+  if (Status go_on = CheckStop(); !go_on) return go_on.error();
   std::vector<StageTime> stages;
   detect::Findings findings;
   auto image = DecodeAndRun(bytes, *info, pipeline, options, &stages, &findings);
+  // A computation libvips abandoned at its kill flag fails with its own error: report the stop.
+  if (Status go_on = CheckStop(); !go_on) return go_on.error();
   if (!image) return image.error();
   auto result = Timed(&stages, "encode", [&] { return EncodeResult(*image, pipeline, *info); });
+  if (Status go_on = CheckStop(); !go_on) return go_on.error();
   if (result) {
     result->stages = std::move(stages);
     result->detections = std::move(findings.detections);

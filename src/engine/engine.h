@@ -8,6 +8,10 @@
 //   kTooManyPixels     header pixels/frames, or any intermediate or output size, over a limit;
 //                      checked before the pixels are computed, so a decompression bomb never
 //                      allocates its pixels
+//   kOverBudget        too many steps, or a step or the pipeline over its work limit
+//                      (work_estimate.h), checked from the header before decoding
+//   kCancelled, kDeadlineExceeded
+//                      ProcessOptions::stop was stopped (its Reason())
 //   kBadRequest        a parameter that is valid alone but not for this image (crop outside it),
 //                      or a detection model name that is not available
 //   kUnavailable       a detection model that cannot be loaded or has not its declared layout
@@ -27,6 +31,7 @@
 #include "engine/detect/detection.h"
 #include "engine/image.h"
 #include "engine/pipeline.h"
+#include "engine/stop_token.h"
 
 namespace tessera::engine {
 
@@ -38,6 +43,11 @@ struct Limits {
   // Damaged input: truncated files are refused from kTruncated on (by their structure, before
   // any pixel is decoded); libvips' decoder errors from kError, its warnings at kWarning.
   FailOn fail_on = FailOn::kError;
+  // Work limits (engine/work_estimate.h; a work unit is a million sample reads, about 1/300 s
+  // of one core):
+  int max_steps = 32;                  // steps in one pipeline, the format step included
+  double max_step_work = 20'000;       // one step's estimated work (about a minute of a core)
+  double max_pipeline_work = 100'000;  // the whole pipeline's, decode and encode included
 };
 
 // Starts the image libraries. `threads_per_image` is how many threads one pipeline may use
@@ -55,6 +65,10 @@ Status CheckInputLimits(const ImageInfo& info, const Limits& limits);
 struct ProcessOptions {
   Limits limits;
   bool auto_orient = true;  // honour the EXIF orientation (and drop the tag)
+  // When set, Process stops as soon as it sees the token stopped (engine/stop_token.h): between
+  // steps, at libvips' next region, at a kernel's next band of rows; it returns the token's
+  // Reason(). Not owned; must outlive the call.
+  const StopToken* stop = nullptr;
 };
 
 // Where a Process call spent its time. libvips evaluates lazily: decoding and the libvips steps

@@ -85,6 +85,13 @@ using PointFunction = std::function<double(double sample, double max)>;
 // Halo sentinel: the op reads the whole image (global), so it cannot run on tiles.
 inline constexpr int kGlobalHalo = -1;
 
+// Width x height in pixels, wide enough for products.
+struct PixelSize {
+  int64_t width = 0;
+  int64_t height = 0;
+  int64_t pixels() const { return width * height; }
+};
+
 struct OpSpec {
   std::string_view name;
   std::string_view description;
@@ -102,6 +109,16 @@ struct OpSpec {
   int (*halo)(const Args& args) = nullptr;
   // Cross-parameter checks beyond each parameter's own range; nullptr if none.
   Status (*validate)(const Args& args) = nullptr;
+  // Geometry ops: the size of the output for an input of `in`, or an upper bound of it where it
+  // depends on the pixels. nullptr: the input's size. Read by the work estimate
+  // (engine/work_estimate.h) before any pixel is decoded.
+  PixelSize (*output_size)(const Args& args, PixelSize in) = nullptr;
+  // Work per pixel, in sample reads per output pixel, where the rule the work estimate derives
+  // from the other declarations does not fit (work_estimate.h: 1 for point ops, the two passes
+  // of a separable (2 halo + 1) kernel for in-memory ops with a finite halo, 1 per output pixel
+  // plus one read of the input for apply ops). Needed by ops with a global halo that run in
+  // memory (Canny, detection), by resampling kernels and by the format step (encoders).
+  double (*work_per_pixel)(const Args& args) = nullptr;
 
   // How the op runs: exactly one of `apply`, `raster`, `point` and `detect`; none for the op the
   // runner handles itself (format). engine::ApplyStep runs any op alone; engine::Process

@@ -13,6 +13,9 @@
 
 namespace tessera::engine {
 
+// The current thread's StopToken's Reason() once it is stopped (stop_token.h), OK otherwise.
+Status CheckStop();
+
 // True for ops that run on pixels in memory (OpSpec::raster, point or detect).
 bool RunsInMemory(const OpSpec& op);
 

@@ -6,6 +6,7 @@
 #include "core/ids.h"
 #include "engine/pipeline.h"
 #include "engine/tiling/tiled_process.h"
+#include "engine/work_estimate.h"
 #include "jobs/task_payload.h"
 
 namespace tessera::jobs {
@@ -75,6 +76,12 @@ Result<queue::CreatedJob> JobService::Submit(const SubmitRequest& request) {
   auto info = engine::Probe(image, limits_);
   if (!info) return info.error();
   if (Status ok = engine::CheckInputLimits(*info, limits_); !ok) return ok.error();
+  // Work the worker would refuse is refused now, never queued (auto-orientation assumed: a
+  // rotated estimate costs the same).
+  if (Status ok = engine::CheckWork(*pipeline, engine::EstimateWork(*pipeline, *info), limits_);
+      !ok) {
+    return ok.error();
+  }
 
   queue::JobRecord job;
   job.id = NewId(clock_);

@@ -20,6 +20,9 @@ bool IsPermanent(ErrorCode code) {
     case ErrorCode::kCorruptImage:
     case ErrorCode::kTooLarge:
     case ErrorCode::kTooManyPixels:
+    case ErrorCode::kOverBudget:
+    // The engine stopped the job at its deadline: another attempt would spend as long again.
+    case ErrorCode::kDeadlineExceeded:
     case ErrorCode::kNotFound:
     case ErrorCode::kCancelled: return true;
     default: return false;

@@ -1,5 +1,6 @@
 #include "worker/lease_keeper.h"
 
+#include <algorithm>
 #include <vector>
 
 #include "core/log.h"
@@ -7,8 +8,14 @@
 namespace tessera::worker {
 
 LeaseKeeper::LeaseKeeper(queue::TaskQueue& queue, std::chrono::milliseconds lease,
-                         std::chrono::milliseconds interval)
-    : queue_(queue), lease_(lease), interval_(interval), thread_([this] { Run(); }) {}
+                         std::chrono::milliseconds interval, queue::JobStore* jobs,
+                         std::chrono::milliseconds cancel_poll)
+    : queue_(queue),
+      lease_(lease),
+      interval_(interval),
+      jobs_(jobs),
+      cancel_poll_(cancel_poll),
+      thread_([this] { Run(); }) {}
 
 LeaseKeeper::~LeaseKeeper() {
   {
@@ -35,17 +42,35 @@ LeaseKeeper::LeaseState LeaseKeeper::State(const queue::ClaimedTask& task) const
   return it == tasks_.end() ? LeaseState::kHeld : it->second.second;
 }
 
+void LeaseKeeper::Mark(const queue::ClaimedTask& task, LeaseState state) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = tasks_.find(task.lease_token);
+  if (it != tasks_.end() && it->second.second == LeaseState::kHeld) it->second.second = state;
+}
+
 void LeaseKeeper::Run() {
+  // Ticks of `tick`; the lease is extended every `extend_every` ticks, the job records read on
+  // the others.
+  const bool poll = jobs_ != nullptr && cancel_poll_.count() > 0 && cancel_poll_ < interval_;
+  const auto tick = poll ? cancel_poll_ : interval_;
+  const int64_t extend_every = std::max<int64_t>(1, interval_ / tick);
+  int64_t ticks = 0;
   std::unique_lock<std::mutex> lock(mu_);
   while (!stop_) {
-    wake_.wait_for(lock, interval_, [this] { return stop_; });
+    wake_.wait_for(lock, tick, [this] { return stop_; });
     if (stop_) break;
+    const bool extend = ++ticks % extend_every == 0;
     std::vector<queue::ClaimedTask> held;
     for (const auto& [token, entry] : tasks_) {
       if (entry.second == LeaseState::kHeld) held.push_back(entry.first);
     }
     lock.unlock();
     for (const auto& task : held) {
+      if (!extend) {
+        auto job = jobs_->Get(task.spec.job_id);
+        if (job && job->state == queue::JobState::kCancelled) Mark(task, LeaseState::kCancelled);
+        continue;
+      }
       Status s = queue_.ExtendLease(task, lease_);
       if (s) continue;
       LeaseState next = LeaseState::kHeld;
@@ -57,9 +82,7 @@ void LeaseKeeper::Run() {
             {{"task_id", task.spec.id}, {"error", s.error().ToString()}});
         continue;
       }
-      std::lock_guard<std::mutex> relock(mu_);
-      auto it = tasks_.find(task.lease_token);
-      if (it != tasks_.end()) it->second.second = next;
+      Mark(task, next);
     }
     lock.lock();
   }

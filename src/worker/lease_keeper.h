@@ -1,5 +1,8 @@
 // LeaseKeeper: one thread that extends the leases of every task this process is running, so a
-// long image keeps its task, and learns when a task was cancelled or its lease lost.
+// long image keeps its task, and learns when a task was cancelled or its lease lost. With a
+// JobStore it also reads each running task's job record every `cancel_poll`, so a cancelled
+// job is noticed within that rather than at the next extension (lease / 3); the task runner's
+// StopToken reads State() and stops the engine.
 //
 // Thread-safety: Track/Untrack/State may be called from any thread.
 #pragma once
@@ -14,6 +17,7 @@
 #include <thread>
 
 #include "core/clock.h"
+#include "queue/job_store.h"
 #include "queue/task_queue.h"
 
 namespace tessera::worker {
@@ -24,7 +28,8 @@ class LeaseKeeper {
 
   // Extends every tracked lease to `lease` each `interval` (lease / 3 is typical).
   LeaseKeeper(queue::TaskQueue& queue, std::chrono::milliseconds lease,
-              std::chrono::milliseconds interval);
+              std::chrono::milliseconds interval, queue::JobStore* jobs = nullptr,
+              std::chrono::milliseconds cancel_poll = std::chrono::milliseconds(250));
   ~LeaseKeeper();
   LeaseKeeper(const LeaseKeeper&) = delete;
   LeaseKeeper& operator=(const LeaseKeeper&) = delete;
@@ -36,10 +41,13 @@ class LeaseKeeper {
 
  private:
   void Run();
+  void Mark(const queue::ClaimedTask& task, LeaseState state);
 
   queue::TaskQueue& queue_;
   const std::chrono::milliseconds lease_;
   const std::chrono::milliseconds interval_;
+  queue::JobStore* const jobs_;
+  const std::chrono::milliseconds cancel_poll_;
   mutable std::mutex mu_;
   std::condition_variable wake_;
   bool stop_ = false;

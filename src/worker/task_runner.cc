@@ -13,6 +13,40 @@ std::string Millis(std::chrono::steady_clock::duration d) {
   return std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(d).count());
 }
 
+// What stops a task's engine: its job cancelled or its lease lost (as the LeaseKeeper learns),
+// or the run's deadline.
+class TaskStopToken final : public engine::StopToken {
+ public:
+  TaskStopToken(const LeaseKeeper& keeper, const queue::ClaimedTask& task, const Clock& clock,
+                std::chrono::milliseconds deadline)
+      : keeper_(keeper), task_(task), deadline_(clock) {
+    if (deadline.count() > 0) {
+      deadline_.SetDeadline(
+          clock.Monotonic() + deadline,
+          MakeError(ErrorCode::kDeadlineExceeded, "the job ran longer than its deadline of " +
+                                                      std::to_string(deadline.count()) + " ms"));
+    }
+  }
+  bool StopRequested() const override {
+    return deadline_.StopRequested() || keeper_.State(task_) != LeaseKeeper::LeaseState::kHeld;
+  }
+  Error Reason() const override {
+    switch (keeper_.State(task_)) {
+      case LeaseKeeper::LeaseState::kCancelled:
+        return MakeError(ErrorCode::kCancelled, "the job was cancelled");
+      case LeaseKeeper::LeaseState::kLost:
+        return MakeError(ErrorCode::kConflict, "the task's lease was lost");
+      case LeaseKeeper::LeaseState::kHeld: break;
+    }
+    return deadline_.Reason();
+  }
+
+ private:
+  const LeaseKeeper& keeper_;
+  const queue::ClaimedTask& task_;
+  engine::StopSource deadline_;
+};
+
 }  // namespace
 
 std::string_view TaskOutcomeName(TaskOutcome o) {
@@ -28,7 +62,8 @@ std::string_view TaskOutcomeName(TaskOutcome o) {
 
 TaskRunner::TaskRunner(queue::TaskQueue& queue, queue::JobStore& jobs, store::BlobStore& blobs,
                        LeaseKeeper& keeper, const Clock& clock, jobs::RetryPolicy policy,
-                       engine::ProcessOptions engine_options, engine::TilingOptions tiling)
+                       engine::ProcessOptions engine_options, engine::TilingOptions tiling,
+                       std::chrono::milliseconds job_deadline)
     : queue_(queue),
       jobs_(jobs),
       blobs_(blobs),
@@ -37,6 +72,7 @@ TaskRunner::TaskRunner(queue::TaskQueue& queue, queue::JobStore& jobs, store::Bl
       policy_(policy),
       engine_options_(engine_options),
       tiling_(tiling),
+      job_deadline_(job_deadline),
       rng_(std::random_device{}()) {}
 
 std::chrono::milliseconds TaskRunner::Backoff(int attempt) {
@@ -45,6 +81,9 @@ std::chrono::milliseconds TaskRunner::Backoff(int attempt) {
 }
 
 TaskOutcome TaskRunner::Run(const queue::ClaimedTask& task) {
+  // Every engine call of this task sees the token (engine::CurrentStopToken).
+  TaskStopToken stop(keeper_, task, clock_, job_deadline_);
+  engine::ScopedStopToken stop_scope(&stop);
   // The one catch-all at the task boundary: a bug in one task must not take down the pool.
   try {
     if (task.spec.kind == jobs::kTileTaskKind) return RunTile(task);

@@ -16,7 +16,10 @@
 //    a dead task under a running job, which the worker's dead-task reconciler repairs.
 //  - retryable failure: Retry (after backoff), then job -> failed_retrying.
 // A task whose lease was lost or which was cancelled while it ran is left alone: another holder
-// (or the canceller) owns the outcome.
+// (or the canceller) owns the outcome. Its engine is stopped as soon as the LeaseKeeper learns
+// of it (engine/stop_token.h: at the next step, libvips region or band of rows), so the worker
+// thread is free for the next task at once. A run longer than `job_deadline` is stopped the
+// same way and ends its job dead with kDeadlineExceeded (another attempt would take as long).
 //
 // Thread-safety: Run may be called concurrently from several threads.
 #pragma once
@@ -47,7 +50,8 @@ class TaskRunner {
  public:
   TaskRunner(queue::TaskQueue& queue, queue::JobStore& jobs, store::BlobStore& blobs,
              LeaseKeeper& keeper, const Clock& clock, jobs::RetryPolicy policy,
-             engine::ProcessOptions engine_options, engine::TilingOptions tiling = {});
+             engine::ProcessOptions engine_options, engine::TilingOptions tiling = {},
+             std::chrono::milliseconds job_deadline = std::chrono::milliseconds(0));
 
   TaskOutcome Run(const queue::ClaimedTask& task);
 
@@ -74,6 +78,7 @@ class TaskRunner {
   const jobs::RetryPolicy policy_;
   const engine::ProcessOptions engine_options_;
   const engine::TilingOptions tiling_;
+  const std::chrono::milliseconds job_deadline_;
   std::mutex rng_mu_;
   std::mt19937_64 rng_;
 };

@@ -35,9 +35,9 @@ Worker::Worker(queue::TaskQueue& queue, queue::JobStore& jobs, store::BlobStore&
       registry_(registry),
       clock_(clock),
       options_(std::move(options)),
-      keeper_(queue, options_.lease, options_.lease / 3),
-      runner_(queue, jobs, blobs, keeper_, clock, options_.retry, options_.engine,
-              options_.tiling) {
+      keeper_(queue, options_.lease, options_.lease / 3, &jobs, options_.cancel_poll),
+      runner_(queue, jobs, blobs, keeper_, clock, options_.retry, options_.engine, options_.tiling,
+              options_.job_deadline) {
   if (options_.id.empty()) options_.id = DefaultWorkerId();
   info_.id = options_.id;
   info_.host = HostName();

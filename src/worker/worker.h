@@ -46,6 +46,12 @@ struct WorkerOptions {
   std::chrono::milliseconds retention{std::chrono::hours(24 * 7)};
   std::chrono::milliseconds expire_every{60'000};
   jobs::RetryPolicy retry;
+  // One run of a task (an attempt) is stopped this long after it started and the job ends dead
+  // with deadline_exceeded; zero: no deadline.
+  std::chrono::milliseconds job_deadline{600'000};
+  // How often a running task's job record is read to notice a cancel (DELETE /v1/jobs/{id})
+  // and stop its engine, besides the lease extensions every lease/3.
+  std::chrono::milliseconds cancel_poll{250};
   engine::ProcessOptions engine;
   engine::TilingOptions tiling;  // tile size and auto threshold for tiled jobs
 };

@@ -617,7 +617,10 @@ TEST_F(GrpcImageFlowTest, BusyServerIsResourceExhausted) {
 TEST_F(GrpcImageFlowTest, ADeadlineBeforeTheSlotWaitEndsTheWaitThere) {
   const auto heavy = Jpeg(4000, 3000);
   ASSERT_TRUE(WriteFileAtomically(Blobs() / "imageflow" / "heavy.jpg", heavy));
-  Serve({"--sync-slots", "1", "--sync-wait-ms", "20000"});
+  // The holder is over the default synchronous work budget (blur:sigma=20 on 12 MP, about
+  // 3,100 work units) and may pass the default deadline on a loaded machine: lift both.
+  Serve({"--sync-slots", "1", "--sync-wait-ms", "20000", "--sync-max-work", "1000000",
+         "--sync-deadline-ms", "0"});
   auto request = [](const std::string& id) {
     pb::FilterRequest r;
     *r.mutable_input_image() = StoreImage("imageflow", "heavy.jpg");

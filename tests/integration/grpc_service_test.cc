@@ -575,10 +575,18 @@ constexpr char kSlowPipeline[] = "blur:sigma=60;format:type=png";
 
 std::vector<uint8_t> SlowImage() { return EncodeWithOpenCv(MakeTestPattern(2400, 1800), ".jpg"); }
 
+// The slow request is over the default synchronous work budget and may pass the default
+// deadline on a loaded machine: lift both, so that it holds its slot for as long as it runs.
+void AllowSlowRequests(GrpcTestServerOptions& options) {
+  options.sync.max_pipeline_work = 1e9;
+  options.sync.deadline = milliseconds(0);
+}
+
 TEST_F(GrpcServiceTest, NoFreeSlotIsResourceExhaustedQueueFull) {
   GrpcTestServerOptions options;
   options.sync.slots = 1;
   options.sync.slot_wait = milliseconds(1);
+  AllowSlowRequests(options);
   Start(options);
   const auto slow = SlowImage();
   auto busy = std::async(std::launch::async,
@@ -603,6 +611,7 @@ TEST_F(GrpcServiceTest, ADeadlineEndsTheWaitForASlotAtTheDeadline) {
   GrpcTestServerOptions options;
   options.sync.slots = 1;
   options.sync.slot_wait = milliseconds(30'000);  // far longer than the call's deadline
+  AllowSlowRequests(options);
   Start(options);
   const auto slow = SlowImage();
   auto busy = std::async(std::launch::async,

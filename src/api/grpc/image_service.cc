@@ -42,6 +42,21 @@ Status CallAlive(::grpc::ServerContext* context) {
   return OkStatus();
 }
 
+// Stops the engine when the call can no longer usefully continue (CallAlive): the client
+// cancelled or went away, or the call's own deadline passed.
+class CallStopToken final : public engine::StopToken {
+ public:
+  explicit CallStopToken(::grpc::ServerContext* context) : context_(context) {}
+  bool StopRequested() const override { return !CallAlive(context_); }
+  Error Reason() const override {
+    Status alive = CallAlive(context_);
+    return alive ? MakeError(ErrorCode::kCancelled, "the call ended") : alive.error();
+  }
+
+ private:
+  ::grpc::ServerContext* const context_;
+};
+
 void FillMeta(engine::Format format, int width, int height, size_t size, v1::ImageMeta* meta) {
   meta->set_format(std::string(engine::FormatName(format)));
   meta->set_mime_type(std::string(engine::FormatMimeType(format)));
@@ -132,7 +147,8 @@ Result<SyncResult> ImageServiceImpl::RunSync(::grpc::ServerContext* context,
                                              std::string_view pipeline) {
   const auto [arrived, queued_at, deadline_first] =
       SlotWaitFor(*context, sync_.options().slot_wait);
-  auto result = sync_.Process(image, pipeline, queued_at);
+  CallStopToken call_stop(context);
+  auto result = sync_.Process(image, pipeline, queued_at, &call_stop);
   if (!result) {
     if (result.error().code == ErrorCode::kQueueFull && deadline_first) {
       return MakeError(ErrorCode::kDeadlineExceeded,

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "engine/stop_token.h"
 
 namespace tessera::api::http {
 
@@ -31,6 +32,9 @@ struct HttpRequest {
   std::chrono::steady_clock::time_point received;   // when the headers were complete
   std::chrono::steady_clock::time_point body_read;  // when the whole body had arrived
   const BeastRequest* raw = nullptr;                // headers and body
+  // Stopped (kCancelled) when the client closes its connection while a blocking handler runs;
+  // handlers pass it to long work (SyncProcessor). Never null inside a handler.
+  const engine::StopToken* client_gone = nullptr;
 
   // Empty when absent. Header names are case-insensitive.
   std::string_view Header(std::string_view name) const;

@@ -187,7 +187,9 @@ void AddJobRoutes(Router& router, const NativeApi& api) {
              {"400", ErrorResponseRef("bad pipeline, priority or request")},
              {"413", ErrorResponseRef("body over the upload limit")},
              {"415", ErrorResponseRef("not an image format tessera reads")},
-             {"422", ErrorResponseRef("too many pixels, or the header cannot be read")},
+             {"422", ErrorResponseRef("too many pixels, the header cannot be read, or "
+                                      "over_budget: too many steps, a step or the pipeline "
+                                      "over its work limit (error.field names the step)")},
              {"503", ErrorResponseRef("the queue is past its depth limit; see Retry-After")}}}}});
   router.Add({.method = bhttp::verb::get,
               .pattern = "/v1/jobs",

@@ -50,7 +50,8 @@ HttpResponse Process(const NativeApi& api, HttpRequest& request) {
   }
   auto upload = ReadUploadWithPipeline(request);
   if (!upload) return ErrorResponse(upload.error());
-  auto done = api.sync.Process(upload->image, upload->pipeline, request.body_read);
+  auto done =
+      api.sync.Process(upload->image, upload->pipeline, request.body_read, request.client_gone);
   if (!done) {
     Log(LogLevel::kInfo, "process_rejected",
         {{"request_id", request.request_id},
@@ -114,8 +115,13 @@ void AddProcessRoutes(Router& router, const NativeApi& api) {
         {"401", ErrorResponseRef("API key missing or wrong")},
         {"413", ErrorResponseRef("body over the upload limit")},
         {"415", ErrorResponseRef("not an image format tessera reads")},
-        {"422", ErrorResponseRef("too many pixels, or the image cannot be decoded")},
+        {"422", ErrorResponseRef("too many pixels, the image cannot be decoded, or over_budget: "
+                                 "too many steps, a step or the pipeline over its work limit "
+                                 "(error.field names the step; heavy pipelines belong in "
+                                 "/v1/jobs)")},
         {"429", ErrorResponseRef("no processing slot came free in time; see Retry-After")},
+        {"504", ErrorResponseRef("deadline_exceeded: still running --sync-deadline-ms after "
+                                 "the request arrived; the work was stopped")},
         {"503", ErrorResponseRef("a detection model cannot be loaded (error.field "
                                  "detect.model, the message names the model)")}}}};
   router.Add({.method = bhttp::verb::post,

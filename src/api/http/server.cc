@@ -2,6 +2,8 @@
 // without including it (GCC 12).
 #include <utility>
 // (keep the include above first)
+#include <sys/socket.h>
+
 #include <array>
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
@@ -355,6 +357,27 @@ awaitable<bool> HttpServer::Impl::HandleOne(beast::tcp_stream& stream, beast::fl
   request.body_read = body_read;
   request.raw = &raw;
 
+  // While a blocking handler runs nobody reads the socket, so a client that gives up would go
+  // unnoticed until the answer is written. Watch it: readable with nothing to read (EOF) or a
+  // reset means the client is gone, and the handler's work is stopped (nginx's "client
+  // prematurely closed connection"). Readable with data (a pipelined request) is not a
+  // disconnect; the watch then ends.
+  auto client_gone = std::make_shared<engine::StopSource>();
+  request.client_gone = client_gone.get();
+  auto watching = std::make_shared<bool>(route.blocking);
+  if (route.blocking) {
+    const int fd = stream.socket().native_handle();
+    stream.socket().async_wait(
+        tcp::socket::wait_read, [client_gone, watching, fd](boost::system::error_code wait_ec) {
+          if (!*watching || wait_ec == asio::error::operation_aborted) return;
+          char byte;
+          const ssize_t n = ::recv(fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+          if (wait_ec || n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)) {
+            client_gone->RequestStop(
+                MakeError(ErrorCode::kCancelled, "the client closed the connection"));
+          }
+        });
+  }
   auto run = [&route, &request]() -> HttpResponse {
     try {
       return route.handler(request);
@@ -369,6 +392,18 @@ awaitable<bool> HttpServer::Impl::HandleOne(beast::tcp_stream& stream, beast::fl
     response = co_await asio::co_spawn(
         pool.get_executor(), [&run]() -> awaitable<HttpResponse> { co_return run(); },
         use_awaitable);
+    // Back on the session's strand, where the watch's handler also runs.
+    *watching = false;
+    stream.socket().cancel(ec);
+    if (client_gone->StopRequested()) {
+      record.status = 499;  // nginx's code for a request its client abandoned
+      record.duration =
+          std::chrono::duration_cast<std::chrono::microseconds>(SteadyClock::now() - received);
+      Log(LogLevel::kInfo, "http_client_gone",
+          {{"request_id", request_id}, {"route", record.route}});
+      if (hooks.on_request_end) hooks.on_request_end(record);
+      co_return false;
+    }
   } else {
     response = run();
   }

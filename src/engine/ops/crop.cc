@@ -92,6 +92,11 @@ Result<Image> Apply(const Image& in, const Args& a) {
   return vips::ExtractArea(in, x, y, w, h);
 }
 
+// Never larger than the requested window or the image.
+PixelSize OutputSize(const Args& a, PixelSize in) {
+  return {std::min<int64_t>(a.Int("w"), in.width), std::min<int64_t>(a.Int("h"), in.height)};
+}
+
 }  // namespace
 
 const OpSpec kCrop{
@@ -102,6 +107,7 @@ const OpSpec kCrop{
     .changes_geometry = true,
     .halo = GlobalHalo,
     .validate = Validate,
+    .output_size = OutputSize,
     .apply = Apply,
 };
 

@@ -36,6 +36,7 @@ const OpSpec kDetect{
     .params = kParams,
     .capability = "detect",
     .halo = GlobalHalo,
+    .work_per_pixel = DetectWorkPerPixel,
     .detect = Detect,
 };
 

@@ -58,6 +58,8 @@ Result<std::vector<detect::Detection>> Run(const Raster& raster, const std::stri
 
 }  // namespace
 
+double DetectWorkPerPixel(const Args&) { return 300; }
+
 Result<std::vector<detect::Detection>> DetectWithArgs(const Raster& raster, const Args& args,
                                                       detect::DetectTimes* times) {
   detect::DetectOptions options;

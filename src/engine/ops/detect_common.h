@@ -50,6 +50,10 @@ inline constexpr ParamSpec kClassesParam{
 Result<std::vector<detect::Detection>> DetectWithArgs(const Raster& raster, const Args& args,
                                                       detect::DetectTimes* times = nullptr);
 
+// OpSpec::work_per_pixel of detect and redact: a cascade's or HOG's multi-scale window scan
+// costs a few hundred reads per pixel (YOLO networks see a fixed-size input and cost less).
+double DetectWorkPerPixel(const Args& args);
+
 // Runs `model` with its defaults (confidence 0.25, at most 100) on the raster.
 Result<std::vector<detect::Detection>> DetectWithModel(const Raster& raster,
                                                        const std::string& model);

@@ -10,7 +10,9 @@ namespace tessera::engine::ops {
 int GaussianRadius(double sigma);
 
 // Blurs src into dst (same shape) with a (2*radius+1)^2 separable Gaussian, edges extended by
-// replicating the border pixel (clamp-to-edge, as libvips does).
+// replicating the border pixel (clamp-to-edge, as libvips does). Under a StopToken
+// (engine/stop_token.h) it blurs in bands of rows and returns early, dst unwritten, once the
+// token is stopped; the bands' result is identical to the whole image's.
 void GaussianBlur(const cv::Mat& src, cv::Mat& dst, double sigma, int radius);
 
 }  // namespace tessera::engine::ops

@@ -85,6 +85,7 @@ const OpSpec kRedact{
     .params = kParams,
     .capability = "detect",
     .halo = GlobalHalo,
+    .work_per_pixel = DetectWorkPerPixel,
     .detect = Redact,
 };
 

@@ -144,6 +144,25 @@ Result<Image> FinishResize(const Image& scaled, const ResizePlan& plan) {
   return out;
 }
 
+namespace {
+
+PixelSize OutputSize(const Args& a, PixelSize in) {
+  ResizePlan p = PlanResize(a, static_cast<int>(in.width), static_cast<int>(in.height));
+  if (p.identity) return in;
+  if (p.canvas_width > 0) return {p.canvas_width, p.canvas_height};
+  if (p.crop_width > 0) return {p.crop_width, p.crop_height};
+  return {p.scaled_width, p.scaled_height};
+}
+
+// Two separable passes of the kernel's taps per output pixel.
+double WorkPerPixel(const Args& a) {
+  const std::string& k = a.Enum("kernel");
+  double taps = k == "nearest" ? 1 : k == "linear" ? 2 : k == "lanczos3" ? 6 : 4;
+  return 2 * taps;
+}
+
+}  // namespace
+
 const OpSpec kResize{
     .name = "resize",
     .description = "scale to a width and/or height; fit decides how the aspect ratio is kept",
@@ -151,6 +170,8 @@ const OpSpec kResize{
     .changes_geometry = true,
     .halo = GlobalHalo,
     .validate = Validate,
+    .output_size = OutputSize,
+    .work_per_pixel = WorkPerPixel,
     .apply = Apply,
 };
 

@@ -31,6 +31,23 @@ Result<Image> Apply(const Image& in, const Args& a) {
   return vips::RotateAnyAngle(in, angle, a.ColourValue("bg"));
 }
 
+PixelSize OutputSize(const Args& a, PixelSize in) {
+  double angle = a.Float("angle");
+  double turns = angle / 90.0;
+  if (turns == std::floor(turns)) {
+    if (static_cast<int64_t>(turns) % 2 == 0) return in;
+    return {in.height, in.width};
+  }
+  // The bounding box of the turned rectangle.
+  double rad = angle * M_PI / 180.0;
+  double c = std::abs(std::cos(rad));
+  double s = std::abs(std::sin(rad));
+  double w = static_cast<double>(in.width);
+  double h = static_cast<double>(in.height);
+  return {static_cast<int64_t>(std::ceil(w * c + h * s)),
+          static_cast<int64_t>(std::ceil(w * s + h * c))};
+}
+
 }  // namespace
 
 const OpSpec kRotate{
@@ -40,6 +57,7 @@ const OpSpec kRotate{
     .changes_geometry = true,
     .reads_randomly = true,
     .halo = GlobalHalo,
+    .output_size = OutputSize,
     .apply = Apply,
 };
 

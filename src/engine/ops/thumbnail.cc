@@ -59,6 +59,27 @@ int BoxHeight(const Args& args) {
   return static_cast<int>(args.Has("h") ? args.Int("h") : args.Int("w"));
 }
 
+// Fits the box (or covers it and is cropped to it), not enlarged unless asked.
+PixelSize OutputSize(const Args& args, PixelSize in) {
+  const double box_w = static_cast<double>(args.Int("w"));
+  const double box_h = BoxHeight(args);
+  const double w = static_cast<double>(std::max<int64_t>(1, in.width));
+  const double h = static_cast<double>(std::max<int64_t>(1, in.height));
+  const bool crop = args.Enum("crop") != "none";
+  double scale = crop ? std::max(box_w / w, box_h / h) : std::min(box_w / w, box_h / h);
+  if (!args.Bool("enlarge")) scale = std::min(scale, 1.0);
+  auto out_w = static_cast<int64_t>(std::ceil(w * scale));
+  auto out_h = static_cast<int64_t>(std::ceil(h * scale));
+  if (crop) {
+    out_w = std::min(out_w, static_cast<int64_t>(box_w));
+    out_h = std::min(out_h, static_cast<int64_t>(box_h));
+  }
+  return {std::max<int64_t>(1, out_w), std::max<int64_t>(1, out_h)};
+}
+
+// libvips' thumbnail: a box shrink (counted as the read of the input) then lanczos3.
+double WorkPerPixel(const Args&) { return 12; }
+
 }  // namespace
 
 vips::ThumbnailOptions ThumbnailOptionsFrom(const Args& args) {
@@ -96,6 +117,8 @@ const OpSpec kThumbnail{
     .changes_geometry = true,
     .reads_randomly = true,
     .halo = GlobalHalo,
+    .output_size = OutputSize,
+    .work_per_pixel = WorkPerPixel,
     .apply = Apply,
 };
 

@@ -766,5 +766,34 @@ Result<std::vector<uint8_t>> Encode(const Image& input, const EncodeOptions& o) 
   return out;
 }
 
+namespace {
+
+// libvips' "eval" signal, emitted after every tile a computation of the image finishes.
+void KillIfStopped(VipsImage* image, VipsProgress*, void* token) {
+  if (static_cast<const StopToken*>(token)->StopRequested()) vips_image_set_kill(image, TRUE);
+}
+
+}  // namespace
+
+KillOnStop::KillOnStop(const Image& image, const StopToken* token) {
+  if (token == nullptr) return;
+  VipsImage* im = Raw(image);
+  g_object_ref(im);
+  image_ = im;
+  // Images made from `im` signal their progress on it, so its callback sees their tiles too.
+  vips_image_set_progress(im, TRUE);
+  handler_ = g_signal_connect(im, "eval", G_CALLBACK(KillIfStopped),
+                              const_cast<void*>(static_cast<const void*>(token)));
+  if (token->StopRequested()) vips_image_set_kill(im, TRUE);
+}
+
+KillOnStop::~KillOnStop() {
+  if (image_ == nullptr) return;
+  auto* im = static_cast<VipsImage*>(image_);
+  g_signal_handler_disconnect(im, handler_);
+  vips_image_set_kill(im, FALSE);
+  g_object_unref(im);
+}
+
 }  // namespace vips
 }  // namespace tessera::engine

@@ -20,6 +20,7 @@
 #include "engine/colour.h"
 #include "engine/image.h"
 #include "engine/raster.h"
+#include "engine/stop_token.h"
 
 namespace tessera::engine::vips {
 
@@ -130,5 +131,22 @@ Result<std::vector<uint8_t>> Encode(const Image& in, const EncodeOptions& option
 
 // Largest width or height the format can store.
 int MaxDimension(Format format);
+
+// While alive, a libvips computation of `image` (ToRaster, ReadRegion(Into), Encode, on `image`
+// or on what was made from it) stops at its next region once `token` is stopped: libvips calls
+// back after every tile it computes, and the callback sets the image's kill flag, which fails
+// the computation (with kCorruptImage, as any failed read: the caller reports the token's
+// Reason() instead). Without a token it does nothing. Not copyable; lives on one thread.
+class KillOnStop {
+ public:
+  KillOnStop(const Image& image, const StopToken* token);
+  ~KillOnStop();
+  KillOnStop(const KillOnStop&) = delete;
+  KillOnStop& operator=(const KillOnStop&) = delete;
+
+ private:
+  void* image_ = nullptr;  // VipsImage*, referenced while alive
+  unsigned long handler_ = 0;
+};
 
 }  // namespace tessera::engine::vips

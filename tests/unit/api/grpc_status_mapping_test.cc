@@ -22,6 +22,7 @@ TEST(GrpcStatusMappingTest, EveryCodeMapsToItsDocumentedStatus) {
       {ErrorCode::kCorruptImage, StatusCode::INVALID_ARGUMENT},
       {ErrorCode::kTooLarge, StatusCode::RESOURCE_EXHAUSTED},
       {ErrorCode::kTooManyPixels, StatusCode::INVALID_ARGUMENT},
+      {ErrorCode::kOverBudget, StatusCode::INVALID_ARGUMENT},
       {ErrorCode::kQueueFull, StatusCode::RESOURCE_EXHAUSTED},
       {ErrorCode::kNotFound, StatusCode::NOT_FOUND},
       {ErrorCode::kConflict, StatusCode::FAILED_PRECONDITION},
