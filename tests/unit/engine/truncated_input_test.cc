@@ -46,10 +46,9 @@ std::vector<Sample> Samples() {
   };
 }
 
-const char* kPipelines[] = {"resize:w=40",      "thumbnail:w=30", "crop:w=8,h=8",
-                            "invert",           "blur:sigma=1",   "rotate:angle=90",
-                            "format:type=png",  "flip",           "edges",
-                            "resize:w=40,kernel=nearest"};
+const char* kPipelines[] = {
+    "resize:w=40",     "thumbnail:w=30",  "crop:w=8,h=8", "invert", "blur:sigma=1",
+    "rotate:angle=90", "format:type=png", "flip",         "edges",  "resize:w=40,kernel=nearest"};
 
 TEST_F(TruncatedInputTest, EveryPipelineRefusesACutFile) {
   for (const Sample& s : Samples()) {
