@@ -44,6 +44,12 @@ void WorkerFlags::Register(CLI::App& cmd, const std::string& threads_flag, int m
       ->envname("TESSERA_MAX_ATTEMPTS")
       ->check(CLI::Range(1, 100))
       ->capture_default_str();
+  cmd.add_option("--storage-retry-window-ms", storage_retry_window_ms,
+                 "a job failing on storage (disk full or read-only, store unreachable) keeps "
+                 "retrying past --max-attempts until it has run this long")
+      ->envname("TESSERA_STORAGE_RETRY_WINDOW_MS")
+      ->check(CLI::Range(int64_t{0}, int64_t{86'400'000}))
+      ->capture_default_str();
   cmd.add_option("--retention-hours", retention_hours,
                  "delete finished jobs and their images this long after they finish (0: keep)")
       ->envname("TESSERA_RETENTION_HOURS")
@@ -72,6 +78,7 @@ worker::WorkerOptions WorkerFlags::ToOptions(const engine::ProcessOptions& engin
   o.lease = std::chrono::milliseconds(lease_ms);
   o.job_deadline = std::chrono::milliseconds(job_deadline_ms);
   o.retry.max_attempts = max_attempts;
+  o.retry.storage_window = std::chrono::milliseconds(storage_retry_window_ms);
   o.retention = std::chrono::hours(retention_hours);
   o.engine = engine;
   o.tiling = tiling.ToOptions();

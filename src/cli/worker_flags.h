@@ -17,6 +17,7 @@ struct WorkerFlags {
   int64_t lease_ms = 30'000;
   int64_t job_deadline_ms = 600'000;
   int max_attempts = 5;
+  int64_t storage_retry_window_ms = 600'000;
   int64_t retention_hours = 24 * 7;
   bool no_detect = false;  // refuse the "detect" capability even when models are available
   TilingFlags tiling;      // tile size and threshold for the jobs this pool coordinates

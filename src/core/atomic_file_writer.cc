@@ -9,12 +9,10 @@
 #include <random>
 #include <string>
 
+#include "core/io_error.h"
+
 namespace tessera {
 namespace {
-
-Error IoError(const std::string& what, const std::filesystem::path& path, int err) {
-  return MakeError(ErrorCode::kIo, what + " " + path.string() + ": " + std::strerror(err));
-}
 
 std::string RandomSuffix() {
   static thread_local std::mt19937_64 rng(std::random_device{}());
@@ -41,10 +39,10 @@ Status AtomicFileWriter::Open(const std::filesystem::path& path) {
   if (dir.empty()) dir = ".";
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
-  if (ec) return IoError("cannot create directory", dir, ec.value());
+  if (ec) return FileError("cannot create directory", dir, ec.value());
   tmp_ = dir / ("." + path.filename().string() + ".tmp-" + RandomSuffix());
   fd_ = ::open(tmp_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-  if (fd_ < 0) return IoError("cannot create", tmp_, errno);
+  if (fd_ < 0) return FileError("cannot create", tmp_, errno);
   size_ = 0;
   return OkStatus();
 }
@@ -55,7 +53,7 @@ Status AtomicFileWriter::Write(std::span<const uint8_t> bytes) {
   while (done < bytes.size()) {
     ssize_t n = ::write(fd_, bytes.data() + done, bytes.size() - done);
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return IoError("cannot write", tmp_, errno);
+    if (n < 0) return FileError("cannot write", tmp_, errno);
     done += static_cast<size_t>(n);
   }
   size_ += bytes.size();
@@ -65,7 +63,7 @@ Status AtomicFileWriter::Write(std::span<const uint8_t> bytes) {
 Status AtomicFileWriter::Truncate() {
   if (fd_ < 0) return MakeError(ErrorCode::kInternal, "AtomicFileWriter::Truncate before Open");
   if (::ftruncate(fd_, 0) != 0 || ::lseek(fd_, 0, SEEK_SET) != 0) {
-    return IoError("cannot truncate", tmp_, errno);
+    return FileError("cannot truncate", tmp_, errno);
   }
   size_ = 0;
   return OkStatus();
@@ -75,7 +73,7 @@ Status AtomicFileWriter::Commit() {
   if (fd_ < 0) return MakeError(ErrorCode::kInternal, "AtomicFileWriter::Commit before Open");
   auto fail = [&](const std::string& what, int err) {
     Discard();
-    return IoError(what, path_, err);
+    return FileError(what, path_, err);
   };
   if (::fsync(fd_) != 0) return fail("cannot fsync", errno);
   int fd = fd_;
@@ -83,12 +81,12 @@ Status AtomicFileWriter::Commit() {
   if (::close(fd) != 0) {
     int err = errno;
     ::unlink(tmp_.c_str());
-    return IoError("cannot close", path_, err);
+    return FileError("cannot close", path_, err);
   }
   if (::rename(tmp_.c_str(), path_.c_str()) != 0) {
     int err = errno;
     ::unlink(tmp_.c_str());
-    return IoError("cannot rename onto", path_, err);
+    return FileError("cannot rename onto", path_, err);
   }
   std::filesystem::path dir = path_.parent_path();
   if (dir.empty()) dir = ".";

@@ -10,13 +10,10 @@
 #include <system_error>
 
 #include "core/atomic_file_writer.h"
+#include "core/io_error.h"
 
 namespace tessera {
 namespace {
-
-Error IoError(const std::string& what, const std::filesystem::path& path, int err) {
-  return MakeError(ErrorCode::kIo, what + " " + path.string() + ": " + std::strerror(err));
-}
 
 class Fd {
  public:
@@ -41,11 +38,11 @@ Result<std::vector<uint8_t>> ReadFile(const std::filesystem::path& path, uint64_
     if (errno == ENOENT) {
       return MakeError(ErrorCode::kNotFound, "no such file: " + path.string());
     }
-    return IoError("cannot open", path, errno);
+    return FileError("cannot open", path, errno);
   }
   struct stat st {};
-  if (::fstat(fd.get(), &st) != 0) return IoError("cannot stat", path, errno);
-  if (S_ISDIR(st.st_mode)) return IoError("cannot read", path, EISDIR);
+  if (::fstat(fd.get(), &st) != 0) return FileError("cannot stat", path, errno);
+  if (S_ISDIR(st.st_mode)) return FileError("cannot read", path, EISDIR);
   if (static_cast<uint64_t>(st.st_size) > max_bytes) {
     return MakeError(ErrorCode::kTooLarge, path.string() + " is " + std::to_string(st.st_size) +
                                                " bytes; the limit is " + std::to_string(max_bytes));
@@ -55,7 +52,7 @@ Result<std::vector<uint8_t>> ReadFile(const std::filesystem::path& path, uint64_
   while (done < out.size()) {
     ssize_t n = ::read(fd.get(), out.data() + done, out.size() - done);
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return IoError("cannot read", path, errno);
+    if (n < 0) return FileError("cannot read", path, errno);
     if (n == 0) break;  // the file shrank while we read it
     done += static_cast<size_t>(n);
   }

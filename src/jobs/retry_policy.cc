@@ -29,4 +29,8 @@ bool IsPermanent(ErrorCode code) {
   }
 }
 
+bool IsStorageFault(ErrorCode code) {
+  return code == ErrorCode::kIo || code == ErrorCode::kUnavailable;
+}
+
 }  // namespace tessera::jobs

@@ -98,7 +98,8 @@ TaskOutcome TaskRunner::Run(const queue::ClaimedTask& task) {
 
 TaskOutcome TaskRunner::Fail(const queue::ClaimedTask& task, const Error& error) {
   const std::string& job_id = task.spec.job_id;
-  bool permanent = jobs::IsPermanent(error.code) || task.attempt >= policy_.max_attempts;
+  bool permanent = jobs::IsPermanent(error.code) ||
+                   (task.attempt >= policy_.max_attempts && !InStorageWindow(task, error));
   if (permanent) {
     Status buried = queue_.Bury(task, error);
     if (!buried && buried.error().code == ErrorCode::kCancelled) return TaskOutcome::kCancelled;
@@ -126,6 +127,14 @@ TaskOutcome TaskRunner::Fail(const queue::ClaimedTask& task, const Error& error)
        {"delay_ms", std::to_string(delay.count())},
        {"error", error.ToString()}});
   return TaskOutcome::kRetried;
+}
+
+bool TaskRunner::InStorageWindow(const queue::ClaimedTask& task, const Error& error) {
+  if (!jobs::IsStorageFault(error.code)) return false;
+  auto job = jobs_.Get(task.spec.job_id);
+  if (!job) return job.error().code != ErrorCode::kNotFound;
+  SystemTime since = job->started != SystemTime{} ? job->started : job->created;
+  return clock_.Now() - since < policy_.storage_window;
 }
 
 TaskOutcome TaskRunner::RunProcess(const queue::ClaimedTask& task) {

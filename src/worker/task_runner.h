@@ -68,6 +68,9 @@ class TaskRunner {
   // not errors here.
   TaskOutcome AckDone(const queue::ClaimedTask& task);
   TaskOutcome Fail(const queue::ClaimedTask& task, const Error& error);
+  // True if `error` is a storage fault and the task's job is still inside the retry policy's
+  // storage window (or its record cannot be read, which is itself the store failing).
+  bool InStorageWindow(const queue::ClaimedTask& task, const Error& error);
   std::chrono::milliseconds Backoff(int attempt);
 
   queue::TaskQueue& queue_;

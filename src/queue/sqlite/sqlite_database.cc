@@ -10,9 +10,16 @@ namespace tessera::queue {
 
 Error SqliteError(int result_code, std::string_view what, std::string_view sqlite_message) {
   int primary = result_code & 0xff;
-  ErrorCode code =
-      primary == SQLITE_BUSY || primary == SQLITE_LOCKED ? ErrorCode::kUnavailable : ErrorCode::kIo;
-  return MakeError(code, "sqlite: " + std::string(what), {}, std::string(sqlite_message));
+  std::string message = "sqlite: " + std::string(what);
+  ErrorCode code = ErrorCode::kIo;
+  if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED) {
+    code = ErrorCode::kUnavailable;
+  } else if (primary == SQLITE_FULL || primary == SQLITE_READONLY) {
+    // The disk is full or read-only: the operator's to clear (core/io_error.h).
+    code = ErrorCode::kUnavailable;
+    message += " (storage is full or read-only; retry later)";
+  }
+  return MakeError(code, std::move(message), {}, std::string(sqlite_message));
 }
 
 SqliteStatement::~SqliteStatement() {

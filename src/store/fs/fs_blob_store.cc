@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -10,6 +11,7 @@
 
 #include "core/atomic_file_writer.h"
 #include "core/file_io.h"
+#include "core/io_error.h"
 #include "store/fs/fs_file_copy.h"
 
 namespace tessera::store {
@@ -166,8 +168,7 @@ Status FsBlobStore::Delete(std::string_view key) {
   auto path = PathFor(key);
   if (!path) return path.error();
   if (::unlink(path->c_str()) != 0 && errno != ENOENT && errno != ENOTDIR) {
-    return MakeError(ErrorCode::kIo,
-                     "cannot delete " + path->string() + ": " + std::strerror(errno));
+    return FileError("cannot delete", *path, errno);
   }
   return OkStatus();
 }
@@ -176,6 +177,11 @@ Status FsBlobStore::Ping() {
   if (::access(root_.c_str(), W_OK | X_OK) != 0) {
     return MakeError(ErrorCode::kUnavailable,
                      "blob root " + root_.string() + " is not writable: " + std::strerror(errno));
+  }
+  // A full disk refuses every upload: the node is not ready for them.
+  struct statvfs vfs {};
+  if (::statvfs(root_.c_str(), &vfs) == 0 && vfs.f_bavail == 0) {
+    return FileError("blob root", root_, ENOSPC);
   }
   return OkStatus();
 }

@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "core/io_error.h"
+
 namespace tessera::store {
 
 Status CopyFileInto(const std::filesystem::path& from, AtomicFileWriter& to, uint64_t max_bytes) {
@@ -17,7 +19,7 @@ Status CopyFileInto(const std::filesystem::path& from, AtomicFileWriter& to, uin
     if (errno == ENOENT || errno == ENOTDIR) {
       return MakeError(ErrorCode::kNotFound, "no such file: " + from.string());
     }
-    return MakeError(ErrorCode::kIo, "cannot open " + from.string() + ": " + std::strerror(errno));
+    return FileError("cannot open", from, errno);
   }
   auto fail = [&](ErrorCode code, const std::string& message) {
     ::close(fd);

@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <climits>
+
 #include "core/clock.h"
 #include "jobs/job_service.h"
 #include "queue/sqlite/sqlite_database.h"
@@ -21,14 +23,15 @@ namespace {
 
 using std::chrono::milliseconds;
 
-// Fails every Get of inputs: the worker sees a transient storage error on every attempt.
+// Fails the first `failures` Gets of inputs (all of them by default): the worker sees a storage
+// error on each of those attempts.
 class FailingGetStore final : public store::BlobStore {
  public:
-  explicit FailingGetStore(store::BlobStore& inner) : inner_(inner) {}
+  explicit FailingGetStore(store::BlobStore& inner, int failures = INT_MAX)
+      : inner_(inner), failures_(failures) {}
   Status Put(std::string_view k, std::span<const uint8_t> b) override { return inner_.Put(k, b); }
   Result<std::vector<uint8_t>> Get(std::string_view k, uint64_t max) override {
-    if (k.rfind("inputs/", 0) == 0) {
-      ++gets;
+    if (k.rfind("inputs/", 0) == 0 && ++gets <= failures_) {
       return MakeError(ErrorCode::kUnavailable, "injected: store unreachable");
     }
     return inner_.Get(k, max);
@@ -54,6 +57,7 @@ class FailingGetStore final : public store::BlobStore {
 
  private:
   store::BlobStore& inner_;
+  const int failures_;
 };
 
 class WorkerTest : public ::testing::Test {
@@ -108,7 +112,9 @@ class WorkerTest : public ::testing::Test {
 TEST_F(WorkerTest, TransientFailuresRetryThenDieWithTheLastError) {
   std::string id = SubmitOne();
   FailingGetStore failing(*blobs_);
-  Worker w(*queue_, *jobs_, failing, *registry_, clock_, FastOptions());
+  WorkerOptions options = FastOptions();
+  options.retry.storage_window = milliseconds(0);
+  Worker w(*queue_, *jobs_, failing, *registry_, clock_, options);
   w.Start();
   ASSERT_TRUE(testing::WaitFor([&] { return StateOf(id) == queue::JobState::kDead; },
                                milliseconds(10'000)));
@@ -119,6 +125,40 @@ TEST_F(WorkerTest, TransientFailuresRetryThenDieWithTheLastError) {
   EXPECT_EQ(job->error_code, "unavailable");
   EXPECT_EQ(failing.gets.load(), 3);
   EXPECT_EQ(queue_->Stats()->dead, 1);
+}
+
+// Issue 18 item 7: a disk full for 20 s ended running jobs dead after about 15 s of retries.
+TEST_F(WorkerTest, AStorageFaultIsRetriedPastMaxAttemptsWithinTheStorageWindow) {
+  std::string id = SubmitOne();
+  FailingGetStore failing(*blobs_, /*failures=*/7);
+  WorkerOptions options = FastOptions();  // 3 attempts
+  options.retry.storage_window = milliseconds(60'000);
+  Worker w(*queue_, *jobs_, failing, *registry_, clock_, options);
+  w.Start();
+  ASSERT_TRUE(testing::WaitFor([&] { return StateOf(id) == queue::JobState::kSucceeded; },
+                               milliseconds(10'000)))
+      << "state " << queue::JobStateName(StateOf(id));
+  w.RequestStop();
+  ASSERT_TRUE(w.Wait(milliseconds(5000)));
+  EXPECT_EQ(jobs_->Get(id)->attempts, 8);
+  EXPECT_EQ(failing.gets.load(), 8);
+}
+
+TEST_F(WorkerTest, AStorageFaultOutlastingTheWindowEndsTheJobDead) {
+  std::string id = SubmitOne();
+  FailingGetStore failing(*blobs_);
+  WorkerOptions options = FastOptions();
+  options.retry.storage_window = milliseconds(400);
+  const auto start = std::chrono::steady_clock::now();
+  Worker w(*queue_, *jobs_, failing, *registry_, clock_, options);
+  w.Start();
+  ASSERT_TRUE(testing::WaitFor([&] { return StateOf(id) == queue::JobState::kDead; },
+                               milliseconds(10'000)));
+  w.RequestStop();
+  ASSERT_TRUE(w.Wait(milliseconds(5000)));
+  EXPECT_GE(std::chrono::steady_clock::now() - start, milliseconds(400));
+  EXPECT_GT(failing.gets.load(), 3);
+  EXPECT_EQ(jobs_->Get(id)->error_code, "unavailable");
 }
 
 TEST_F(WorkerTest, ATaskBuriedByLeaseExpiryMarksItsJobDead) {
