@@ -3,12 +3,12 @@
 // 20 s ended jobs dead. Against a real `tessera serve` whose blob store is a small tmpfs that
 // the test fills up and remounts read-only (mounting needs CAP_SYS_ADMIN: skipped without it).
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <sys/mount.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
-#include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 #include <thread>
 
@@ -144,8 +144,8 @@ TEST_F(DiskFaultsTest, SubmitToAFullOrReadOnlyStoreIs503WithRetryAfter) {
 
 TEST_F(DiskFaultsTest, ARunningJobOutlastsAFullDiskPastItsMaxAttempts) {
   auto args = StoreArgs();
-  args.insert(args.end(), {"--workers", "1", "--max-attempts", "2", "--storage-retry-window-ms",
-                           "120000"});
+  args.insert(args.end(),
+              {"--workers", "1", "--max-attempts", "2", "--storage-retry-window-ms", "120000"});
   auto serve = ServeProcess::Start(dir_.path(), args);
   ASSERT_TRUE(serve);
   auto c = serve->Client();

@@ -4,8 +4,8 @@
 // at submit or ending dead), gRPC `Process` and gRPC `SubmitJob`. Each file answers the same
 // code everywhere, under the default decode policy and under `--fail-on warning`.
 #include <grpcpp/create_channel.h>
-#include <gtest/gtest.h>
 #include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
 #include <regex>
@@ -62,12 +62,12 @@ Bytes PngBomb() {
 // A GIF of `frames` 4x4 frames, written by Pillow (Debian's python3-pil).
 Bytes ManyFrameGif(const fs::path& dir, int frames) {
   const fs::path out = dir / "frames.gif";
-  auto run = RunProcess(
-      {"/usr/bin/python3", "-c",
-       "import sys\nfrom PIL import Image\nn=int(sys.argv[2])\n"
-       "f=[Image.new('P',(4,4),i%256) for i in range(n)]\n"
-       "f[0].save(sys.argv[1],save_all=True,append_images=f[1:],duration=10,loop=0)\n",
-       out.string(), std::to_string(frames)});
+  auto run =
+      RunProcess({"/usr/bin/python3", "-c",
+                  "import sys\nfrom PIL import Image\nn=int(sys.argv[2])\n"
+                  "f=[Image.new('P',(4,4),i%256) for i in range(n)]\n"
+                  "f[0].save(sys.argv[1],save_all=True,append_images=f[1:],duration=10,loop=0)\n",
+                  out.string(), std::to_string(frames)});
   EXPECT_EQ(run.exit_code, 0) << run.err;
   auto bytes = ReadFile(out);
   return bytes ? *bytes : Bytes{};
@@ -152,9 +152,18 @@ class HostileCorpusTest : public ::testing::TestWithParam<bool> {
 
 TEST_P(HostileCorpusTest, EveryFrontEndAnswersTheSameCodeForEachFile) {
   InitEngineForTests();
-  std::vector<std::string> args = {"serve",       "--host",    "127.0.0.1", "--port",
-                                   "0",           "--grpc-port", "0",       "--workers",
-                                   "1",           "--max-attempts", "1",    "--data-dir",
+  std::vector<std::string> args = {"serve",
+                                   "--host",
+                                   "127.0.0.1",
+                                   "--port",
+                                   "0",
+                                   "--grpc-port",
+                                   "0",
+                                   "--workers",
+                                   "1",
+                                   "--max-attempts",
+                                   "1",
+                                   "--data-dir",
                                    (dir_.path() / "data").string()};
   for (const auto& a : PolicyArgs()) args.push_back(a);
   auto serve = StartTessera(args, dir_.path() / "logs");
@@ -178,8 +187,9 @@ TEST_P(HostileCorpusTest, EveryFrontEndAnswersTheSameCodeForEachFile) {
     // The CLI: exit 0, or exit 1 with "<code>: ..." on stderr.
     const fs::path in = dir_.path() / ("in-" + file.name);
     ASSERT_TRUE(WriteFileAtomically(in, file.bytes).has_value());
-    std::vector<std::string> cli = {"process", in.string(), "--output",
-                                    (dir_.path() / "out.png").string(), "--pipeline", kPipeline};
+    std::vector<std::string> cli = {"process",    in.string(),
+                                    "--output",   (dir_.path() / "out.png").string(),
+                                    "--pipeline", kPipeline};
     for (const auto& a : PolicyArgs()) cli.push_back(a);
     auto run = RunTessera(cli);
     if (expected == kOk) {

@@ -638,6 +638,47 @@ TEST_F(GrpcServiceTest, ADeadlineEndsTheWaitForASlotAtTheDeadline) {
   EXPECT_TRUE(busy.get());
 }
 
+// Issue 18: a call its client cancels stops the engine at its next step, region or band of
+// rows and frees the slot at once (the work would otherwise run for minutes).
+TEST_F(GrpcServiceTest, CancellingAProcessCallStopsTheEngineAndFreesItsSlot) {
+  GrpcTestServerOptions options;
+  options.sync.slots = 1;
+  options.sync.slot_wait = milliseconds(1);
+  AllowSlowRequests(options);
+  Start(options);
+  std::string minutes_of_work;
+  for (int i = 0; i < 20; ++i) minutes_of_work += "blur:sigma=60;";
+  minutes_of_work += "format:type=png";
+
+  ::grpc::ClientContext context;
+  v1::ProcessRequest request;
+  request.set_image(AsString(SlowImage()));
+  request.set_pipeline(minutes_of_work);
+  v1::ProcessResponse response;
+  auto call =
+      std::async(std::launch::async, [&] { return stub_->Process(&context, request, &response); });
+  ASSERT_TRUE(WaitFor([&] { return server_->sync().in_flight() == 1; }, milliseconds(10'000)));
+  std::this_thread::sleep_for(milliseconds(300));  // well inside the engine's run
+
+  context.TryCancel();
+  const auto cancelled_at = std::chrono::steady_clock::now();
+  EXPECT_TRUE(WaitFor([&] { return server_->sync().in_flight() == 0; }, milliseconds(5000)))
+      << "the engine went on after the call was cancelled";
+  const auto freed_after = std::chrono::steady_clock::now() - cancelled_at;
+  EXPECT_EQ(call.get().error_code(), ::grpc::StatusCode::CANCELLED);
+  EXPECT_LT(freed_after, seconds(5));
+
+  // The slot takes the next call at once.
+  ::grpc::ClientContext next_context;
+  SetDeadline(&next_context);
+  v1::ProcessRequest next;
+  next.set_image(AsString(Png(8, 8)));
+  next.set_pipeline("invert");
+  v1::ProcessResponse next_response;
+  auto status = stub_->Process(&next_context, next, &next_response);
+  EXPECT_TRUE(status.ok()) << status.error_message();
+}
+
 TEST_F(GrpcServiceTest, ApiKeysAreRequiredWhenConfiguredButHealthStaysOpen) {
   GrpcTestServerOptions options;
   options.grpc.api_keys = {"first-key", "second-key"};

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "api/http/client.h"
+#include "core/file_io.h"
 #include "support/image_testing.h"
 #include "support/serve_process.h"
 #include "support/temp_dir.h"
@@ -152,6 +153,47 @@ TEST_F(BoundedWorkTest, ClientDisconnectStopsTheWorkAndFreesTheSlot) {
   EXPECT_TRUE(
       WaitFor([&] { return !LogLines(serve->process().Stderr(), "http_client_gone").empty(); },
               seconds(5)));
+}
+
+// The ImageFlowCanvas gateway's routes run the engine while their client waits, as
+// /v1/process does: a client that goes away stops that work too.
+TEST_F(BoundedWorkTest, ImageFlowCanvasFilterStopsWhenItsClientGoesAway) {
+  const auto input = EncodeWithOpenCv(MakeTestPattern(1920, 1080, 3), ".jpg");
+  std::filesystem::create_directories(dir_.path() / "data" / "blobs" / "imageflow" / "in");
+  ASSERT_TRUE(
+      WriteFileAtomically(dir_.path() / "data" / "blobs" / "imageflow" / "in" / "big.jpg", input)
+          .has_value());
+  auto serve =
+      ServeProcess::Start(dir_.path(), {"--compat", "imageflow", "--workers", "0", "--sync-slots",
+                                        "1", "--sync-wait-ms", "100", "--sync-max-work", "1000000",
+                                        "--sync-deadline-ms", "600000"});
+  ASSERT_TRUE(serve);
+  // Gaussian at intensity 250 is blur:sigma=500: most of a minute of CPU on two megapixels.
+  const std::string body = json{
+      {"input_image", {{"bucket", "imageflow"}, {"object_key", "in/big.jpg"}}},
+      {"filter_type", "FILTER_TYPE_GAUSSIAN"},
+      {"intensity", 250},
+      {"execution_id", "gone"}}.dump();
+  asio::io_context ioc;
+  asio::ip::tcp::socket heavy(ioc);
+  heavy.connect({asio::ip::make_address("127.0.0.1"), static_cast<unsigned short>(serve->port())});
+  const std::string request =
+      "POST /v1/filter HTTP/1.1\r\nHost: t\r\nContent-Type: "
+      "application/json\r\nContent-Length: " +
+      std::to_string(body.size()) + "\r\n\r\n" + body;
+  asio::write(heavy, asio::buffer(request));
+
+  auto c = serve->Client();
+  const auto small = Small();
+  ASSERT_TRUE(
+      WaitFor([&] { return Status(PostProcess(*c, "resize:w=10;format:type=png", small)) == 429; },
+              seconds(20)));
+  heavy.close();
+  EXPECT_TRUE(
+      WaitFor([&] { return Status(PostProcess(*c, "resize:w=10;format:type=png", small)) == 200; },
+              seconds(5)));
+  EXPECT_FALSE(
+      std::filesystem::exists(dir_.path() / "data" / "blobs" / "imageflow" / "gone_final.jpg"));
 }
 
 TEST_F(BoundedWorkTest, SyncRequestOverItsDeadlineAnswers504) {

@@ -33,30 +33,6 @@ bool DeadlinePassed(const ::grpc::ServerContext& context) {
   return deadline && SteadyClock::now() >= *deadline;
 }
 
-// Why a call can no longer usefully continue: its deadline passed or its client went away.
-Status CallAlive(::grpc::ServerContext* context) {
-  if (DeadlinePassed(*context)) {
-    return MakeError(ErrorCode::kDeadlineExceeded, "the call's deadline passed");
-  }
-  if (context->IsCancelled()) return MakeError(ErrorCode::kCancelled, "the client cancelled");
-  return OkStatus();
-}
-
-// Stops the engine when the call can no longer usefully continue (CallAlive): the client
-// cancelled or went away, or the call's own deadline passed.
-class CallStopToken final : public engine::StopToken {
- public:
-  explicit CallStopToken(::grpc::ServerContext* context) : context_(context) {}
-  bool StopRequested() const override { return !CallAlive(context_); }
-  Error Reason() const override {
-    Status alive = CallAlive(context_);
-    return alive ? MakeError(ErrorCode::kCancelled, "the call ended") : alive.error();
-  }
-
- private:
-  ::grpc::ServerContext* const context_;
-};
-
 void FillMeta(engine::Format format, int width, int height, size_t size, v1::ImageMeta* meta) {
   meta->set_format(std::string(engine::FormatName(format)));
   meta->set_mime_type(std::string(engine::FormatMimeType(format)));
@@ -71,6 +47,21 @@ void FillTimings(const SyncResult& result, v1::Timings* timings) {
 }
 
 }  // namespace
+
+Status CallAlive(::grpc::ServerContext* context) {
+  if (DeadlinePassed(*context)) {
+    return MakeError(ErrorCode::kDeadlineExceeded, "the call's deadline passed");
+  }
+  if (context->IsCancelled()) return MakeError(ErrorCode::kCancelled, "the client cancelled");
+  return OkStatus();
+}
+
+bool CallStopToken::StopRequested() const { return !CallAlive(context_); }
+
+Error CallStopToken::Reason() const {
+  Status alive = CallAlive(context_);
+  return alive ? MakeError(ErrorCode::kCancelled, "the call ended") : alive.error();
+}
 
 std::optional<SteadyClock::time_point> SteadyDeadline(const ::grpc::ServerContext& context) {
   const auto deadline = context.deadline();

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "api/sync_processor.h"
+#include "engine/stop_token.h"
 #include "jobs/job_service.h"
 #include "tessera/v1/image_service.grpc.pb.h"
 
@@ -107,6 +108,22 @@ struct SlotWait {
   bool deadline_first = false;
 };
 SlotWait SlotWaitFor(const ::grpc::ServerContext& context, std::chrono::milliseconds slot_wait);
+
+// Why a call can no longer usefully continue: its deadline passed (kDeadlineExceeded) or its
+// client cancelled or went away (kCancelled).
+Status CallAlive(::grpc::ServerContext* context);
+
+// Stops the engine when the call can no longer usefully continue (CallAlive). Every rpc that
+// runs the engine while its client waits passes one to SyncProcessor.
+class CallStopToken final : public engine::StopToken {
+ public:
+  explicit CallStopToken(::grpc::ServerContext* context) : context_(context) {}
+  bool StopRequested() const override;
+  Error Reason() const override;
+
+ private:
+  ::grpc::ServerContext* const context_;
+};
 
 // The call's deadline on the steady clock; nullopt when it has none.
 std::optional<std::chrono::steady_clock::time_point> SteadyDeadline(

@@ -150,6 +150,31 @@ TEST(StopTokenTest, AStopDuringABlurEndsIt) {
   EXPECT_EQ(r.error().code, ErrorCode::kCancelled);
 }
 
+// One blur:sigma=500 (a 3001-tap kernel: seconds of work on two megapixels in one step) stops
+// within a band's work, not at the end of the step.
+TEST(StopTokenTest, AStopDuringOneHugeBlurEndsItPromptly) {
+  InitEngineForTests();
+  auto png = EncodeWithOpenCv(MakeTestPattern(1920, 1080, 3), ".png");
+  engine::StopSource stop;
+  engine::ProcessOptions o;
+  o.stop = &stop;
+  o.limits.max_step_work = 1e9;
+  o.limits.max_pipeline_work = 1e9;
+  std::chrono::steady_clock::time_point requested;
+  std::thread stopper([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    requested = std::chrono::steady_clock::now();
+    stop.RequestStop(MakeError(ErrorCode::kCancelled, "stop"));
+  });
+  auto r = engine::Process(png, MustParsePipeline("blur:sigma=500;format:type=png"), o);
+  const auto ended = std::chrono::steady_clock::now();
+  stopper.join();
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, ErrorCode::kCancelled);
+  // The whole blur takes over ten seconds here; a band, well under one.
+  EXPECT_LT(ended - requested, std::chrono::seconds(3));
+}
+
 // Under a token the Gaussian runs in bands of rows; the result is the whole-image blur's,
 // sample for sample, at 8 and 16 bits, for radii below and above the band height.
 TEST(StopTokenTest, BandedBlurEqualsWholeBlur) {
@@ -157,9 +182,11 @@ TEST(StopTokenTest, BandedBlurEqualsWholeBlur) {
   for (int depth : {CV_8U, CV_16U}) {
     for (const char* pipeline :
          {"blur:sigma=1.5;format:type=png", "blur:sigma=4;format:type=png",
-          "sharpen:sigma=2;format:type=png", "edges:mode=canny,sigma=2;format:type=png"}) {
+          "sharpen:sigma=2;format:type=png", "edges:mode=canny,sigma=2;format:type=png",
+          "blur:sigma=30;format:type=png"}) {
       SCOPED_TRACE(std::string(pipeline) + (depth == CV_8U ? " 8-bit" : " 16-bit"));
-      auto png = EncodeWithOpenCv(MakeTestPattern(173, 411, 3, depth), ".png");
+      // Big enough for the two-pass Gaussian (sigma 30) to take several bands each way.
+      auto png = EncodeWithOpenCv(MakeTestPattern(1231, 977, 3, depth), ".png");
       auto whole = engine::Process(png, MustParsePipeline(pipeline));
       ASSERT_TRUE(whole) << whole.error().ToString();
       engine::StopSource never;

@@ -86,8 +86,9 @@ Status DetectionHealth() {
   return OkStatus();
 }
 
-Result<DetectionResponse> ImageFlowService::Detect(
-    const DetectionRequest& request, std::chrono::steady_clock::time_point queued_at) {
+Result<DetectionResponse> ImageFlowService::Detect(const DetectionRequest& request,
+                                                   std::chrono::steady_clock::time_point queued_at,
+                                                   const engine::StopToken* stop) {
   const MonotonicTime started = clock_.Monotonic();
   DetectionResponse response;
   engine::ProcessResult processed;
@@ -95,7 +96,8 @@ Result<DetectionResponse> ImageFlowService::Detect(
   const std::string output_name = request.execution_id + "_detected.jpg";
   auto st = Run(
       request.input_image, request.input_bytes, [&](const engine::ImageInfo&) { return pipeline; },
-      output_name, "Detection failed: ", started, queued_at, response.result, nullptr, &processed);
+      output_name, "Detection failed: ", started, queued_at, stop, response.result, nullptr,
+      &processed);
   if (!st) return Unexpected(st.error());
   response.metadata.model_name = request.model_name;
   response.metadata.confidence_threshold = request.confidence_threshold;

@@ -233,7 +233,7 @@ HttpResponse Resize(imageflow::ImageFlowService& service, HttpRequest& request) 
   if (!body.contains("execution_id")) p.Missing({"execution_id"});
   Take(body, "execution_id", r.execution_id, p, {});
   if (!p.empty()) return p.Response();
-  auto out = service.Resize(r);
+  auto out = service.Resize(r, std::chrono::steady_clock::now(), request.client_gone);
   if (!out) return Busy(out.error());
   OJson m = OJson::object();
   const auto& md = out->metadata;
@@ -280,7 +280,7 @@ HttpResponse Filter(imageflow::ImageFlowService& service, HttpRequest& request) 
   if (!body.contains("execution_id")) p.Missing({"execution_id"});
   Take(body, "execution_id", r.execution_id, p, {});
   if (!p.empty()) return p.Response();
-  auto out = service.Filter(r);
+  auto out = service.Filter(r, std::chrono::steady_clock::now(), request.client_gone);
   if (!out) return Busy(out.error());
   OJson m = OJson::object();
   if (out->metadata.filter_type != FilterType::kUnspecified) {
@@ -310,7 +310,7 @@ HttpResponse Detect(imageflow::ImageFlowService& service, HttpRequest& request) 
   if (!body.contains("execution_id")) p.Missing({"execution_id"});
   Take(body, "execution_id", r.execution_id, p, {});
   if (!p.empty()) return p.Response();
-  auto out = service.Detect(r);
+  auto out = service.Detect(r, std::chrono::steady_clock::now(), request.client_gone);
   if (!out) return Busy(out.error());
   // MessageToDict of imageflow.v1.DetectionResponse: result, detections, metadata; zero
   // values left out.

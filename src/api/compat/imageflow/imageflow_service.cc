@@ -174,8 +174,8 @@ Status ImageFlowService::Run(const ImageData& image, const std::optional<ImageBy
                              const PipelineFor& pipeline_for, const std::string& output_name,
                              std::string_view failure_prefix, MonotonicTime started,
                              std::chrono::steady_clock::time_point queued_at,
-                             ProcessingResult& result, engine::ImageInfo* input_info,
-                             engine::ProcessResult* processed) {
+                             const engine::StopToken* stop, ProcessingResult& result,
+                             engine::ImageInfo* input_info, engine::ProcessResult* processed) {
   auto fail = [&](const Error& e) {
     result.status = ProcessingStatus::kFailed;
     result.message = std::string(failure_prefix) + e.message;
@@ -211,7 +211,7 @@ Status ImageFlowService::Run(const ImageData& image, const std::optional<ImageBy
     }
     output_key = std::move(*key);
   }
-  auto done = sync_.Process(input->bytes, *pipeline, queued_at);
+  auto done = sync_.Process(input->bytes, *pipeline, queued_at, stop);
   if (!done) {
     if (done.error().code == ErrorCode::kQueueFull) return Unexpected(done.error());
     fail(done.error());
@@ -257,15 +257,16 @@ Status ImageFlowService::Run(const ImageData& image, const std::optional<ImageBy
 }
 
 Result<ResizeResponse> ImageFlowService::Resize(const ResizeRequest& request,
-                                                std::chrono::steady_clock::time_point queued_at) {
+                                                std::chrono::steady_clock::time_point queued_at,
+                                                const engine::StopToken* stop) {
   const MonotonicTime started = clock_.Monotonic();
   ResizeResponse response;
   engine::ImageInfo info;
   auto st = Run(
       request.input_image, request.input_bytes,
       [&](const engine::ImageInfo& in) { return ResizePipeline(request, &in); },
-      request.execution_id + "_resized.jpg", "Resize failed: ", started, queued_at, response.result,
-      &info);
+      request.execution_id + "_resized.jpg", "Resize failed: ", started, queued_at, stop,
+      response.result, &info);
   if (!st) return Unexpected(st.error());
   if (response.result.status == ProcessingStatus::kCompleted) {
     response.result.message = "Image resize completed successfully";
@@ -294,13 +295,14 @@ Result<ResizeResponse> ImageFlowService::Resize(const ResizeRequest& request,
 }
 
 Result<FilterResponse> ImageFlowService::Filter(const FilterRequest& request,
-                                                std::chrono::steady_clock::time_point queued_at) {
+                                                std::chrono::steady_clock::time_point queued_at,
+                                                const engine::StopToken* stop) {
   const MonotonicTime started = clock_.Monotonic();
   FilterResponse response;
   auto st = Run(
       request.input_image, request.input_bytes,
       [&](const engine::ImageInfo&) -> Result<std::string> { return FilterPipeline(request); },
-      request.execution_id + "_final.jpg", "Filter application failed: ", started, queued_at,
+      request.execution_id + "_final.jpg", "Filter application failed: ", started, queued_at, stop,
       response.result, nullptr);
   if (!st) return Unexpected(st.error());
   if (response.result.status == ProcessingStatus::kCompleted) {

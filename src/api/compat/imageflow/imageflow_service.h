@@ -214,13 +214,17 @@ class ImageFlowService {
 
   // COMPLETED with the written output (or output_data), or FAILED with a message saying why.
   // Errors: kQueueFull only (no slot within the SyncProcessor's slot_wait from `queued_at`;
-  // the gRPC services move it back to end the wait at the call's deadline).
+  // the gRPC services move it back to end the wait at the call's deadline). `stop` (the client
+  // went away, the call's deadline passed) stops the engine at its next step, region or band
+  // of rows; the request then ends FAILED with its reason.
   Result<ResizeResponse> Resize(
       const ResizeRequest& request,
-      std::chrono::steady_clock::time_point queued_at = std::chrono::steady_clock::now());
+      std::chrono::steady_clock::time_point queued_at = std::chrono::steady_clock::now(),
+      const engine::StopToken* stop = nullptr);
   Result<FilterResponse> Filter(
       const FilterRequest& request,
-      std::chrono::steady_clock::time_point queued_at = std::chrono::steady_clock::now());
+      std::chrono::steady_clock::time_point queued_at = std::chrono::steady_clock::now(),
+      const engine::StopToken* stop = nullptr);
 
   // Runs DetectPipeline: COMPLETED with the boxes (in pixels of the input image), the output
   // image (boxes drawn when draw_boxes) stored as "<bucket>/<execution_id>_detected.jpg" (the
@@ -230,7 +234,8 @@ class ImageFlowService {
   // cannot be loaded, or the input cannot be read. Errors: kQueueFull only.
   Result<DetectionResponse> Detect(
       const DetectionRequest& request,
-      std::chrono::steady_clock::time_point queued_at = std::chrono::steady_clock::now());
+      std::chrono::steady_clock::time_point queued_at = std::chrono::steady_clock::now(),
+      const engine::StopToken* stop = nullptr);
 
   // The Health rpc of "resize", "filter" or "detection": OK when that service can work (the
   // blob store answers; detection: also the default model loads, else kUnavailable saying why).
@@ -250,8 +255,9 @@ class ImageFlowService {
   Status Run(const ImageData& image, const std::optional<ImageBytes>& bytes,
              const PipelineFor& pipeline_for, const std::string& output_name,
              std::string_view failure_prefix, MonotonicTime started,
-             std::chrono::steady_clock::time_point queued_at, ProcessingResult& result,
-             engine::ImageInfo* input_info, engine::ProcessResult* processed = nullptr);
+             std::chrono::steady_clock::time_point queued_at, const engine::StopToken* stop,
+             ProcessingResult& result, engine::ImageInfo* input_info,
+             engine::ProcessResult* processed = nullptr);
 
   SyncProcessor& sync_;
   store::BlobStore& blobs_;

@@ -135,7 +135,8 @@ Status Resize(ifc::ImageFlowService& service, std::chrono::milliseconds slot_wai
   auto in = FromProto(request);
   if (!in) return Unexpected(in.error());
   const SlotWait wait = SlotWaitFor(*context, slot_wait);
-  auto out = service.Resize(*in, wait.queued_at);
+  CallStopToken call_stop(context);
+  auto out = service.Resize(*in, wait.queued_at, &call_stop);
   if (!out) return Unexpected(SlotError(out.error(), wait));
   ToProto(*out, response);
   return OkStatus();
@@ -147,7 +148,8 @@ Status Filter(ifc::ImageFlowService& service, std::chrono::milliseconds slot_wai
   auto in = FromProto(request);
   if (!in) return Unexpected(in.error());
   const SlotWait wait = SlotWaitFor(*context, slot_wait);
-  auto out = service.Filter(*in, wait.queued_at);
+  CallStopToken call_stop(context);
+  auto out = service.Filter(*in, wait.queued_at, &call_stop);
   if (!out) return Unexpected(SlotError(out.error(), wait));
   ToProto(*out, response);
   return OkStatus();
@@ -157,7 +159,8 @@ Status Detect(ifc::ImageFlowService& service, std::chrono::milliseconds slot_wai
               ::grpc::ServerContext* context, const pb::DetectionRequest& request,
               pb::DetectionResponse* response) {
   const SlotWait wait = SlotWaitFor(*context, slot_wait);
-  auto out = service.Detect(FromProto(request), wait.queued_at);
+  CallStopToken call_stop(context);
+  auto out = service.Detect(FromProto(request), wait.queued_at, &call_stop);
   if (!out) return Unexpected(SlotError(out.error(), wait));
   ToProto(*out, response);
   return OkStatus();
