@@ -5,10 +5,12 @@
 #include <vector>
 
 #include "engine/process_steps.h"
+#include "engine/stop_token.h"
 #include "engine/tiling/row_reader.h"
 #include "engine/tiling/strip_image.h"
 #include "engine/tiling/tile_region.h"
 #include "engine/vips/vips_adapter.h"
+#include "engine/work_estimate.h"
 
 namespace tessera::engine {
 namespace {
@@ -170,6 +172,11 @@ Result<TiledResult> ProcessTiled(std::span<const uint8_t> bytes, const Pipeline&
   if (!info) return info.error();
   Status limits_ok = CheckInputLimits(*info, options.limits);
   if (!limits_ok) return limits_ok.error();
+  // The same work limits as whole processing: tiling bounds memory, not time.
+  Status work_ok =
+      CheckWork(pipeline, EstimateWork(pipeline, *info, options.auto_orient), options.limits);
+  if (!work_ok) return work_ok.error();
+  ScopedStopToken stop_scope(options.stop != nullptr ? options.stop : CurrentStopToken());
   PipelineSplit split = SplitForTiling(pipeline);
   TiledResult out;
   if (split.tileable() && tiling.mode != TileMode::kOff) {

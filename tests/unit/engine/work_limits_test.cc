@@ -8,6 +8,7 @@
 
 #include "engine/engine.h"
 #include "engine/stop_token.h"
+#include "engine/tiling/tiled_process.h"
 #include "engine/work_estimate.h"
 #include "support/image_testing.h"
 
@@ -89,6 +90,29 @@ TEST(WorkEstimateTest, ProcessRefusesBeforeDecoding) {
   auto r = engine::Process(png, MustParsePipeline("blur:sigma=100"), o);
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code, ErrorCode::kOverBudget);
+}
+
+// Tiling bounds memory, not time: tiled processing (`tessera process --tiles on`) applies the
+// same work limits and stop token as whole processing.
+TEST(WorkEstimateTest, TiledProcessingRefusesOverBudgetAndStops) {
+  InitEngineForTests();
+  auto png = EncodeWithOpenCv(MakeTestPattern(300, 200, 3), ".png");
+  engine::TilingOptions tiling;
+  tiling.mode = engine::TileMode::kOn;
+  tiling.tile_size = 64;
+  engine::ProcessOptions o;
+  o.limits.max_step_work = 1;
+  auto r = engine::ProcessTiled(png, MustParsePipeline("blur:sigma=100"), o, tiling);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, ErrorCode::kOverBudget);
+
+  engine::StopSource stop;
+  stop.RequestStop(MakeError(ErrorCode::kCancelled, "stopped"));
+  engine::ProcessOptions stopped;
+  stopped.stop = &stop;
+  r = engine::ProcessTiled(png, MustParsePipeline("blur:sigma=2"), stopped, tiling);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, ErrorCode::kCancelled);
 }
 
 TEST(StopTokenTest, AStoppedTokenEndsProcessWithItsReason) {

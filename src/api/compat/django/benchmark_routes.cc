@@ -87,8 +87,16 @@ std::variant<Request, HttpResponse> Read(const HttpRequest& r,
 
 // "Multiprocessing": the queue's workers when some live worker can run the chain, else (as the
 // seed fell back to threads when its process pool failed) one thread per core.
-BatchRun RunParallel(const Context& ctx, const std::vector<std::string>& names,
-                     const FilterChain& chain) {
+// The engine options of a benchmark run in `r`: the service's, stopped when its client goes
+// away (a run covers up to kMaxCount images; nobody waits for the answer any more).
+engine::ProcessOptions EngineFor(const Context& ctx, const HttpRequest& r) {
+  engine::ProcessOptions options = ctx.api.sync.options().engine;
+  options.stop = r.client_gone;
+  return options;
+}
+
+BatchRun RunParallel(const Context& ctx, const HttpRequest& r,
+                     const std::vector<std::string>& names, const FilterChain& chain) {
   int able = 0;
   if (auto live = ctx.api.registry.ListLive()) {
     for (const auto& w : *live) {
@@ -101,7 +109,7 @@ BatchRun RunParallel(const Context& ctx, const std::vector<std::string>& names,
     }
   }
   if (able == 0) {
-    return RunThreaded(ctx.samples, names, chain, ctx.api.sync.options().engine, Cores());
+    return RunThreaded(ctx.samples, names, chain, EngineFor(ctx, r), Cores());
   }
   return RunOnQueue(ctx.samples, names, chain, ctx.api.jobs, ctx.api.registry, ctx.queue_timeout);
 }
@@ -136,9 +144,9 @@ HttpResponse SingleMode(const Context& ctx, const HttpRequest& r, bool threaded)
   auto& req = std::get<Request>(read);
   auto names = ctx.samples.Cycle(static_cast<size_t>(req.count));
   if (names.empty()) return NoSamples(ctx);
-  const auto& engine = ctx.api.sync.options().engine;
-  BatchRun run = threaded ? RunThreaded(ctx.samples, names, req.chain, engine, kThreads)
-                          : RunSequential(ctx.samples, names, req.chain, engine);
+  const engine::ProcessOptions engine_options = EngineFor(ctx, r);
+  BatchRun run = threaded ? RunThreaded(ctx.samples, names, req.chain, engine_options, kThreads)
+                          : RunSequential(ctx.samples, names, req.chain, engine_options);
   Ordered j = {{"method", threaded ? "threading" : "sequential"},
                {"processed_count", run.images.size()},
                {"filters_used", req.filters},
@@ -160,9 +168,9 @@ HttpResponse Compare(const Context& ctx, const HttpRequest& r) {
   auto& req = std::get<Request>(read);
   auto names = ctx.samples.Cycle(static_cast<size_t>(req.count));
   if (names.empty()) return NoSamples(ctx);
-  const auto& engine = ctx.api.sync.options().engine;
-  BatchRun seq = RunSequential(ctx.samples, names, req.chain, engine);
-  BatchRun thr = RunThreaded(ctx.samples, names, req.chain, engine, kThreads);
+  const engine::ProcessOptions engine_options = EngineFor(ctx, r);
+  BatchRun seq = RunSequential(ctx.samples, names, req.chain, engine_options);
+  BatchRun thr = RunThreaded(ctx.samples, names, req.chain, engine_options, kThreads);
   const double speedup = Round(seq.seconds / std::max(thr.seconds, 1e-9), 2);
   Ordered j = {{"comparison",
                 {{"sequential",
@@ -191,7 +199,7 @@ HttpResponse Multiprocessing(const Context& ctx, const HttpRequest& r) {
     return JsonAnswer(404, {{"error", "No hay imágenes disponibles para procesamiento"},
                             {"instructions", "Coloca imágenes .jpg en static/images/"}});
   }
-  BatchRun run = RunParallel(ctx, names, req.chain);
+  BatchRun run = RunParallel(ctx, r, names, req.chain);
   const int ok = run.successes();
   const double n = static_cast<double>(run.images.size());
   Ordered j = {{"method", "🔄 Multiprocessing"},
@@ -235,10 +243,10 @@ HttpResponse CompareAll(const Context& ctx, const HttpRequest& r) {
                             {"instructions", "Coloca imágenes .jpg en static/images/"}});
   }
   auto names = Cycle(available, req.count);
-  const auto& engine = ctx.api.sync.options().engine;
-  BatchRun seq = RunSequential(ctx.samples, names, req.chain, engine);
-  BatchRun thr = RunThreaded(ctx.samples, names, req.chain, engine, kThreads);
-  BatchRun mp = RunParallel(ctx, names, req.chain);
+  const engine::ProcessOptions engine_options = EngineFor(ctx, r);
+  BatchRun seq = RunSequential(ctx.samples, names, req.chain, engine_options);
+  BatchRun thr = RunThreaded(ctx.samples, names, req.chain, engine_options, kThreads);
+  BatchRun mp = RunParallel(ctx, r, names, req.chain);
   const double n = static_cast<double>(names.size());
   auto safe = [](double s) { return std::max(s, 1e-9); };
   const double thr_speedup = seq.seconds / safe(thr.seconds);
@@ -297,7 +305,7 @@ HttpResponse Stress(const Context& ctx, const HttpRequest& r) {
   if (names.empty()) {
     return JsonAnswer(404, {{"error", "No hay imágenes disponibles para stress test"}});
   }
-  BatchRun run = RunParallel(ctx, names, req.chain);
+  BatchRun run = RunParallel(ctx, r, names, req.chain);
   const int ok = run.successes();
   const double n = static_cast<double>(run.images.size());
   double per_image = 0;
