@@ -54,5 +54,6 @@ Command RegisterJobsCommand(CLI::App& app);
 Command RegisterServeCommand(CLI::App& app);
 Command RegisterSubmitCommand(CLI::App& app);
 Command RegisterCompatCommand(CLI::App& app);
+Command RegisterBenchCommand(CLI::App& app);
 
 }  // namespace tessera::cli

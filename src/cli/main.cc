@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
       tessera::cli::RegisterOpsCommand(app),     tessera::cli::RegisterWorkerCommand(app),
       tessera::cli::RegisterJobsCommand(app),    tessera::cli::RegisterServeCommand(app),
       tessera::cli::RegisterSubmitCommand(app),  tessera::cli::RegisterCompatCommand(app),
+      tessera::cli::RegisterBenchCommand(app),
   };
   try {
     app.parse(argc, argv);
