@@ -53,15 +53,17 @@ struct ModeResult {
 std::vector<std::string> ChildArgv(const BenchArgs& args, const std::string& mode) {
   std::vector<std::string> argv = {SelfExecutable(), "bench"};
   argv.insert(argv.end(), args.images.begin(), args.images.end());
-  argv.insert(argv.end(),
-              {"--pipeline", args.pipeline, "--parallel", std::to_string(args.parallel),
-               "--work-dir", args.work_dir, "--run-mode", mode, "--max-input-bytes",
-               std::to_string(args.engine.max_input_bytes), "--max-pixels",
-               std::to_string(args.engine.max_pixels), "--max-output-pixels",
-               std::to_string(args.engine.max_output_pixels), "--max-steps",
-               std::to_string(args.engine.max_steps), "--max-step-work",
-               std::to_string(args.engine.max_step_work), "--max-pipeline-work",
-               std::to_string(args.engine.max_pipeline_work), "--fail-on", args.engine.fail_on});
+  argv.insert(argv.end(), {"--pipeline",          args.pipeline,
+                           "--parallel",          std::to_string(args.parallel),
+                           "--work-dir",          args.work_dir,
+                           "--run-mode",          mode,
+                           "--max-input-bytes",   std::to_string(args.engine.max_input_bytes),
+                           "--max-pixels",        std::to_string(args.engine.max_pixels),
+                           "--max-output-pixels", std::to_string(args.engine.max_output_pixels),
+                           "--max-steps",         std::to_string(args.engine.max_steps),
+                           "--max-step-work",     std::to_string(args.engine.max_step_work),
+                           "--max-pipeline-work", std::to_string(args.engine.max_pipeline_work),
+                           "--fail-on",           args.engine.fail_on});
   if (!args.redis_url.empty()) argv.insert(argv.end(), {"--redis", args.redis_url});
   if (args.engine.no_auto_orient) argv.push_back("--no-auto-orient");
   return argv;
@@ -136,8 +138,7 @@ ModeResult RunModeInChild(const BenchArgs& args, const std::string& mode) {
   return result;
 }
 
-void PrintTable(const BenchArgs& args, const std::vector<ModeResult>& results,
-                double megapixels) {
+void PrintTable(const BenchArgs& args, const std::vector<ModeResult>& results, double megapixels) {
   const ModeResult* base = nullptr;
   for (const auto& r : results) {
     if (r.ok && (base == nullptr || r.mode == "sequential")) base = &r;
@@ -248,8 +249,8 @@ int RunBench(BenchArgs& args) {
     for (const std::string& mode : modes) {
       ModeResult r = RunModeInChild(args, mode);
       auto it = best.find(mode);
-      if (it == best.end() || (r.ok && (!it->second.ok ||
-                                        r.run.wall_seconds < it->second.run.wall_seconds))) {
+      if (it == best.end() ||
+          (r.ok && (!it->second.ok || r.run.wall_seconds < it->second.run.wall_seconds))) {
         best[mode] = std::move(r);
       }
     }

@@ -25,9 +25,9 @@ struct Sample {
 
 // A PNG whose header declares 100000 x 100000 pixels: refused from the header, never decoded.
 std::vector<uint8_t> OversizedPng() {
-  std::vector<uint8_t> png = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0, 0, 0, 13,
-                              'I',  'H', 'D', 'R', 0,    1,    0x86, 0xa0, 0, 1, 0x86, 0xa0,
-                              8,    2,   0,   0,   0};
+  std::vector<uint8_t> png = {0x89, 'P', 'N',  'G',  '\r', '\n', 0x1a, '\n', 0,    0,
+                              0,    13,  'I',  'H',  'D',  'R',  0,    1,    0x86, 0xa0,
+                              0,    1,   0x86, 0xa0, 8,    2,    0,    0,    0};
   uint32_t crc = 0xffffffffu;
   for (size_t i = 12; i < png.size(); ++i) {
     crc ^= png[i];
@@ -81,8 +81,8 @@ Status RunLoad(const LoadOptions& options, const std::vector<std::vector<uint8_t
   const std::vector<uint8_t> oversized = OversizedPng();
   const std::string text = "this is a text file, not an image\n";
   const std::vector<uint8_t> wrong_type(text.begin(), text.end());
-  const std::string target = "/v1/" + options.route +
-                             "?pipeline=" + api::http::HttpClient::Encode(options.pipeline);
+  const std::string target =
+      "/v1/" + options.route + "?pipeline=" + api::http::HttpClient::Encode(options.pipeline);
 
   std::atomic<int64_t> issued{0};
   std::mutex mu;
@@ -126,8 +126,8 @@ Status RunLoad(const LoadOptions& options, const std::vector<std::vector<uint8_t
     kind_ms[static_cast<int>(s.kind)].push_back(s.ms);
   }
   std::printf("load: %zu requests to %s%s in %.2f s with %d clients: %.1f requests/s\n",
-              samples.size(), options.server.c_str(), target.c_str(), seconds,
-              options.concurrency, seconds > 0 ? static_cast<double>(samples.size()) / seconds : 0);
+              samples.size(), options.server.c_str(), target.c_str(), seconds, options.concurrency,
+              seconds > 0 ? static_cast<double>(samples.size()) / seconds : 0);
   std::printf("status codes (0: no answer):\n");
   for (const auto& [key, count] : by_kind_status) {
     std::printf("  %-12s %3d  %7lld\n", kKindNames[key.first], key.second,

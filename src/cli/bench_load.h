@@ -15,12 +15,12 @@
 namespace tessera::cli {
 
 struct LoadOptions {
-  std::string server;  // http://host:port
+  std::string server;             // http://host:port
   std::string route = "process";  // process | jobs
   std::string pipeline = "thumbnail:w=256";
   std::string api_key;  // sent as Authorization: Bearer when set
   int concurrency = 4;
-  int64_t requests = 200;  // at most this many in all
+  int64_t requests = 200;             // at most this many in all
   std::chrono::seconds duration{60};  // and for at most this long
   // Relative weights of the kinds of request.
   int valid = 8;

@@ -4,8 +4,8 @@
 #include <sys/wait.h>
 
 #include <atomic>
-#include <mutex>
 #include <filesystem>
+#include <mutex>
 #include <thread>
 
 #include "cli/backends.h"
@@ -77,9 +77,10 @@ class WorkerProcesses {
  public:
   WorkerProcesses(const BackendFlags& flags, int count, const fs::path& logs) {
     for (int i = 0; i < count; ++i) {
-      std::vector<std::string> argv = {SelfExecutable(), "worker", "--threads", "1",
-                                       "--worker-id", "bench-" + std::to_string(i),
-                                       "--data-dir", flags.data_dir};
+      std::vector<std::string> argv = {SelfExecutable(), "worker",
+                                       "--threads",      "1",
+                                       "--worker-id",    "bench-" + std::to_string(i),
+                                       "--data-dir",     flags.data_dir};
       if (!flags.queue_url.empty()) argv.insert(argv.end(), {"--queue", flags.queue_url});
       if (!flags.store_url.empty()) argv.insert(argv.end(), {"--store", flags.store_url});
       auto pid = SpawnChild(argv, (logs / ("worker-" + std::to_string(i) + ".log")).string());

@@ -23,9 +23,9 @@ std::vector<char*> Argv(const std::vector<std::string>& argv) {
 }
 
 Error SpawnError(const std::vector<std::string>& argv, int err) {
-  return MakeError(ErrorCode::kInternal,
-                   "cannot start " + (argv.empty() ? std::string("?") : argv[0]) + ": " +
-                       std::strerror(err));
+  return MakeError(
+      ErrorCode::kInternal,
+      "cannot start " + (argv.empty() ? std::string("?") : argv[0]) + ": " + std::strerror(err));
 }
 
 }  // namespace

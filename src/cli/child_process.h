@@ -14,8 +14,8 @@
 namespace tessera::cli {
 
 struct ChildUsage {
-  int exit_code = -1;  // 128 + signal number when killed by a signal
-  std::string out;     // everything written to stdout
+  int exit_code = -1;                    // 128 + signal number when killed by a signal
+  std::string out;                       // everything written to stdout
   std::chrono::duration<double> cpu{0};  // user + system
   uint64_t peak_rss_bytes = 0;           // the largest single process among it and its children
 };

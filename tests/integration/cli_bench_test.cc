@@ -41,9 +41,9 @@ class BenchCommandTest : public ::testing::Test {
 TEST_F(BenchCommandTest, EveryModeRunsTheWholeBatch) {
   RedisServer redis;
   ASSERT_TRUE(redis.Start().has_value());
-  auto run = RunTessera({"bench", (dir_.path() / "images").string(), "-p", "blur:sigma=2", "-n",
-                         "2", "--redis", redis.url() + "/2", "--work-dir",
-                         (dir_.path() / "work").string()});
+  auto run =
+      RunTessera({"bench", (dir_.path() / "images").string(), "-p", "blur:sigma=2", "-n", "2",
+                  "--redis", redis.url() + "/2", "--work-dir", (dir_.path() / "work").string()});
   ASSERT_EQ(run.exit_code, 0) << run.out << run.err;
   EXPECT_NE(run.out.find("3 images"), std::string::npos) << run.out;
   for (const std::string mode : {"sequential", "threads", "tiled", "processes", "redis"}) {
@@ -82,8 +82,8 @@ TEST_F(BenchCommandTest, AnUnknownModeIsAUsageError) {
 TEST_F(BenchCommandTest, LoadAgainstAServerReportsEachKindsStatus) {
   auto serve = ServeProcess::Start(dir_.path(), {"--workers", "1"});
   ASSERT_TRUE(serve);
-  auto run = RunTessera({"bench", "--server", serve->url(), (dir_.path() / "images").string(),
-                         "-c", "2", "--requests", "30", "--duration-s", "60", "--mix",
+  auto run = RunTessera({"bench", "--server", serve->url(), (dir_.path() / "images").string(), "-c",
+                         "2", "--requests", "30", "--duration-s", "60", "--mix",
                          "valid=1,oversized=1,wrong-type=1"});
   ASSERT_EQ(run.exit_code, 0) << run.out << run.err;
   EXPECT_NE(run.out.find("load: 30 requests"), std::string::npos) << run.out;
