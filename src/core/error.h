@@ -6,6 +6,7 @@
 // never on the message.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -32,8 +33,27 @@ enum class ErrorCode {
   kInternal,
 };
 
+// Everything tessera says about an error code, in one row of one table (core/error.cc): the
+// HTTP and gRPC statuses, whether a retry can help and Retry-After all derive from it.
+struct ErrorCodeFacts {
+  ErrorCode code;
+  std::string_view name;  // stable lower-case identifier, matched by clients and tests
+  int http_status;
+  int grpc_status;  // a google.rpc.Code number (grpc::StatusCode has the same values)
+  bool permanent;   // a retry cannot fix it: a job ends dead at once (jobs/retry_policy.h)
+  // A store failing (disk full or read-only, unreachable): a job keeps retrying it for the
+  // retry policy's storage window.
+  bool storage_fault;
+  int retry_after_s;  // Retry-After sent with it, in seconds; 0: none
+};
+
+const ErrorCodeFacts& FactsOf(ErrorCode code);
+
 // Stable lower-case identifier of a code ("bad_pipeline", "too_many_pixels", ...).
 std::string_view CodeName(ErrorCode code);
+
+// The code CodeName spells `name`; nullopt for anything else.
+std::optional<ErrorCode> ParseErrorCode(std::string_view name);
 
 struct Error {
   ErrorCode code = ErrorCode::kInternal;

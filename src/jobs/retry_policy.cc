@@ -12,25 +12,8 @@ std::chrono::milliseconds RetryPolicy::Backoff(int attempt, std::mt19937_64& rng
   return std::chrono::milliseconds(static_cast<int64_t>(capped / 2.0 + half(rng)));
 }
 
-bool IsPermanent(ErrorCode code) {
-  switch (code) {
-    case ErrorCode::kBadPipeline:
-    case ErrorCode::kBadRequest:
-    case ErrorCode::kUnsupportedMedia:
-    case ErrorCode::kCorruptImage:
-    case ErrorCode::kTooLarge:
-    case ErrorCode::kTooManyPixels:
-    case ErrorCode::kOverBudget:
-    // The engine stopped the job at its deadline: another attempt would spend as long again.
-    case ErrorCode::kDeadlineExceeded:
-    case ErrorCode::kNotFound:
-    case ErrorCode::kCancelled: return true;
-    default: return false;
-  }
-}
+bool IsPermanent(ErrorCode code) { return FactsOf(code).permanent; }
 
-bool IsStorageFault(ErrorCode code) {
-  return code == ErrorCode::kIo || code == ErrorCode::kUnavailable;
-}
+bool IsStorageFault(ErrorCode code) { return FactsOf(code).storage_fault; }
 
 }  // namespace tessera::jobs

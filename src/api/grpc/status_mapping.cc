@@ -18,26 +18,7 @@ std::string MetadataSafe(std::string_view value) {
 }  // namespace
 
 ::grpc::StatusCode GrpcCodeFor(ErrorCode code) {
-  using ::grpc::StatusCode;
-  switch (code) {
-    case ErrorCode::kBadPipeline:
-    case ErrorCode::kBadRequest:
-    case ErrorCode::kUnsupportedMedia:
-    case ErrorCode::kCorruptImage:
-    case ErrorCode::kTooManyPixels:
-    case ErrorCode::kOverBudget: return StatusCode::INVALID_ARGUMENT;
-    case ErrorCode::kTooLarge:
-    case ErrorCode::kQueueFull: return StatusCode::RESOURCE_EXHAUSTED;
-    case ErrorCode::kNotFound: return StatusCode::NOT_FOUND;
-    case ErrorCode::kConflict: return StatusCode::FAILED_PRECONDITION;
-    case ErrorCode::kUnauthorized: return StatusCode::UNAUTHENTICATED;
-    case ErrorCode::kUnavailable: return StatusCode::UNAVAILABLE;
-    case ErrorCode::kDeadlineExceeded: return StatusCode::DEADLINE_EXCEEDED;
-    case ErrorCode::kCancelled: return StatusCode::CANCELLED;
-    case ErrorCode::kIo:
-    case ErrorCode::kInternal: return StatusCode::INTERNAL;
-  }
-  return StatusCode::INTERNAL;
+  return static_cast<::grpc::StatusCode>(FactsOf(code).grpc_status);
 }
 
 ::grpc::Status ToGrpcStatus(const Error& error, ::grpc::ServerContext* context) {

@@ -1,20 +1,5 @@
-// The one mapping from tessera's error codes to gRPC status codes, and the Error -> grpc::Status
-// conversion every gRPC service uses (the HTTP mapping is api/error_status.h).
-//
-//   bad_pipeline, bad_request, unsupported_media,
-//   corrupt_image, too_many_pixels              INVALID_ARGUMENT
-//   too_large, queue_full                       RESOURCE_EXHAUSTED
-//   not_found                                   NOT_FOUND
-//   conflict                                    FAILED_PRECONDITION
-//   unauthorized                                UNAUTHENTICATED
-//   unavailable                                 UNAVAILABLE
-//   deadline_exceeded                           DEADLINE_EXCEEDED
-//   cancelled                                   CANCELLED
-//   io, internal                                INTERNAL
-//
-// too_large is RESOURCE_EXHAUSTED (not INVALID_ARGUMENT) because gRPC itself answers a message
-// over the size limit with RESOURCE_EXHAUSTED: a client sees one code for "too big" whichever
-// limit tripped. Only queue_full is worth retrying as is; the error code name tells them apart.
+// The Error -> grpc::Status conversion every gRPC service uses. Each code's gRPC status comes
+// from the error table (core/error.h ErrorCodeFacts), as its HTTP status does.
 #pragma once
 
 #include <grpcpp/server_context.h>

@@ -48,8 +48,9 @@ HttpResponse ErrorResponse(const Error& error) {
   nlohmann::json e = {{"code", CodeName(error.code)}, {"message", error.message}};
   if (!error.field.empty()) e["field"] = error.field;
   auto r = HttpResponse::Json(HttpStatusFor(error.code), nlohmann::json{{"error", e}}.dump());
-  if (error.code == ErrorCode::kQueueFull) r.SetHeader("Retry-After", "1");
-  if (error.code == ErrorCode::kUnavailable) r.SetHeader("Retry-After", "5");
+  if (int seconds = FactsOf(error.code).retry_after_s; seconds > 0) {
+    r.SetHeader("Retry-After", std::to_string(seconds));
+  }
   return r;
 }
 

@@ -26,15 +26,6 @@ Result<std::vector<RedisReply>> ScriptOutcome(Result<RedisReply> reply,
   return MakeError(*code, std::move(message));
 }
 
-std::optional<ErrorCode> ParseErrorCode(std::string_view name) {
-  for (int i = static_cast<int>(ErrorCode::kBadPipeline);
-       i <= static_cast<int>(ErrorCode::kInternal); ++i) {
-    auto code = static_cast<ErrorCode>(i);
-    if (CodeName(code) == name) return code;
-  }
-  return std::nullopt;
-}
-
 FieldMap ToFieldMap(const RedisReply& flat_pairs) {
   FieldMap fields;
   for (size_t i = 0; i + 1 < flat_pairs.elements.size(); i += 2) {

@@ -24,8 +24,6 @@ namespace tessera::queue::redis_codec {
 Result<std::vector<RedisReply>> ScriptOutcome(Result<RedisReply> reply,
                                               std::string_view script_name);
 
-std::optional<ErrorCode> ParseErrorCode(std::string_view name);
-
 // A flat [field, value, field, value, ...] array (HGETALL) as a map.
 using FieldMap = std::map<std::string, std::string>;
 FieldMap ToFieldMap(const RedisReply& flat_pairs);

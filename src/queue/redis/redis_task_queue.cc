@@ -404,8 +404,7 @@ TaskSpec DecodeSpec(const FieldMap& f) {
 
 Error DecodeLastError(const FieldMap& f) {
   Error error;
-  error.code = redis_codec::ParseErrorCode(redis_codec::Field(f, "error_code"))
-                   .value_or(ErrorCode::kInternal);
+  error.code = ParseErrorCode(redis_codec::Field(f, "error_code")).value_or(ErrorCode::kInternal);
   error.message = redis_codec::Field(f, "error_message");
   error.field = redis_codec::Field(f, "error_field");
   error.detail = redis_codec::Field(f, "error_detail");
