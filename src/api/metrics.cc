@@ -84,6 +84,11 @@ struct ServiceMetrics::Impl {
           .Name("tessera_embedded_worker_failed_tasks")
           .Help("Tasks this process's embedded workers retried or buried")
           .Register(*registry);
+  prometheus::Family<prometheus::Gauge>& repaired =
+      prometheus::BuildGauge()
+          .Name("tessera_repaired_jobs")
+          .Help("Jobs found queued without a task that this process enqueued again")
+          .Register(*registry);
 
   std::mutex mu;
   std::deque<SteadyClock::time_point> recent;  // request completions in the last minute
@@ -162,6 +167,7 @@ std::string ServiceMetrics::Render(const MetricsSnapshot& s) {
   m.worker_tasks.Add({{"outcome", "succeeded"}}).Set(static_cast<double>(ok));
   m.worker_tasks.Add({{"outcome", "failed"}}).Set(static_cast<double>(failed));
   m.retries.Add({}).Set(static_cast<double>(s.embedded_retries));
+  m.repaired.Add({}).Set(static_cast<double>(s.jobs_repaired));
 
   std::ostringstream out;
   prometheus::TextSerializer().Serialize(out, m.registry->Collect());

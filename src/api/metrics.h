@@ -34,6 +34,7 @@ struct MetricsSnapshot {
   int http_connections = 0;
   int sync_in_flight = 0;
   int64_t embedded_retries = 0;  // retried or buried by this process's workers
+  int64_t jobs_repaired = 0;     // queued jobs without a task this process enqueued again
 };
 
 class ServiceMetrics {

@@ -19,9 +19,11 @@
 #include "api/compat/g/g_runner.h"
 #include "cli/backends.h"
 #include "cli/commands.h"
+#include "cli/repair_flags.h"
 #include "cli/stop_signals.h"
 #include "core/log.h"
 #include "jobs/job_service.h"
+#include "jobs/queued_job_repair.h"
 #include "worker/worker.h"
 
 namespace tessera::cli {
@@ -124,11 +126,14 @@ int RunG(const std::vector<std::string>& args) {
 
   if (mode == "coordinator") return Coordinate(service, *backends->blobs, *flags, nullptr);
 
+  std::unique_ptr<jobs::QueuedJobRepair> repair;
   std::unique_ptr<worker::Worker> pool;
   if (mode == "worker" || mode == "all") {
-    if (auto repaired = service.RepairQueuedJobs(); !repaired) {
-      Log(LogLevel::kWarn, "repair_failed", {{"error", repaired.error().ToString()}});
+    milliseconds repair_every = RepairFlags{}.every();
+    if (const char* every = std::getenv("TESSERA_REPAIR_EVERY_MS"); every != nullptr) {
+      repair_every = milliseconds(std::max(50L, std::atol(every)));  // as `tessera worker`
     }
+    repair = std::make_unique<jobs::QueuedJobRepair>(service, repair_every);
     worker::WorkerOptions options;
     options.threads = flags->workers;
     options.engine = engine_options;

@@ -23,12 +23,14 @@
 #include "api/sync_processor.h"
 #include "cli/backends.h"
 #include "cli/commands.h"
+#include "cli/repair_flags.h"
 #include "cli/server_memory.h"
 #include "cli/stop_signals.h"
 #include "cli/worker_flags.h"
 #include "core/file_io.h"
 #include "core/log.h"
 #include "jobs/job_service.h"
+#include "jobs/queued_job_repair.h"
 #include "worker/worker.h"
 
 namespace tessera::cli {
@@ -40,6 +42,7 @@ struct ServeArgs {
   BackendFlags backends;
   EngineFlags engine;
   WorkerFlags worker;
+  RepairFlags repair;
   api::http::ServerOptions server;
   api::http::NativeApiOptions api;
   api::SyncOptions sync;
@@ -153,9 +156,7 @@ int Run(ServeArgs& args) {
   jobs::JobService service(*backends->jobs, *backends->queue, *backends->blobs, *backends->registry,
                            clock, engine_options.limits,
                            jobs::ReferencePolicy{args.allow_ref_prefixes, backends->key_for_uri});
-  if (auto repaired = service.RepairQueuedJobs(); !repaired) {
-    Log(LogLevel::kWarn, "repair_failed", {{"error", repaired.error().ToString()}});
-  }
+  jobs::QueuedJobRepair repair(service, args.repair.every());
 
   api::SyncOptions sync = args.sync;
   sync.slot_wait = std::chrono::milliseconds(args.sync_wait_ms);
@@ -188,10 +189,11 @@ int Run(ServeArgs& args) {
       .blobs = *backends->blobs,
       .metrics = metrics,
       .server_gauges =
-          [&server, &pool](api::MetricsSnapshot& s) {
+          [&server, &pool, &repair](api::MetricsSnapshot& s) {
             s.http_in_flight = server ? server->in_flight() : 0;
             s.http_connections = server ? server->connections() : 0;
             s.embedded_retries = pool ? pool->counters().failed.load() : 0;
+            s.jobs_repaired = repair.repaired();
           },
       .draining = [&server] { return server && server->draining(); },
       .options = api_options,
@@ -342,6 +344,7 @@ Command RegisterServeCommand(CLI::App& app) {
   args->backends.Register(*cmd);
   args->engine.Register(*cmd);
   args->worker.Register(*cmd, "--workers", 0);
+  args->repair.Register(*cmd);
   auto& s = args->server;
   cmd->add_option("--host", s.host, "address to listen on")
       ->envname("TESSERA_HOST")

@@ -9,10 +9,12 @@
 
 #include "cli/backends.h"
 #include "cli/commands.h"
+#include "cli/repair_flags.h"
 #include "cli/stop_signals.h"
 #include "cli/worker_flags.h"
 #include "core/log.h"
 #include "jobs/job_service.h"
+#include "jobs/queued_job_repair.h"
 #include "worker/worker.h"
 
 namespace tessera::cli {
@@ -22,6 +24,7 @@ struct WorkerArgs {
   BackendFlags backends;
   EngineFlags engine;
   WorkerFlags worker;
+  RepairFlags repair;
   int64_t drain_ms = 30'000;
 };
 
@@ -48,10 +51,7 @@ int Run(WorkerArgs& args) {
 
   jobs::JobService service(*backends->jobs, *backends->queue, *backends->blobs, *backends->registry,
                            clock, options.engine.limits);
-  auto repaired = service.RepairQueuedJobs();
-  if (!repaired) {
-    Log(LogLevel::kWarn, "repair_failed", {{"error", repaired.error().ToString()}});
-  }
+  jobs::QueuedJobRepair repair(service, args.repair.every());
 
   worker::Worker w(*backends->queue, *backends->jobs, *backends->blobs, *backends->registry, clock,
                    options);
@@ -72,6 +72,7 @@ Command RegisterWorkerCommand(CLI::App& app) {
   args->backends.Register(*cmd);
   args->engine.Register(*cmd);
   args->worker.Register(*cmd, "-t,--threads", 1);
+  args->repair.Register(*cmd);
   cmd->add_option("--drain-timeout-ms", args->drain_ms,
                   "on SIGTERM, how long running tasks may take to finish")
       ->envname("TESSERA_DRAIN_TIMEOUT_MS")

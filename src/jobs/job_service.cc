@@ -4,6 +4,7 @@
 #include <set>
 
 #include "core/ids.h"
+#include "core/log.h"
 #include "engine/pipeline.h"
 #include "engine/tiling/tiled_process.h"
 #include "engine/work_estimate.h"
@@ -198,15 +199,28 @@ Result<queue::JobPage> JobService::List(std::optional<queue::JobState> state, si
   return jobs_.List(state, limit, cursor);
 }
 
-Result<int> JobService::RepairQueuedJobs() {
+Result<int> JobService::RepairQueuedJobs(std::chrono::milliseconds min_age) {
+  const SystemTime recorded_before = clock_.Now() - min_age;
   int enqueued = 0;
   std::string cursor;
   do {
     auto page = jobs_.List(queue::JobState::kQueued, 500, cursor);
     if (!page) return page.error();
     for (const auto& job : page->jobs) {
+      // A job that ever left queued (an operator's retry) has updated != created.
+      if (job.updated != job.created || job.created > recorded_before) continue;
+      auto known = queue_.Knows(job.id);
+      if (!known) return known.error();
+      if (*known) continue;
       if (Status s = queue_.Enqueue(TaskFor(job)); !s) return s.error();
       ++enqueued;
+      Log(LogLevel::kWarn, "job_repaired",
+          {{"job_id", job.id},
+           {"request_id", job.request_id},
+           {"reason", "queued without a task"},
+           {"age_ms", std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                         clock_.Now() - job.created)
+                                         .count())}});
     }
     cursor = page->next_cursor;
   } while (!cursor.empty());

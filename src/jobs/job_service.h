@@ -3,12 +3,14 @@
 //
 // Submit is crash-safe without a transaction spanning the three backends: the input blob is
 // written first, then the job record, then the task (whose id is the job id, and Enqueue is
-// idempotent). A crash between record and task leaves a queued job with no task, which
-// RepairQueuedJobs() (run by every worker at start) re-enqueues.
+// idempotent). A crash between record and task, or a Redis that lost the end of its
+// append-only file, leaves a queued job with no task, which RepairQueuedJobs() re-enqueues (every
+// worker and API process runs it periodically: jobs/queued_job_repair.h).
 //
 // Thread-safety: all methods may be called concurrently.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -85,9 +87,13 @@ class JobService {
   Result<queue::JobPage> List(std::optional<queue::JobState> state, size_t limit,
                               std::string_view cursor);
 
-  // Re-enqueues the task of every queued job (idempotent), closing the gap a crash between
-  // recording a job and enqueueing its task would leave. Returns how many it enqueued.
-  Result<int> RepairQueuedJobs();
+  // Enqueues the task of every queued job that has none, closing the gap a crash between
+  // recording a job and enqueueing its task (or a backend that lost the task) leaves; logs
+  // job_repaired for each and returns how many it enqueued. Idempotent: a job whose task the
+  // queue knows (TaskQueue::Knows, in any state) is left alone. Only jobs recorded at least
+  // `min_age` ago are looked at, so a submission between its record and its task is not raced.
+  // A job an operator retried is left alone too: its task may live under another id (Retry).
+  Result<int> RepairQueuedJobs(std::chrono::milliseconds min_age);
 
  private:
   queue::TaskSpec TaskFor(const queue::JobRecord& job) const;

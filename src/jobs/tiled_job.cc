@@ -49,7 +49,8 @@ std::optional<engine::Format> FormatNamed(std::string_view name) {
 Result<CoordinateStats> CoordinateTiles(TiledJobSeams seams, const queue::TaskSpec& process_task,
                                         const TiledJobPayload& job, const engine::Image& prepared,
                                         const engine::PipelineSplit& split,
-                                        const std::function<bool()>& stop) {
+                                        const std::function<bool()>& stop,
+                                        const WriteFence& fence) {
   auto plan = PlanOf(job);
   if (!plan) return plan.error();
   if (plan->image_width() != prepared.width() || plan->image_height() != prepared.height() ||
@@ -92,6 +93,7 @@ Result<CoordinateStats> CoordinateTiles(TiledJobSeams seams, const queue::TaskSp
         engine::Tile tile = plan->At(index);
         engine::Raster input = engine::CropRaster(
             **strip, engine::Rect{tile.in.x, tile.in.y - rows.y, tile.in.width, tile.in.height});
+        if (Status held = fence(); !held) return held.error();
         if (Status put = seams.blobs.Put(TileInputKey(prefix, index), engine::EncodeRawTile(input));
             !put) {
           return put.error();
@@ -113,7 +115,8 @@ Result<CoordinateStats> CoordinateTiles(TiledJobSeams seams, const queue::TaskSp
 }
 
 Result<TileRun> RunTile(TiledJobSeams seams, const queue::TaskSpec& task,
-                        const TileTaskPayload& payload, const engine::Limits& limits) {
+                        const TileTaskPayload& payload, const engine::Limits& limits,
+                        const WriteFence& fence) {
   const std::string& job_id = task.job_id;
   auto record = seams.jobs.Get(job_id);
   if (!record) return record.error();
@@ -143,6 +146,7 @@ Result<TileRun> RunTile(TiledJobSeams seams, const queue::TaskSpec& task,
     auto output = engine::ProcessTile(std::move(*input), plan->At(static_cast<int>(payload.tile)),
                                       split.local, limits);
     if (!output) return output.error();
+    if (Status held = fence(); !held) return held.error();
     Status put =
         seams.blobs.Put(TileOutputKey(prefix, payload.tile), engine::EncodeRawTile(*output));
     if (!put) return put.error();
@@ -160,7 +164,7 @@ Result<TileRun> RunTile(TiledJobSeams seams, const queue::TaskSpec& task,
 }
 
 Result<engine::ProcessResult> AssembleTiles(TiledJobSeams seams, const AssembleTaskPayload& payload,
-                                            const engine::Limits& limits) {
+                                            const engine::Limits& limits, const WriteFence& fence) {
   const TiledJobPayload& job = payload.job;
   auto pipeline = engine::ParsePipeline(job.pipeline);
   if (!pipeline) return pipeline.error();
@@ -212,6 +216,7 @@ Result<engine::ProcessResult> AssembleTiles(TiledJobSeams seams, const AssembleT
     std::optional<Error> tile_error = image.errors->First();
     return tile_error ? *tile_error : result.error();
   }
+  if (Status held = fence(); !held) return held.error();
   if (Status put = seams.blobs.Put(job.output_key, result->bytes); !put) return put.error();
   return result;
 }

@@ -37,6 +37,11 @@ struct TiledJobSeams {
   store::BlobStore& blobs;
 };
 
+// Called immediately before each blob write of a task: an error (the task's lease was lost, so
+// another holder owns its outcome) ends the run with that error and nothing more is written. A
+// worker passes its LeaseKeeper::Renew.
+using WriteFence = std::function<Status()>;
+
 struct CoordinateStats {
   int64_t tiles_total = 0;
   int64_t inputs_written = 0;  // tile inputs stored by this run
@@ -47,11 +52,12 @@ struct CoordinateStats {
 // for each tile not yet done, with the priority and capabilities of `process_task`. Sets the
 // job's tiles_total. Enqueues the assembly at once if every tile is already done. `stop` is
 // polled between rows of tiles: true (the job was cancelled, the lease lost) ends the run with
-// kCancelled. Errors: the blob store's and queue's; decode errors of the input.
+// kCancelled; `fence` guards each tile input written. Errors: the blob store's and queue's;
+// decode errors of the input; the fence's.
 Result<CoordinateStats> CoordinateTiles(TiledJobSeams seams, const queue::TaskSpec& process_task,
                                         const TiledJobPayload& job, const engine::Image& prepared,
                                         const engine::PipelineSplit& split,
-                                        const std::function<bool()>& stop);
+                                        const std::function<bool()>& stop, const WriteFence& fence);
 
 enum class TileRun {
   kProcessed,    // this call ran the tile and marked it done
@@ -60,16 +66,17 @@ enum class TileRun {
 };
 
 // Runs one tile task (see above). `task` is the tile task itself (for the follow-up's
-// priority and capabilities). Errors: kNotFound if the tile's input is missing; the engine's,
-// blob store's and queue's.
+// priority and capabilities); `fence` guards the tile output's write. Errors: kNotFound if the
+// tile's input is missing; the engine's, blob store's, queue's and fence's.
 Result<TileRun> RunTile(TiledJobSeams seams, const queue::TaskSpec& task,
-                        const TileTaskPayload& payload, const engine::Limits& limits);
+                        const TileTaskPayload& payload, const engine::Limits& limits,
+                        const WriteFence& fence);
 
 // Stitches the stored tiles of `payload.job` (a row of tiles in memory at a time), runs the
-// rest of the pipeline, encodes, and stores the result under job.output_key. Errors: kNotFound
-// if a tile output is missing; the engine's and blob store's.
+// rest of the pipeline, encodes, and stores the result under job.output_key once `fence`
+// allows. Errors: kNotFound if a tile output is missing; the engine's, blob store's and fence's.
 Result<engine::ProcessResult> AssembleTiles(TiledJobSeams seams, const AssembleTaskPayload& payload,
-                                            const engine::Limits& limits);
+                                            const engine::Limits& limits, const WriteFence& fence);
 
 // Deletes the job's tile blobs (best effort; called once its result is stored).
 void DeleteTiles(store::BlobStore& blobs, const TiledJobPayload& job);

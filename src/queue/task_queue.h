@@ -44,6 +44,11 @@ class TaskQueue {
   // Errors: kBadRequest (empty id or job_id), kUnavailable (backend down).
   virtual Status Enqueue(const TaskSpec& task) = 0;
 
+  // Whether the queue knows `task_id`, in the sense of Enqueue: true for a task in any state,
+  // including acked or cancelled within the retention window; false for an id never enqueued or
+  // forgotten since. Errors: kUnavailable (backend down).
+  virtual Result<bool> Knows(std::string_view task_id) = 0;
+
   // Leases one ready task whose every capability the worker has: highest priority first, and
   // oldest-ready first within a priority. Returns nullopt when none is ready for this worker.
   // The lease lasts `lease` unless extended. Never returns a task whose capabilities the worker

@@ -42,6 +42,20 @@ LeaseKeeper::LeaseState LeaseKeeper::State(const queue::ClaimedTask& task) const
   return it == tasks_.end() ? LeaseState::kHeld : it->second.second;
 }
 
+Status LeaseKeeper::Renew(const queue::ClaimedTask& task) {
+  switch (State(task)) {
+    case LeaseState::kLost: return MakeError(ErrorCode::kConflict, "the task's lease was lost");
+    case LeaseState::kCancelled: return MakeError(ErrorCode::kCancelled, "the job was cancelled");
+    case LeaseState::kHeld: break;
+  }
+  Status extended = queue_.ExtendLease(task, lease_);
+  if (!extended && extended.error().code == ErrorCode::kConflict) Mark(task, LeaseState::kLost);
+  if (!extended && extended.error().code == ErrorCode::kCancelled) {
+    Mark(task, LeaseState::kCancelled);
+  }
+  return extended;
+}
+
 void LeaseKeeper::Mark(const queue::ClaimedTask& task, LeaseState state) {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = tasks_.find(task.lease_token);

@@ -39,6 +39,13 @@ class LeaseKeeper {
   // kHeld for an untracked task.
   LeaseState State(const queue::ClaimedTask& task) const;
 
+  // Extends `task`'s lease with the backend now, which is how a writer proves it still holds
+  // the task (State() only reports the last extension; Redis ages leases by its own clock). OK:
+  // held for another full lease from now. kConflict (lease lost) or kCancelled: State() says so
+  // from then on. Other errors (kUnavailable): the backend could not tell.
+  // REQUIRES: `task` is tracked.
+  Status Renew(const queue::ClaimedTask& task);
+
  private:
   void Run();
   void Mark(const queue::ClaimedTask& task, LeaseState state);

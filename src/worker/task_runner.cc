@@ -96,14 +96,30 @@ TaskOutcome TaskRunner::Run(const queue::ClaimedTask& task) {
   }
 }
 
+TaskOutcome TaskRunner::Dropped(const queue::ClaimedTask& task, LeaseKeeper::LeaseState why) {
+  const bool cancelled = why == LeaseKeeper::LeaseState::kCancelled;
+  Log(cancelled ? LogLevel::kInfo : LogLevel::kWarn, "task_dropped",
+      {{"job_id", task.spec.job_id},
+       {"task_id", task.spec.id},
+       {"kind", task.spec.kind},
+       {"attempt", std::to_string(task.attempt)},
+       {"worker_id", task.worker_id},
+       {"reason", cancelled ? "cancelled" : "lease_lost"}});
+  return cancelled ? TaskOutcome::kCancelled : TaskOutcome::kAbandoned;
+}
+
 TaskOutcome TaskRunner::Fail(const queue::ClaimedTask& task, const Error& error) {
   const std::string& job_id = task.spec.job_id;
   bool permanent = jobs::IsPermanent(error.code) ||
                    (task.attempt >= policy_.max_attempts && !InStorageWindow(task, error));
   if (permanent) {
     Status buried = queue_.Bury(task, error);
-    if (!buried && buried.error().code == ErrorCode::kCancelled) return TaskOutcome::kCancelled;
-    if (!buried && buried.error().code == ErrorCode::kConflict) return TaskOutcome::kAbandoned;
+    if (!buried && buried.error().code == ErrorCode::kCancelled) {
+      return Dropped(task, LeaseKeeper::LeaseState::kCancelled);
+    }
+    if (!buried && buried.error().code == ErrorCode::kConflict) {
+      return Dropped(task, LeaseKeeper::LeaseState::kLost);
+    }
     queue::JobUpdate update;
     update.error = error;
     auto moved = jobs_.Transition(job_id, JobState::kDead, update);
@@ -116,8 +132,12 @@ TaskOutcome TaskRunner::Fail(const queue::ClaimedTask& task, const Error& error)
   }
   auto delay = Backoff(task.attempt);
   Status retried = queue_.Retry(task, clock_.Now() + delay, error);
-  if (!retried && retried.error().code == ErrorCode::kCancelled) return TaskOutcome::kCancelled;
-  if (!retried && retried.error().code == ErrorCode::kConflict) return TaskOutcome::kAbandoned;
+  if (!retried && retried.error().code == ErrorCode::kCancelled) {
+    return Dropped(task, LeaseKeeper::LeaseState::kCancelled);
+  }
+  if (!retried && retried.error().code == ErrorCode::kConflict) {
+    return Dropped(task, LeaseKeeper::LeaseState::kLost);
+  }
   queue::JobUpdate update;
   update.error = error;
   (void)jobs_.Transition(job_id, JobState::kFailedRetrying, update);
@@ -135,6 +155,19 @@ bool TaskRunner::InStorageWindow(const queue::ClaimedTask& task, const Error& er
   if (!job) return job.error().code != ErrorCode::kNotFound;
   SystemTime since = job->started != SystemTime{} ? job->started : job->created;
   return clock_.Now() - since < policy_.storage_window;
+}
+
+Status TaskRunner::StoreResult(const queue::ClaimedTask& task, const engine::Pipeline& pipeline,
+                               const std::string& output_key, const engine::ProcessResult& result) {
+  if (Status held = keeper_.Renew(task); !held) return held;
+  if (engine::FindsObjects(pipeline)) {
+    std::string found = engine::detect::DetectionsToJson(result.detections);
+    Status put =
+        blobs_.Put(jobs::DetectionsKeyFor(task.spec.job_id),
+                   std::span(reinterpret_cast<const uint8_t*>(found.data()), found.size()));
+    if (!put) return put;
+  }
+  return blobs_.Put(output_key, result.bytes);
 }
 
 TaskOutcome TaskRunner::RunProcess(const queue::ClaimedTask& task) {
@@ -189,20 +222,13 @@ TaskOutcome TaskRunner::RunProcess(const queue::ClaimedTask& task) {
       if (!coordinated) {
         result = engine::Process(*input, *pipeline, engine_options_);
         execution = "whole: " + pipeline->ToText();
-        if (result && engine::FindsObjects(*pipeline)) {
-          std::string found = engine::detect::DetectionsToJson(result->detections);
-          stored =
-              blobs_.Put(jobs::DetectionsKeyFor(job_id),
-                         std::span(reinterpret_cast<const uint8_t*>(found.data()), found.size()));
-        }
-        if (result && stored) stored = blobs_.Put(payload->output_key, result->bytes);
+        if (result) stored = StoreResult(task, *pipeline, payload->output_key, *result);
       }
     }
   }
   LeaseKeeper::LeaseState lease = keeper_.State(task);
   keeper_.Untrack(task);
-  if (lease == LeaseKeeper::LeaseState::kCancelled) return TaskOutcome::kCancelled;
-  if (lease == LeaseKeeper::LeaseState::kLost) return TaskOutcome::kAbandoned;
+  if (lease != LeaseKeeper::LeaseState::kHeld) return Dropped(task, lease);
 
   if (coordinated) {
     if (!*coordinated) return Fail(task, coordinated->error());

@@ -18,8 +18,11 @@
 // A task whose lease was lost or which was cancelled while it ran is left alone: another holder
 // (or the canceller) owns the outcome. Its engine is stopped as soon as the LeaseKeeper learns
 // of it (engine/stop_token.h: at the next step, libvips region or band of rows), so the worker
-// thread is free for the next task at once. A run longer than `job_deadline` is stopped the
-// same way and ends its job dead with kDeadlineExceeded (another attempt would take as long).
+// thread is free for the next task at once. Every blob write is fenced: the lease is renewed
+// with the backend just before it (LeaseKeeper::Renew), and a holder that lost it writes
+// nothing. A task left alone logs task_dropped (job_id, task_id, reason). A run longer than
+// `job_deadline` is stopped the same way and ends its job dead with kDeadlineExceeded (another
+// attempt would take as long).
 //
 // Thread-safety: Run may be called concurrently from several threads.
 #pragma once
@@ -71,6 +74,12 @@ class TaskRunner {
   // True if `error` is a storage fault and the task's job is still inside the retry policy's
   // storage window (or its record cannot be read, which is itself the store failing).
   bool InStorageWindow(const queue::ClaimedTask& task, const Error& error);
+  // Logs task_dropped and returns kAbandoned (lease lost) or kCancelled.
+  // REQUIRES: why != kHeld.
+  TaskOutcome Dropped(const queue::ClaimedTask& task, LeaseKeeper::LeaseState why);
+  // Stores a whole-image run's result (and its detections) once the lease is confirmed.
+  Status StoreResult(const queue::ClaimedTask& task, const engine::Pipeline& pipeline,
+                     const std::string& output_key, const engine::ProcessResult& result);
   std::chrono::milliseconds Backoff(int attempt);
 
   queue::TaskQueue& queue_;

@@ -17,8 +17,12 @@ std::string Millis(std::chrono::steady_clock::duration d) {
 
 TaskOutcome TaskRunner::AckDone(const queue::ClaimedTask& task) {
   Status acked = queue_.Ack(task);
-  if (!acked && acked.error().code == ErrorCode::kCancelled) return TaskOutcome::kCancelled;
-  if (!acked && acked.error().code == ErrorCode::kConflict) return TaskOutcome::kAbandoned;
+  if (!acked && acked.error().code == ErrorCode::kCancelled) {
+    return Dropped(task, LeaseKeeper::LeaseState::kCancelled);
+  }
+  if (!acked && acked.error().code == ErrorCode::kConflict) {
+    return Dropped(task, LeaseKeeper::LeaseState::kLost);
+  }
   return TaskOutcome::kSucceeded;
 }
 
@@ -53,9 +57,10 @@ std::optional<Status> TaskRunner::MaybeCoordinate(const queue::ClaimedTask& task
   if (auto moved = jobs_.Transition(task.spec.job_id, JobState::kRunning, planned); !moved) {
     return Status(moved.error());
   }
-  auto stats =
-      jobs::CoordinateTiles({jobs_, queue_, blobs_}, task.spec, job, *prepared, split,
-                            [&] { return keeper_.State(task) != LeaseKeeper::LeaseState::kHeld; });
+  auto stats = jobs::CoordinateTiles(
+      {jobs_, queue_, blobs_}, task.spec, job, *prepared, split,
+      [&] { return keeper_.State(task) != LeaseKeeper::LeaseState::kHeld; },
+      [&] { return keeper_.Renew(task); });
   if (!stats) return Status(stats.error());
   Log(LogLevel::kInfo, "tiles_planned",
       {{"job_id", task.spec.job_id},
@@ -71,11 +76,11 @@ TaskOutcome TaskRunner::RunTile(const queue::ClaimedTask& task) {
   if (!payload) return Fail(task, payload.error());
   auto started = clock_.Monotonic();
   keeper_.Track(task);
-  auto run = jobs::RunTile({jobs_, queue_, blobs_}, task.spec, *payload, engine_options_.limits);
+  auto run = jobs::RunTile({jobs_, queue_, blobs_}, task.spec, *payload, engine_options_.limits,
+                           [&] { return keeper_.Renew(task); });
   LeaseKeeper::LeaseState lease = keeper_.State(task);
   keeper_.Untrack(task);
-  if (lease == LeaseKeeper::LeaseState::kCancelled) return TaskOutcome::kCancelled;
-  if (lease == LeaseKeeper::LeaseState::kLost) return TaskOutcome::kAbandoned;
+  if (lease != LeaseKeeper::LeaseState::kHeld) return Dropped(task, lease);
   if (!run) {
     if (run.error().code == ErrorCode::kNotFound && !jobs_.Get(task.spec.job_id)) {
       (void)queue_.Ack(task);  // the job record is gone (expired): nothing to do
@@ -114,11 +119,11 @@ TaskOutcome TaskRunner::RunAssemble(const queue::ClaimedTask& task) {
       {{"job_id", job_id}, {"attempt", std::to_string(task.attempt)}});
   auto started = clock_.Monotonic();
   keeper_.Track(task);
-  auto result = jobs::AssembleTiles({jobs_, queue_, blobs_}, *payload, engine_options_.limits);
+  auto result = jobs::AssembleTiles({jobs_, queue_, blobs_}, *payload, engine_options_.limits,
+                                    [&] { return keeper_.Renew(task); });
   LeaseKeeper::LeaseState lease = keeper_.State(task);
   keeper_.Untrack(task);
-  if (lease == LeaseKeeper::LeaseState::kCancelled) return TaskOutcome::kCancelled;
-  if (lease == LeaseKeeper::LeaseState::kLost) return TaskOutcome::kAbandoned;
+  if (lease != LeaseKeeper::LeaseState::kHeld) return Dropped(task, lease);
   if (!result) return Fail(task, result.error());
 
   queue::JobUpdate done;

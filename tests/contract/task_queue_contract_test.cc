@@ -246,6 +246,34 @@ TEST_P(TaskQueueContract, EnqueueOfAKnownIdIsANoOpInEveryState) {
   EXPECT_EQ(stats.dead, 1);
 }
 
+TEST_P(TaskQueueContract, KnowsEveryIdEnqueueWouldTreatAsKnown) {
+  auto knows = [&](const std::string& id) {
+    Result<bool> known = OtherClient()->Knows(id);
+    EXPECT_TRUE(known.has_value()) << Describe(known.error());
+    return known && *known;
+  };
+  EXPECT_FALSE(knows("never"));
+  MustEnqueue(Task("t1"));
+  EXPECT_TRUE(knows("t1"));  // ready
+  ClaimedTask claimed = MustClaim();
+  EXPECT_TRUE(knows("t1"));  // leased
+  ASSERT_TRUE(queue_->Ack(claimed).has_value());
+  EXPECT_TRUE(knows("t1"));  // acked, within the retention window
+
+  TaskSpec delayed = Task("delayed");
+  delayed.not_before = clock_.Now() + seconds(60);
+  MustEnqueue(delayed);
+  EXPECT_TRUE(knows("delayed"));
+
+  MustEnqueue(Task("buried"));
+  ASSERT_TRUE(queue_->Bury(MustClaim(), MakeError(ErrorCode::kCorruptImage, "x")).has_value());
+  EXPECT_TRUE(knows("buried"));
+
+  MustEnqueue(Task("cancelled"));
+  ASSERT_TRUE(queue_->Cancel("cancelled").has_value());
+  EXPECT_TRUE(knows("cancelled"));
+}
+
 TEST_P(TaskQueueContract, AnExpiredLeaseIsReclaimedForTheNextWorker) {
   MustEnqueue(Task("t1"));
   ClaimedTask first = MustClaim(*queue_, kCoreWorker, kShortLease);

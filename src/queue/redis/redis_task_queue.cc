@@ -509,6 +509,13 @@ Status RedisTaskQueue::Enqueue(const TaskSpec& task) {
   return OkStatus();
 }
 
+Result<bool> RedisTaskQueue::Knows(std::string_view task_id) {
+  auto reply = client_->Command({"EXISTS", options_.key_prefix + "task:" + std::string(task_id)},
+                                RedisRetry::kIdempotent);
+  if (!reply) return std::move(reply).error();
+  return reply->integer == 1;
+}
+
 Result<std::optional<ClaimedTask>> RedisTaskQueue::Claim(const WorkerIdentity& worker,
                                                          std::chrono::milliseconds lease) {
   if (auto s = CheckLease(lease); !s) return s.error();

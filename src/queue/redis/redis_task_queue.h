@@ -49,6 +49,7 @@ class RedisTaskQueue final : public TaskQueue {
                  RedisTaskQueueOptions options = {});
 
   Status Enqueue(const TaskSpec& task) override;
+  Result<bool> Knows(std::string_view task_id) override;
   Result<std::optional<ClaimedTask>> Claim(const WorkerIdentity& worker,
                                            std::chrono::milliseconds lease) override;
   Status ExtendLease(const ClaimedTask& task, std::chrono::milliseconds lease) override;

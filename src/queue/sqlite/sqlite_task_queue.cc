@@ -152,6 +152,14 @@ ON CONFLICT (id) DO NOTHING
   });
 }
 
+Result<bool> SqliteTaskQueue::Knows(std::string_view task_id) {
+  return db_->Read([&](SqliteTransaction& txn) -> Result<bool> {
+    Result<std::optional<std::string>> state = StateOf(txn, task_id);
+    if (!state) return state.error();
+    return state->has_value();
+  });
+}
+
 Result<std::optional<ClaimedTask>> SqliteTaskQueue::Claim(const WorkerIdentity& worker,
                                                           std::chrono::milliseconds lease) {
   int64_t now = ToUnixMillis(clock_.Now());

@@ -40,6 +40,7 @@ class SqliteTaskQueue final : public TaskQueue {
                                                        const Clock& clock);
 
   Status Enqueue(const TaskSpec& task) override;
+  Result<bool> Knows(std::string_view task_id) override;
   Result<std::optional<ClaimedTask>> Claim(const WorkerIdentity& worker,
                                            std::chrono::milliseconds lease) override;
   Status ExtendLease(const ClaimedTask& task, std::chrono::milliseconds lease) override;

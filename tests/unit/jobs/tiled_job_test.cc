@@ -20,6 +20,11 @@ namespace {
 
 using std::chrono::seconds;
 
+const WriteFence kNoFence = [] { return OkStatus(); };
+const WriteFence kLeaseLost = [] {
+  return Status(MakeError(ErrorCode::kConflict, "the task's lease was lost"));
+};
+
 class TiledJobTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -54,8 +59,9 @@ class TiledJobTest : public ::testing::Test {
     auto prepared = engine::PrepareForTiling(png_, *info, split_, {});
     EXPECT_TRUE(prepared.has_value());
     int rows_seen = 0;
-    return CoordinateTiles(Seams(), process_task_, payload_, *prepared, split_,
-                           [&] { return rows_seen++ >= stop_after_rows; });
+    return CoordinateTiles(
+        Seams(), process_task_, payload_, *prepared, split_,
+        [&] { return rows_seen++ >= stop_after_rows; }, kNoFence);
   }
 
   // Claims and runs up to `n` ready tile tasks; returns the outcomes. A claimed task of another
@@ -71,7 +77,7 @@ class TiledJobTest : public ::testing::Test {
       }
       auto payload = TileTaskPayload::FromJson((*claimed)->spec.payload);
       EXPECT_TRUE(payload.has_value());
-      auto run = RunTile(Seams(), (*claimed)->spec, *payload, {});
+      auto run = RunTile(Seams(), (*claimed)->spec, *payload, {}, kNoFence);
       EXPECT_TRUE(run.has_value()) << run.error().ToString();
       runs.push_back(*run);
       EXPECT_TRUE(queue_->Ack(**claimed).has_value());
@@ -120,7 +126,7 @@ TEST_F(TiledJobTest, InterruptedCoordinatorResumesAndTheJobAssemblesExactly) {
   queue::TaskSpec tile0 = process_task_;
   tile0.id = TileTaskId("JOB1", 0);
   tile0.kind = std::string(kTileTaskKind);
-  EXPECT_EQ(*RunTile(Seams(), tile0, again, {}), TileRun::kAlreadyDone);
+  EXPECT_EQ(*RunTile(Seams(), tile0, again, {}, kNoFence), TileRun::kAlreadyDone);
 
   auto rest = RunTiles(100);
   EXPECT_EQ(rest.size(), static_cast<size_t>(kTiles - 7));
@@ -131,7 +137,8 @@ TEST_F(TiledJobTest, InterruptedCoordinatorResumesAndTheJobAssemblesExactly) {
   EXPECT_EQ(other_[0].spec.id, AssembleTaskId("JOB1"));
   EXPECT_FALSE(queue_->Claim({"w", {"core"}}, seconds(30))->has_value());
 
-  auto result = AssembleTiles(Seams(), *AssembleTaskPayload::FromJson(other_[0].spec.payload), {});
+  auto result =
+      AssembleTiles(Seams(), *AssembleTaskPayload::FromJson(other_[0].spec.payload), {}, kNoFence);
   ASSERT_TRUE(result.has_value()) << result.error().ToString();
   auto whole = engine::Process(png_, pipeline_);
   ASSERT_TRUE(whole.has_value());
@@ -156,9 +163,39 @@ TEST_F(TiledJobTest, AMissingTileOutputFailsTheAssemblyAsNotFound) {
   ASSERT_TRUE(Coordinate(1000).has_value());
   RunTiles(100);
   ASSERT_TRUE(blobs_->Delete(TileOutputKey(TilePrefixFor("JOB1"), 13)).has_value());
-  auto result = AssembleTiles(Seams(), AssembleTaskPayload{payload_}, {});
+  auto result = AssembleTiles(Seams(), AssembleTaskPayload{payload_}, {}, kNoFence);
   ASSERT_FALSE(result.has_value());
   EXPECT_EQ(result.error().code, ErrorCode::kNotFound);
+}
+
+TEST_F(TiledJobTest, AFencedOffHolderWritesNoTileAndNoResult) {
+  auto info = engine::Probe(png_);
+  auto prepared = engine::PrepareForTiling(png_, *info, split_, {});
+  ASSERT_TRUE(prepared.has_value());
+  auto coordinated = CoordinateTiles(
+      Seams(), process_task_, payload_, *prepared, split_, [] { return false; }, kLeaseLost);
+  ASSERT_FALSE(coordinated.has_value());
+  EXPECT_EQ(coordinated.error().code, ErrorCode::kConflict);
+  EXPECT_TRUE(blobs_->List(TilePrefixFor("JOB1"), 10)->empty()) << "no tile input written";
+
+  ASSERT_TRUE(Coordinate(1000).has_value());
+  auto claimed = queue_->Claim({"w", {"core"}}, seconds(30));
+  ASSERT_TRUE(claimed.has_value() && claimed->has_value());
+  auto payload = TileTaskPayload::FromJson((*claimed)->spec.payload);
+  auto run = RunTile(Seams(), (*claimed)->spec, *payload, {}, kLeaseLost);
+  ASSERT_FALSE(run.has_value());
+  EXPECT_EQ(run.error().code, ErrorCode::kConflict);
+  EXPECT_FALSE(*blobs_->Exists(TileOutputKey(TilePrefixFor("JOB1"), payload->tile)));
+  EXPECT_EQ(jobs_->Get("JOB1")->tiles_done, 0);
+
+  ASSERT_TRUE(RunTile(Seams(), (*claimed)->spec, *payload, {}, kNoFence).has_value());
+  ASSERT_TRUE(queue_->Ack(**claimed).has_value());
+  RunTiles(100);
+  ASSERT_EQ(jobs_->Get("JOB1")->tiles_done, 20);
+  auto assembled = AssembleTiles(Seams(), AssembleTaskPayload{payload_}, {}, kLeaseLost);
+  ASSERT_FALSE(assembled.has_value());
+  EXPECT_EQ(assembled.error().code, ErrorCode::kConflict);
+  EXPECT_FALSE(*blobs_->Exists("results/JOB1"));
 }
 
 }  // namespace
