@@ -14,7 +14,8 @@ int HttpStatusFor(ErrorCode code) {
     case ErrorCode::kUnsupportedMedia: return 415;
     case ErrorCode::kCorruptImage:
     case ErrorCode::kTooManyPixels:
-    case ErrorCode::kOverBudget: return 422;
+    case ErrorCode::kOverBudget:
+    case ErrorCode::kIdempotencyKeyReused: return 422;
     case ErrorCode::kQueueFull: return 429;
     case ErrorCode::kUnavailable: return 503;
     case ErrorCode::kDeadlineExceeded: return 504;

@@ -14,6 +14,7 @@ std::string_view CodeName(ErrorCode code) {
     case ErrorCode::kQueueFull: return "queue_full";
     case ErrorCode::kNotFound: return "not_found";
     case ErrorCode::kConflict: return "conflict";
+    case ErrorCode::kIdempotencyKeyReused: return "idempotency_key_reused";
     case ErrorCode::kUnauthorized: return "unauthorized";
     case ErrorCode::kUnavailable: return "unavailable";
     case ErrorCode::kDeadlineExceeded: return "deadline_exceeded";

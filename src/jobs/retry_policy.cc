@@ -21,6 +21,7 @@ bool IsPermanent(ErrorCode code) {
     case ErrorCode::kTooLarge:
     case ErrorCode::kTooManyPixels:
     case ErrorCode::kOverBudget:
+    case ErrorCode::kIdempotencyKeyReused:
     // The engine stopped the job at its deadline: another attempt would spend as long again.
     case ErrorCode::kDeadlineExceeded:
     case ErrorCode::kNotFound:

@@ -309,6 +309,17 @@ TEST_F(HttpApiTest, JobLifecycleOverHttp) {
   EXPECT_EQ(r.status, 200u);
   EXPECT_EQ(json::parse(r.text())["id"], id);
 
+  // Same key, different request (issue 17): refused, never the earlier job.
+  r = Post(*client, "/v1/jobs?pipeline=invert", photo, {{"Idempotency-Key", "upload-42"}});
+  EXPECT_EQ(r.status, 422u) << r.text();
+  EXPECT_EQ(ErrorOf(r).value("code", ""), "idempotency_key_reused");
+  EXPECT_EQ(ErrorOf(r).value("field", ""), "Idempotency-Key");
+  EXPECT_NE(ErrorOf(r).value("message", "").find(id), std::string::npos) << r.text();
+  r = Post(*client, "/v1/jobs?pipeline=" + HttpClient::Encode(pipeline), Photo(64, 48),
+           {{"Idempotency-Key", "upload-42"}});
+  EXPECT_EQ(r.status, 422u) << r.text();
+  EXPECT_EQ(ErrorOf(r).value("code", ""), "idempotency_key_reused");
+
   job = WaitForJob(*client, id);
   EXPECT_EQ(job["state"], "succeeded");
   EXPECT_EQ(job["attempts"], 1);

@@ -25,7 +25,8 @@ std::string MetadataSafe(std::string_view value) {
     case ErrorCode::kUnsupportedMedia:
     case ErrorCode::kCorruptImage:
     case ErrorCode::kTooManyPixels:
-    case ErrorCode::kOverBudget: return StatusCode::INVALID_ARGUMENT;
+    case ErrorCode::kOverBudget:
+    case ErrorCode::kIdempotencyKeyReused: return StatusCode::INVALID_ARGUMENT;
     case ErrorCode::kTooLarge:
     case ErrorCode::kQueueFull: return StatusCode::RESOURCE_EXHAUSTED;
     case ErrorCode::kNotFound: return StatusCode::NOT_FOUND;

@@ -2,7 +2,8 @@
 // conversion every gRPC service uses (the HTTP mapping is api/error_status.h).
 //
 //   bad_pipeline, bad_request, unsupported_media,
-//   corrupt_image, too_many_pixels              INVALID_ARGUMENT
+//   corrupt_image, too_many_pixels, over_budget,
+//   idempotency_key_reused                      INVALID_ARGUMENT
 //   too_large, queue_full                       RESOURCE_EXHAUSTED
 //   not_found                                   NOT_FOUND
 //   conflict                                    FAILED_PRECONDITION
