@@ -60,6 +60,19 @@ Result<engine::Pipeline> WithFormatFromName(const engine::Pipeline& p, const fs:
   return engine::ParsePipelineText(text);
 }
 
+// The error of one file as reported, with the flag to change when a limit refused it.
+std::string Described(Error e, const ProcessArgs& args) {
+  if (e.code == ErrorCode::kTooLarge && e.field.empty()) e.message += " (--max-input-bytes)";
+  if (e.code == ErrorCode::kTooManyPixels && args.tiling.tiles != "off" &&
+      e.message.find("(--max-") != std::string::npos) {
+    // Tiles bound memory, not the image's size: the pixel limits still hold (issue 17).
+    e.message +=
+        "; tiled runs use the same limits: raise --max-pixels and --max-output-pixels "
+        "for huge images";
+  }
+  return e.ToString();
+}
+
 int Run(const ProcessArgs& args) {
   auto pipeline = engine::ParsePipeline(args.pipeline);
   if (!pipeline) {
@@ -117,13 +130,13 @@ int Run(const ProcessArgs& args) {
       const InputFile& in = (*inputs)[i];
       auto bytes = ReadFile(in.path, options.limits.max_input_bytes);
       if (!bytes) {
-        report(in.path, bytes.error().ToString());
+        report(in.path, Described(bytes.error(), args));
         progress.Done(false);
         continue;
       }
       auto tiled = engine::ProcessTiled(*bytes, *pipeline, options, tiling);
       if (!tiled) {
-        report(in.path, tiled.error().ToString());
+        report(in.path, Described(tiled.error(), args));
         progress.Done(false);
         continue;
       }
