@@ -34,6 +34,73 @@ class Issue17Cli : public ::testing::Test {
   const fs::path out_ = dir_.path() / "out.png";
 };
 
+TEST_F(Issue17Cli, EveryUsageErrorExitsTwo) {
+  const std::vector<std::vector<std::string>> usage_errors = {
+      {"process", in_, "-o", out_, "--no-such-flag"},          // CLI11: 109
+      {"process", in_},                                        // missing -o, CLI11: 106
+      {"process", in_, "-o", out_, "-j", "0"},                 // out of range, CLI11: 105
+      {"process", in_, "-o", out_, "-j", "two"},               // not a number, CLI11: 101
+      {"--config", dir_.path() / "missing.toml", "ops"},       // no such file, CLI11: 103
+      {"process", in_, "-o", out_, "--fail-on", "sometimes"},  // not a choice
+      {},                                                      // no command
+  };
+  for (const auto& args : usage_errors) {
+    auto r = RunTessera(args);
+    EXPECT_EQ(r.exit_code, 2) << ::testing::PrintToString(args) << r.err;
+    EXPECT_FALSE(r.err.empty()) << ::testing::PrintToString(args);
+  }
+  EXPECT_FALSE(fs::exists(out_));
+  for (const std::vector<std::string>& ok :
+       {std::vector<std::string>{"--help"}, {"--version"}, {"process", "--help"}}) {
+    EXPECT_EQ(RunTessera(ok).exit_code, 0) << ::testing::PrintToString(ok);
+  }
+}
+
+TEST_F(Issue17Cli, UnknownConfigKeyIsAnErrorNamingKeyAndFile) {
+  fs::path file = Config("[process]\nmax-pixel = 9999\n");
+  auto r = RunTessera({"--config", file, "process", in_, "-o", out_});
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("'process.max-pixel'"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find(file.string()), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(out_));
+
+  file = Config("[proces]\njobs = 2\n");
+  r = RunTessera({"--config", file, "process", in_, "-o", out_});
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("unknown section [proces]"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(out_));
+}
+
+TEST_F(Issue17Cli, ConfigIsAcceptedAfterTheSubcommand) {
+  fs::path file = Config("[process]\nmax-pixels = 9999\n");
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"process", in_, "-o", out_, "--config", file},
+        {"process", "--config=" + file.string(), in_, "-o", out_}}) {
+    auto r = RunTessera(args);
+    EXPECT_EQ(r.exit_code, 1) << r.err;  // the file's limit applied
+    EXPECT_NE(r.err.find("too_many_pixels"), std::string::npos) << r.err;
+  }
+  EXPECT_FALSE(fs::exists(out_));
+}
+
+TEST_F(Issue17Cli, UnknownOutputExtensionIsRefusedListingTheAllowedOnes) {
+  auto r = RunTessera({"process", in_, "-o", dir_.path() / "out.bmp", "-p", "invert"});
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("bad_request: output:"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("'.bmp'"), std::string::npos) << r.err;
+  for (const char* ext : {".jpg", ".png", ".webp", ".tif", ".gif", ".avif", ".heic"}) {
+    EXPECT_NE(r.err.find(ext), std::string::npos) << ext << r.err;
+  }
+  EXPECT_FALSE(fs::exists(dir_.path() / "out.bmp"));
+
+  // A format named in the pipeline is the user's choice, whatever the name.
+  r = RunTessera({"process", in_, "-o", dir_.path() / "out.bin", "-p", "format:type=png"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  auto written = ReadFile(dir_.path() / "out.bin");
+  ASSERT_TRUE(written.has_value());
+  EXPECT_EQ(DecodeWithOpenCv(*written).cols, 100);
+}
+
 TEST_F(Issue17Cli, PixelLimitErrorsNameTheirFlagsInTiledRuns) {
   auto r = RunTessera(
       {"process", in_, "-o", out_, "-p", "blur:sigma=2", "--tiles", "on", "--max-pixels", "9999"});

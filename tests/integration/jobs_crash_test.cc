@@ -105,7 +105,7 @@ class JobsCrashTest : public ::testing::TestWithParam<std::string> {
 
   // The bytes `tessera process` produces for the same input and pipeline: the clean run.
   std::vector<uint8_t> CleanRun(const std::string& input, const std::string& pipeline) {
-    fs::path out = dir_.path() / "clean" / (fs::path(input).stem().string() + ".out");
+    fs::path out = dir_.path() / "clean" / fs::path(input).stem();  // no extension: format kept
     auto r = RunTessera({"process", input, "-o", out.string(), "-p", pipeline, "-q"});
     EXPECT_EQ(r.exit_code, 0) << r.err;
     auto bytes = ReadFile(out);
