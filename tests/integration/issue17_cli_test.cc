@@ -115,5 +115,49 @@ TEST_F(Issue17Cli, PixelLimitErrorsNameTheirFlagsInTiledRuns) {
   EXPECT_FALSE(fs::exists(out_));
 }
 
+// `tessera submit` and `tessera jobs submit` spell their options alike: -o/--output (--out
+// accepted), -w/--wait, --wait-timeout-ms (--timeout-s accepted, in seconds); both show the
+// progress summary when waiting.
+TEST_F(Issue17Cli, BothSubmitCommandsSpellTheirOptionsAlike) {
+  for (const char* command : {"submit", "jobs submit"}) {
+    std::vector<std::string> args = {command == std::string("submit") ? "submit" : "jobs"};
+    if (args[0] == "jobs") args.push_back("submit");
+    args.push_back("--help");
+    auto help = RunTessera(args);
+    EXPECT_EQ(help.exit_code, 0) << command;
+    for (const char* flag : {"-o,--output", "-w,--wait", "--wait-timeout-ms"}) {
+      EXPECT_NE(help.out.find(flag), std::string::npos) << command << ": " << flag << help.out;
+    }
+  }
+  const std::string data = (dir_.path() / "data").string();
+  // -o without --wait is refused by both, whichever spelling.
+  auto r = RunTessera({"jobs", "submit", "--data-dir", data, in_, "-p", "invert", "--out", "o/"});
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("-o needs --wait"), std::string::npos) << r.err;
+  r = RunTessera({"submit", in_, "-p", "invert", "--output", "o/"});
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("-o needs --wait"), std::string::npos) << r.err;
+  // The two timeout spellings are one option: not both at once.
+  r = RunTessera({"jobs", "submit", "--data-dir", data, in_, "-p", "invert", "--wait",
+                  "--timeout-s", "1", "--wait-timeout-ms", "5"});
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  // --timeout-s is seconds: with no worker, the wait ends after 1 s, not the default 10 min.
+  const auto started = std::chrono::steady_clock::now();
+  r = RunTessera(
+      {"jobs", "submit", "--data-dir", data, in_, "-p", "invert", "--wait", "--timeout-s", "1"});
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_NE(r.err.find("did not finish in time"), std::string::npos) << r.err;
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(30));
+
+  // With a worker: waits, downloads into --out, and prints the progress summary.
+  auto worker = StartTessera({"worker", "--data-dir", data, "--threads", "1"}, dir_.path());
+  const fs::path results = dir_.path() / "results";
+  r = RunTessera({"jobs", "submit", "--data-dir", data, in_, "-p", "invert;format:type=png", "-w",
+                  "--out", results.string(), "--wait-timeout-ms", "60000"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(fs::exists(results / "in.png")) << r.err;
+  EXPECT_NE(r.err.find("processed 1 images (0 failed)"), std::string::npos) << r.err;
+}
+
 }  // namespace
 }  // namespace tessera::testing
