@@ -8,15 +8,5 @@ cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build -j "$(nproc)"
-port=${TESSERA_PORT:-8080}
-cat >&2 <<HINT
-== tessera serve: http://localhost:$port (API reference: http://localhost:$port/openapi.json)
-   try, from another terminal:
-   curl -s --data-binary @tests/data/orient_6.jpg -o thumb.webp \\
-        'http://localhost:$port/v1/process?pipeline=thumbnail:w=256;format:type=webp'
-   curl -s -F image=@tests/data/quadrants.tif --form-string pipeline='blur:sigma=3;format:type=png' \\
-        http://localhost:$port/v1/jobs                    # 202 with the job; then
-   curl -s http://localhost:$port/v1/jobs/<id>            # state, progress, timings
-   curl -s http://localhost:$port/v1/jobs/<id>/result -o out.png
-HINT
+scripts/serve-hint.sh "$@"
 exec build/tessera serve "$@"

@@ -27,6 +27,18 @@ Result<SyncResult> SyncProcessor::Process(std::span<const uint8_t> image,
   limits.max_pixels = std::min(limits.max_pixels, options_.max_pixels);
   auto info = engine::Probe(image, limits);
   if (!info) return Unexpected(info.error());
+  if (const uint64_t pixels = static_cast<uint64_t>(info->width) * info->height;
+      pixels > options_.max_pixels && options_.max_pixels < options_.engine.limits.max_pixels) {
+    return Unexpected(MakeError(
+        ErrorCode::kTooManyPixels,
+        "the image is " + std::to_string(info->width) + "x" + std::to_string(info->height) + " (" +
+            std::to_string(pixels) + " pixels); synchronous work is limited to " +
+            std::to_string(options_.max_pixels) +
+            " (--sync-max-pixels). Submit it as a job (POST /v1/jobs), "
+            "limited to " +
+            std::to_string(options_.engine.limits.max_pixels) + " (--max-pixels)",
+        "image"));
+  }
   if (auto ok = engine::CheckInputLimits(*info, limits); !ok) return Unexpected(ok.error());
   const engine::WorkEstimate work =
       engine::EstimateWork(*pipeline, *info, options_.engine.auto_orient);

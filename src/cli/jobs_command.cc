@@ -1,5 +1,7 @@
 // tessera jobs submit|list|show|result|cancel|retry: durable jobs from the command line, on
 // either backend (the same --data-dir / --queue / --store flags as `tessera worker`).
+#include <unistd.h>
+
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -8,6 +10,7 @@
 
 #include "cli/backends.h"
 #include "cli/commands.h"
+#include "cli/progress.h"
 #include "core/file_io.h"
 #include "jobs/job_json.h"
 #include "jobs/job_service.h"
@@ -66,6 +69,10 @@ int Submit(const JobsArgs& args) {
     return Fail("submit", MakeError(ErrorCode::kBadRequest, "priority must be high, normal or low",
                                     "priority"));
   }
+  if (!args.output_dir.empty() && !args.wait) {
+    std::fprintf(stderr, "tessera jobs submit: -o needs --wait (results exist once jobs finish)\n");
+    return 2;
+  }
   int failures = 0;
   std::vector<std::pair<std::string, std::string>> submitted;  // (file, job id)
   for (const std::string& file : args.files) {
@@ -101,11 +108,13 @@ int Submit(const JobsArgs& args) {
 
   auto deadline =
       std::chrono::steady_clock::now() + std::chrono::milliseconds(args.wait_timeout_ms);
+  Progress progress(submitted.size(), isatty(STDERR_FILENO) != 0);
   for (const auto& [file, id] : submitted) {
     while (true) {
       auto st = opened->service->Get(id);
       if (!st) return Fail("submit", st.error());
       if (queue::IsTerminal(st->job.state)) {
+        const int failures_before = failures;
         if (st->job.state != queue::JobState::kSucceeded) {
           std::fprintf(stderr, "tessera jobs submit: %s: job %s %s: %s: %s\n", file.c_str(),
                        id.c_str(), std::string(queue::JobStateName(st->job.state)).c_str(),
@@ -120,6 +129,7 @@ int Submit(const JobsArgs& args) {
                   st->job.output_format == "jpeg" ? ".jpg" : "." + st->job.output_format);
           if (Status w = WriteFileAtomically(out, *bytes); !w) return Fail("submit", w.error());
         }
+        progress.Done(failures == failures_before);
         break;
       }
       if (std::chrono::steady_clock::now() > deadline) {
@@ -129,6 +139,7 @@ int Submit(const JobsArgs& args) {
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
   }
+  progress.Finish();
   return failures ? 1 : 0;
 }
 
@@ -224,10 +235,21 @@ Command RegisterJobsCommand(CLI::App& app) {
       ->capture_default_str();
   submit->add_option("--idempotency-key", args->idempotency_key,
                      "the same key returns the same job instead of a new one");
-  submit->add_flag("--wait", args->wait, "wait until every job has finished");
-  submit->add_option("--wait-timeout-ms", args->wait_timeout_ms, "give up waiting after this")
-      ->capture_default_str();
-  submit->add_option("-o,--output", args->output_dir, "with --wait: write results here");
+  // The same spellings as `tessera submit` (issue 17), whose older --out and --timeout-s are
+  // accepted here too.
+  submit->add_flag("-w,--wait", args->wait, "wait until every job has finished");
+  auto* timeout =
+      submit->add_option("--wait-timeout-ms", args->wait_timeout_ms, "give up waiting after this")
+          ->check(CLI::PositiveNumber)
+          ->capture_default_str();
+  submit
+      ->add_option_function<int64_t>(
+          "--timeout-s", [args](int64_t s) { args->wait_timeout_ms = s * 1000; },
+          "--wait-timeout-ms in seconds (older spelling)")
+      ->check(CLI::PositiveNumber)
+      ->excludes(timeout)
+      ->group("");
+  submit->add_option("-o,--output,--out", args->output_dir, "with --wait: write results here");
 
   auto* list = cmd->add_subcommand("list", "list jobs (JSON), oldest first, paginated");
   list->add_option("--state", args->state,

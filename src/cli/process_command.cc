@@ -31,25 +31,49 @@ struct ProcessArgs {
   TilingFlags tiling;
 };
 
+struct ExtensionFormat {
+  std::string_view extension;
+  engine::Format format;
+};
+
+constexpr ExtensionFormat kOutputExtensions[] = {
+    {".jpg", engine::Format::kJpeg},  {".jpeg", engine::Format::kJpeg},
+    {".png", engine::Format::kPng},   {".webp", engine::Format::kWebp},
+    {".tif", engine::Format::kTiff},  {".tiff", engine::Format::kTiff},
+    {".gif", engine::Format::kGif},   {".avif", engine::Format::kAvif},
+    {".heic", engine::Format::kHeif}, {".heif", engine::Format::kHeif},
+};
+
 std::optional<engine::Format> FormatForExtension(const fs::path& p) {
   std::string ext = p.extension().string();
   for (auto& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  if (ext == ".jpg" || ext == ".jpeg") return engine::Format::kJpeg;
-  if (ext == ".png") return engine::Format::kPng;
-  if (ext == ".webp") return engine::Format::kWebp;
-  if (ext == ".tif" || ext == ".tiff") return engine::Format::kTiff;
-  if (ext == ".gif") return engine::Format::kGif;
-  if (ext == ".avif") return engine::Format::kAvif;
-  if (ext == ".heic" || ext == ".heif") return engine::Format::kHeif;
+  for (const ExtensionFormat& e : kOutputExtensions) {
+    if (ext == e.extension) return e.format;
+  }
   return std::nullopt;
 }
 
+Error UnknownExtension(const fs::path& out) {
+  std::string allowed;
+  for (const ExtensionFormat& e : kOutputExtensions) {
+    allowed += (allowed.empty() ? "" : ", ") + std::string(e.extension);
+  }
+  return MakeError(ErrorCode::kBadRequest,
+                   out.string() + ": the extension '" + out.extension().string() +
+                       "' names no format tessera writes; use one of " + allowed +
+                       ", or give the format in the pipeline (format:type=png)",
+                   "output");
+}
+
 // With a single output file named out.webp and no format type in the pipeline, the name
-// decides the format.
+// decides the format; a name whose extension is no image format is refused rather than given
+// the input's format under a misleading name. Without an extension the input's format is kept.
 Result<engine::Pipeline> WithFormatFromName(const engine::Pipeline& p, const fs::path& out) {
   auto fmt = FormatForExtension(out);
   const engine::Step* f = p.FormatStep();
-  if (!fmt || (f != nullptr && f->args.Given("type"))) return p;
+  if (f != nullptr && f->args.Given("type")) return p;
+  if (!fmt && out.has_extension()) return UnknownExtension(out);
+  if (!fmt) return p;
   std::string text = p.ToText();
   std::string type = "type=" + std::string(engine::FormatName(*fmt));
   if (f == nullptr) {
@@ -58,6 +82,19 @@ Result<engine::Pipeline> WithFormatFromName(const engine::Pipeline& p, const fs:
     text += (text.ends_with("format") ? ":" : ",") + type;
   }
   return engine::ParsePipelineText(text);
+}
+
+// The error of one file as reported, with the flag to change when a limit refused it.
+std::string Described(Error e, const ProcessArgs& args) {
+  if (e.code == ErrorCode::kTooLarge && e.field.empty()) e.message += " (--max-input-bytes)";
+  if (e.code == ErrorCode::kTooManyPixels && args.tiling.tiles != "off" &&
+      e.message.find("(--max-") != std::string::npos) {
+    // Tiles bound memory, not the image's size: the pixel limits still hold (issue 17).
+    e.message +=
+        "; tiled runs use the same limits: raise --max-pixels and --max-output-pixels "
+        "for huge images";
+  }
+  return e.ToString();
 }
 
 int Run(const ProcessArgs& args) {
@@ -117,13 +154,13 @@ int Run(const ProcessArgs& args) {
       const InputFile& in = (*inputs)[i];
       auto bytes = ReadFile(in.path, options.limits.max_input_bytes);
       if (!bytes) {
-        report(in.path, bytes.error().ToString());
+        report(in.path, Described(bytes.error(), args));
         progress.Done(false);
         continue;
       }
       auto tiled = engine::ProcessTiled(*bytes, *pipeline, options, tiling);
       if (!tiled) {
-        report(in.path, tiled.error().ToString());
+        report(in.path, Described(tiled.error(), args));
         progress.Done(false);
         continue;
       }

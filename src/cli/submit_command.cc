@@ -35,7 +35,7 @@ struct SubmitArgs {
   std::string out_dir;
   bool wait = false;
   int64_t poll_ms = 250;
-  int64_t timeout_s = 3600;
+  int64_t wait_timeout_ms = 3'600'000;
 };
 
 struct Submitted {
@@ -122,7 +122,8 @@ int Run(const SubmitArgs& args) {
   if (!args.wait) return all_ok ? 0 : 1;
 
   Progress progress(jobs.size(), isatty(STDERR_FILENO) != 0);
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(args.timeout_s);
+  const std::chrono::milliseconds timeout(args.wait_timeout_ms);
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
   size_t open = jobs.size();
   while (open > 0 && std::chrono::steady_clock::now() < deadline) {
     for (Submitted& job : jobs) {
@@ -178,8 +179,9 @@ int Run(const SubmitArgs& args) {
   }
   progress.Finish();
   if (open > 0) {
-    std::fprintf(stderr, "tessera submit: %zu jobs still unfinished after %lld s\n", open,
-                 static_cast<long long>(args.timeout_s));
+    std::fprintf(stderr,
+                 "tessera submit: %zu jobs still unfinished after %lld ms (--wait-timeout-ms)\n",
+                 open, static_cast<long long>(timeout.count()));
     return 1;
   }
   for (const Submitted& job : jobs) all_ok = all_ok && job.ok;
@@ -199,11 +201,22 @@ Command RegisterSubmitCommand(CLI::App& app) {
   cmd->add_option("--priority", args->priority, "high, normal or low");
   cmd->add_option("--api-key", args->api_key, "sent as Authorization: Bearer <key>")
       ->envname("TESSERA_API_KEY");
+  // The same spellings as `tessera jobs submit` (issue 17); --out and --timeout-s, the older
+  // ones, stay accepted.
   cmd->add_flag("-w,--wait", args->wait, "follow the jobs until they finish");
-  cmd->add_option("-o,--out", args->out_dir, "with --wait: download results into this directory");
+  cmd->add_option("-o,--output,--out", args->out_dir,
+                  "with --wait: download results into this directory");
   cmd->add_option("--poll-ms", args->poll_ms, "status poll interval")->capture_default_str();
-  cmd->add_option("--timeout-s", args->timeout_s, "give up waiting after this long")
-      ->capture_default_str();
+  auto* timeout =
+      cmd->add_option("--wait-timeout-ms", args->wait_timeout_ms, "give up waiting after this")
+          ->check(CLI::PositiveNumber)
+          ->capture_default_str();
+  cmd->add_option_function<int64_t>(
+         "--timeout-s", [args](int64_t s) { args->wait_timeout_ms = s * 1000; },
+         "--wait-timeout-ms in seconds (older spelling)")
+      ->check(CLI::PositiveNumber)
+      ->excludes(timeout)
+      ->group("");
   return {cmd, [args] { return Run(*args); }};
 }
 

@@ -36,6 +36,8 @@ constexpr ErrorCodeFacts kFacts[] = {
     {ErrorCode::kQueueFull, "queue_full", 429, kGrpcResourceExhausted, false, false, 1},
     {ErrorCode::kNotFound, "not_found", 404, kGrpcNotFound, true, false, 0},
     {ErrorCode::kConflict, "conflict", 409, kGrpcFailedPrecondition, false, false, 0},
+    {ErrorCode::kIdempotencyKeyReused, "idempotency_key_reused", 422, kGrpcInvalidArgument, true,
+     false, 0},
     {ErrorCode::kUnauthorized, "unauthorized", 401, kGrpcUnauthenticated, false, false, 0},
     {ErrorCode::kUnavailable, "unavailable", 503, kGrpcUnavailable, false, true, 5},
     {ErrorCode::kDeadlineExceeded, "deadline_exceeded", 504, kGrpcDeadlineExceeded, true, false, 0},

@@ -23,8 +23,9 @@ enum class ErrorCode {
                       // the whole pipeline's cost; engine/work_estimate.h)
   kQueueFull,
   kNotFound,
-  kConflict,  // the record is not in a state that allows this (illegal transition,
-              // lost lease, duplicate key with different content)
+  kConflict,              // the record is not in a state that allows this (illegal transition,
+                          // lost lease, duplicate key with different content)
+  kIdempotencyKeyReused,  // an idempotency key already names a job of a different request
   kUnauthorized,
   kUnavailable,
   kDeadlineExceeded,

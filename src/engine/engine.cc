@@ -61,7 +61,7 @@ Status CheckOutputSize(int width, int height, const Limits& limits, std::string_
     return MakeError(ErrorCode::kTooManyPixels,
                      std::string(op) + " would make a " + Dimensions(width, height) +
                          " image; the limit is " + std::to_string(limits.max_output_pixels) +
-                         " pixels",
+                         " pixels (--max-output-pixels)",
                      std::string(op));
   }
   return OkStatus();
@@ -163,11 +163,11 @@ Result<Image> DecodeForPipeline(std::span<const uint8_t> bytes, const ImageInfo&
       uint64_t cw = static_cast<uint64_t>(std::ceil(w * scale));
       uint64_t ch = static_cast<uint64_t>(std::ceil(h * scale));
       if (cw * ch > options.limits.max_output_pixels) {
-        return MakeError(ErrorCode::kTooManyPixels,
-                         "thumbnail would make a " + Dimensions(cw, ch) +
-                             " image to crop from; the limit is " +
-                             std::to_string(options.limits.max_output_pixels) + " pixels",
-                         "thumbnail");
+        return MakeError(
+            ErrorCode::kTooManyPixels,
+            "thumbnail would make a " + Dimensions(cw, ch) + " image to crop from; the limit is " +
+                std::to_string(options.limits.max_output_pixels) + " pixels (--max-output-pixels)",
+            "thumbnail");
       }
     }
     decoded = vips::ThumbnailBuffer(bytes, t);
@@ -277,7 +277,7 @@ Result<ImageInfo> Probe(std::span<const uint8_t> bytes, const Limits& limits) {
   if (bytes.size() > limits.max_input_bytes) {
     return MakeError(ErrorCode::kTooLarge,
                      "the input is " + std::to_string(bytes.size()) + " bytes; the limit is " +
-                         std::to_string(limits.max_input_bytes),
+                         std::to_string(limits.max_input_bytes) + " (--max-input-bytes)",
                      "image");
   }
   if (bytes.empty()) {
@@ -306,7 +306,7 @@ Status CheckInputLimits(const ImageInfo& info, const Limits& limits) {
     return MakeError(ErrorCode::kTooManyPixels,
                      "the image is " + Dimensions(info.width, info.height) + " (" +
                          std::to_string(pixels) + " pixels); the limit is " +
-                         std::to_string(limits.max_pixels),
+                         std::to_string(limits.max_pixels) + " (--max-pixels)",
                      "image");
   }
   if (info.frames > limits.max_frames) {

@@ -112,7 +112,8 @@ Status CheckWork(const Pipeline& pipeline, const WorkEstimate& estimate, const L
       const std::string op(pipeline.steps[w.index].op->name);
       return MakeError(ErrorCode::kTooManyPixels,
                        op + " would make a " + SizeText(w.out) + " image; the limit is " +
-                           std::to_string(limits.max_output_pixels) + " pixels",
+                           std::to_string(limits.max_output_pixels) +
+                           " pixels (--max-output-pixels)",
                        op);
     }
   }

@@ -8,6 +8,7 @@
 #include "engine/pipeline.h"
 #include "engine/tiling/tiled_process.h"
 #include "engine/work_estimate.h"
+#include "jobs/idempotency_check.h"
 #include "jobs/task_payload.h"
 
 namespace tessera::jobs {
@@ -111,9 +112,11 @@ Result<queue::CreatedJob> JobService::Submit(const SubmitRequest& request) {
     if (uploaded) (void)blobs_.Delete(job.input_key);
     return created.error();
   }
-  if (!created->created && uploaded) {
+  if (!created->created) {
+    Status same = CheckSameRequest(created->job, job, image, blobs_);
     // An earlier submission with this key won; ours was never recorded.
-    (void)blobs_.Delete(job.input_key);
+    if (uploaded) (void)blobs_.Delete(job.input_key);
+    if (!same) return same.error();
   }
   // Enqueue even for an existing job: idempotent, and it repairs a crash of that earlier
   // submission between recording and enqueueing.

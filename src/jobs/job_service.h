@@ -65,8 +65,9 @@ class JobService {
   // (kUnsupportedMedia, kCorruptImage, kTooLarge, kTooManyPixels) before accepting anything,
   // then stores the input, records the job and enqueues its task. An input or output by
   // reference that the policy refuses is kBadRequest (field "input"/"output"); a missing input
-  // object is kNotFound (field "input"). With an idempotency key
-  // already used, returns the existing job (created = false) and stores nothing new.
+  // object is kNotFound (field "input"). With an idempotency key already used by the same
+  // request, returns the existing job (created = false) and stores nothing new; by a different
+  // one (jobs/idempotency_check.h), kIdempotencyKeyReused (field "idempotency_key").
   Result<queue::CreatedJob> Submit(const SubmitRequest& request);
 
   // kNotFound for an unknown id.

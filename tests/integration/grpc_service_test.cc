@@ -309,6 +309,15 @@ TEST_F(GrpcServiceTest, SubmitWatchAndFetchAJobResult) {
   ASSERT_TRUE(stub_->SubmitJob(&again_context, again, &again_response).ok());
   EXPECT_FALSE(again_response.created());
   EXPECT_EQ(again_response.job().id(), id);
+
+  // The same key with a different pipeline is refused (issue 17), never the earlier job.
+  ::grpc::ClientContext other_context;
+  SetDeadline(&other_context);
+  again.set_pipeline("invert");
+  auto other = stub_->SubmitJob(&other_context, again, &again_response);
+  EXPECT_EQ(other.error_code(), ::grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(other.error_message().rfind("idempotency_key_reused: idempotency_key: ", 0), 0u)
+      << other.error_message();
 }
 
 // Inputs and outputs by reference: the job reads an object already in the store and writes its

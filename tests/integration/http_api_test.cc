@@ -188,12 +188,18 @@ TEST_F(HttpApiTest, EveryBadInputGetsItsStatusAndATypedError) {
   r = Post(*client, "/v1/process?pipeline=invert", Bytes("plain text"),
            {{"Content-Type", "image/jpeg"}});
   EXPECT_EQ(r.status, 415u);
+  // GIF magic bytes make it a GIF (content is sniffed), whose header then cannot be read.
   r = Post(*client, "/v1/process?pipeline=invert", Bytes(junk));
-  EXPECT_TRUE(r.status == 415u || r.status == 422u) << r.status;
+  EXPECT_EQ(r.status, 422u) << r.text();
+  EXPECT_EQ(ErrorOf(r).value("code", ""), "corrupt_image");
+  EXPECT_EQ(ErrorOf(r).value("field", ""), "image");
 
   r = Post(*client, "/v1/process?pipeline=invert", Photo(400, 300));  // 120,000 px > 50,000
   EXPECT_EQ(r.status, 422u);
   EXPECT_EQ(ErrorOf(r).value("code", ""), "too_many_pixels");
+  // The message names the flag of the limit that refused it (issue 17).
+  EXPECT_NE(ErrorOf(r).value("message", "").find("(--sync-max-pixels)"), std::string::npos)
+      << r.text();
 
   std::vector<uint8_t> big(300000, 0xff);
   r = Post(*client, "/v1/process?pipeline=invert", big);
@@ -270,6 +276,8 @@ TEST_F(HttpApiTest, OversizedBodyIsRefusedBeforeItIsRead) {
   }
   EXPECT_NE(response.find("HTTP/1.1 413"), std::string::npos) << response;
   EXPECT_NE(response.find("too_large"), std::string::npos);
+  // The message names the flag that sets the limit (issue 17).
+  EXPECT_NE(response.find("(--max-upload-bytes)"), std::string::npos) << response;
 
   // A client that sends its whole body anyway (no Expect: 100-continue) still reads the 413:
   // the server drains the refused body before closing instead of resetting the connection.
@@ -308,6 +316,17 @@ TEST_F(HttpApiTest, JobLifecycleOverHttp) {
            {{"Idempotency-Key", "upload-42"}});
   EXPECT_EQ(r.status, 200u);
   EXPECT_EQ(json::parse(r.text())["id"], id);
+
+  // Same key, different request (issue 17): refused, never the earlier job.
+  r = Post(*client, "/v1/jobs?pipeline=invert", photo, {{"Idempotency-Key", "upload-42"}});
+  EXPECT_EQ(r.status, 422u) << r.text();
+  EXPECT_EQ(ErrorOf(r).value("code", ""), "idempotency_key_reused");
+  EXPECT_EQ(ErrorOf(r).value("field", ""), "Idempotency-Key");
+  EXPECT_NE(ErrorOf(r).value("message", "").find(id), std::string::npos) << r.text();
+  r = Post(*client, "/v1/jobs?pipeline=" + HttpClient::Encode(pipeline), Photo(64, 48),
+           {{"Idempotency-Key", "upload-42"}});
+  EXPECT_EQ(r.status, 422u) << r.text();
+  EXPECT_EQ(ErrorOf(r).value("code", ""), "idempotency_key_reused");
 
   job = WaitForJob(*client, id);
   EXPECT_EQ(job["state"], "succeeded");

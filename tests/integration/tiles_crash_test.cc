@@ -76,7 +76,7 @@ class TilesCrashTest : public ::testing::TestWithParam<std::string> {
   }
 
   std::vector<uint8_t> CleanRun(const std::string& input, const std::string& pipeline) {
-    fs::path out = dir_.path() / "clean.out";
+    fs::path out = dir_.path() / "clean";  // no extension: the pipeline's format, unchanged
     auto r =
         RunTessera({"process", input, "-o", out.string(), "-p", pipeline, "--tiles", "off", "-q"});
     EXPECT_EQ(r.exit_code, 0) << r.err;

@@ -136,6 +136,7 @@ std::unique_ptr<CompatBackground> AddCompatRoutes(http::Router& router, const ht
                 .pattern = "/upload/",
                 .handler = [targets](HttpRequest& r) { return Upload(targets, r); },
                 .max_body_bytes = api.options.max_upload_bytes,
+                .max_body_flag = "--max-upload-bytes",
                 .openapi = tagged("Thumbify upload (part `file`)"),
                 .error_response = thumbify::ServerError});
     if (settings.thumbify_bucket != nullptr) {

@@ -77,6 +77,9 @@ Result<int> GrpcServer::Start() {
   rep_->started = true;
   // Both are process-wide switches read when a ServerBuilder is built.
   ::grpc::EnableDefaultHealthCheckService(true);
+  // Reflection is grpc.reflection.v1alpha only: Debian 12's libgrpc++_reflection (gRPC 1.51)
+  // has no grpc.reflection.v1 service (upstream added it in 1.57), although grpc-proto ships its
+  // .proto. Serving v1 here would mean generating that proto and answering it ourselves.
   ::grpc::reflection::InitProtoReflectionServerBuilderPlugin();
 
   ::grpc::ServerBuilder builder;

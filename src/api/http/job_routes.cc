@@ -61,7 +61,11 @@ HttpResponse Submit(const NativeApi& api, HttpRequest& request) {
   if (auto room = CheckQueueDepth(api); !room) return ErrorResponse(room.error());
 
   auto created = api.jobs.Submit(submit);
-  if (!created) return ErrorResponse(created.error());
+  if (!created) {
+    Error e = created.error();
+    if (e.code == ErrorCode::kIdempotencyKeyReused) e.field = "Idempotency-Key";
+    return ErrorResponse(e);
+  }
   jobs::JobStatus status{created->job, {}};
   auto response = HttpResponse::Json(created->created ? 202 : 200, jobs::JobStatusToJson(status));
   response.SetHeader("Location", "/v1/jobs/" + created->job.id);
@@ -159,11 +163,14 @@ void AddJobRoutes(Router& router, const NativeApi& api) {
        .pattern = "/v1/jobs",
        .handler = [&api](HttpRequest& r) { return Submit(api, r); },
        .max_body_bytes = api.options.max_upload_bytes,
+       .max_body_flag = "--max-upload-bytes",
        .openapi = {
            {"summary", "Submit a durable job"},
            {"description",
             "Stores the image, records the job and queues it. An Idempotency-Key header makes "
-            "a resubmission return the first job (200) instead of creating another."},
+            "a resubmission of the same request return the first job (200) instead of creating "
+            "another; a different request (pipeline, tiles, image, input or output) under a "
+            "used key is refused (422 idempotency_key_reused)."},
            {"parameters",
             {QueryParam("pipeline", "the pipeline, text or JSON"),
              QueryParam("priority", "high, normal (default) or low"),
@@ -189,7 +196,9 @@ void AddJobRoutes(Router& router, const NativeApi& api) {
              {"415", ErrorResponseRef("not an image format tessera reads")},
              {"422", ErrorResponseRef("too many pixels, the header cannot be read, or "
                                       "over_budget: too many steps, a step or the pipeline "
-                                      "over its work limit (error.field names the step)")},
+                                      "over its work limit (error.field names the step), or "
+                                      "idempotency_key_reused: the Idempotency-Key already "
+                                      "names a job of a different request")},
              {"503", ErrorResponseRef("the queue is past its depth limit; see Retry-After")}}}}});
   router.Add({.method = bhttp::verb::get,
               .pattern = "/v1/jobs",

@@ -129,6 +129,7 @@ void AddProcessRoutes(Router& router, const NativeApi& api) {
               .handler = [&api](HttpRequest& r) { return Process(api, r); },
               .blocking = true,
               .max_body_bytes = api.options.max_upload_bytes,
+              .max_body_flag = "--max-upload-bytes",
               .needs_key = true,
               .openapi = op});
 }

@@ -7,6 +7,7 @@
 #include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "api/http/http_types.h"
@@ -21,8 +22,9 @@ struct Route {
   Handler handler;
   bool blocking = true;  // false only for handlers that never wait on I/O or CPU
   uint64_t max_body_bytes = 64 << 10;
-  bool needs_key = true;   // false: answered without an API key
-  nlohmann::json openapi;  // the OpenAPI operation object
+  std::string_view max_body_flag;  // the flag that sets max_body_bytes, named by a 413; empty: none
+  bool needs_key = true;           // false: answered without an API key
+  nlohmann::json openapi;          // the OpenAPI operation object
   // Rewrites the answers the server itself gives on this route (401, 408, 413, 503 past the
   // body budget) into the route's own error shape; null: the native `native` response as is.
   std::function<HttpResponse(const Error& error, HttpResponse native)> error_response;

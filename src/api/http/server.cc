@@ -284,8 +284,12 @@ awaitable<bool> HttpServer::Impl::HandleOne(beast::tcp_stream& stream, beast::fl
 
   const std::string limit_text = std::to_string(route.max_body_bytes);
   auto too_large = [&] {
-    Error e = MakeError(ErrorCode::kTooLarge,
-                        "request body is over the limit of " + limit_text + " bytes", "body");
+    Error e =
+        MakeError(ErrorCode::kTooLarge,
+                  "request body is over the limit of " + limit_text + " bytes" +
+                      (route.max_body_flag.empty() ? std::string()
+                                                   : " (" + std::string(route.max_body_flag) + ")"),
+                  "body");
     return shaped(e, ErrorResponse(e));
   };
   if (head.content_length() && *head.content_length() > route.max_body_bytes) {

@@ -562,7 +562,7 @@ int MaxDimension(Format format) {
     case Format::kWebp: return 16383;
     case Format::kHeif:
     case Format::kAvif: return 16384;
-    case Format::kJpeg:
+    case Format::kJpeg: return 65500;  // libjpeg's JPEG_MAX_DIMENSION, under the format's 65535
     case Format::kGif: return 65535;
     case Format::kPng:
     case Format::kTiff: return 1 << 30;

@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "queue/redis/redis_codec.h"
+#include "queue/redis/redis_cursor.h"
 
 namespace tessera::queue {
 namespace {
@@ -224,34 +225,6 @@ std::vector<std::string> EncodeJob(const JobRecord& job) {
   return flat;
 }
 
-// Cursors are the last id of a page, hex-encoded so that they are opaque to clients and a
-// mangled one is detectable.
-std::string EncodeCursor(const std::string& id) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : id) {
-    out += kHex[c >> 4];
-    out += kHex[c & 15];
-  }
-  return out;
-}
-
-std::optional<std::string> DecodeCursor(std::string_view cursor) {
-  if (cursor.size() % 2 != 0) return std::nullopt;
-  auto nibble = [](char c) -> int {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    return -1;
-  };
-  std::string id;
-  for (size_t i = 0; i < cursor.size(); i += 2) {
-    int hi = nibble(cursor[i]), lo = nibble(cursor[i + 1]);
-    if (hi < 0 || lo < 0) return std::nullopt;
-    id += static_cast<char>(hi * 16 + lo);
-  }
-  return id;
-}
-
 }  // namespace
 
 RedisJobStore::RedisJobStore(std::shared_ptr<RedisClient> client, const Clock& clock,
@@ -349,7 +322,7 @@ Result<JobPage> RedisJobStore::List(std::optional<JobState> state, size_t limit,
   if (limit < 1 || limit > 1000) {
     return MakeError(ErrorCode::kBadRequest, "limit must be 1..1000", "limit");
   }
-  std::optional<std::string> after = DecodeCursor(cursor);
+  std::optional<std::string> after = DecodeRedisCursor(cursor);
   if (!after) return MakeError(ErrorCode::kBadRequest, "the cursor is malformed", "cursor");
   std::string index = state ? "state:" + std::string(JobStateName(*state)) : "all";
   // One more than asked tells whether another page follows.
@@ -360,7 +333,7 @@ Result<JobPage> RedisJobStore::List(std::optional<JobState> state, size_t limit,
   for (const RedisReply& record : *outcome) page.jobs.push_back(DecodeJob(record));
   if (page.jobs.size() > limit) {
     page.jobs.resize(limit);
-    page.next_cursor = EncodeCursor(page.jobs.back().id);
+    page.next_cursor = EncodeRedisCursor(page.jobs.back().id);
   }
   return page;
 }

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdint>
 
+#include "queue/sqlite/sqlite_cursor.h"
 #include "queue/sqlite/sqlite_string_list.h"
 
 namespace tessera::queue {
@@ -16,9 +17,6 @@ namespace {
 #define TESSERA_JOB_PARAMETERS                                                                  \
   "?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, " \
   "?21, ?22"
-
-constexpr std::string_view kCursorPrefix = "j1:";
-constexpr char kHexDigits[] = "0123456789abcdef";
 
 JobRecord JobFromRow(const SqliteStatement& row) {
   JobRecord job;
@@ -100,32 +98,6 @@ constexpr char kSelectByKey[] =
 
 Error NoSuchJob(std::string_view id) {
   return MakeError(ErrorCode::kNotFound, "no job " + std::string(id));
-}
-
-std::string EncodeCursor(std::string_view last_id) {
-  std::string cursor(kCursorPrefix);
-  for (unsigned char c : last_id) {
-    cursor += kHexDigits[c >> 4];
-    cursor += kHexDigits[c & 15];
-  }
-  return cursor;
-}
-
-std::optional<std::string> DecodeCursor(std::string_view cursor) {
-  if (!cursor.starts_with(kCursorPrefix)) return std::nullopt;
-  cursor.remove_prefix(kCursorPrefix.size());
-  if (cursor.empty() || cursor.size() % 2 != 0) return std::nullopt;
-  auto nibble = [](char c) -> int {
-    const char* at = std::find(kHexDigits, kHexDigits + 16, c);
-    return at == kHexDigits + 16 ? -1 : static_cast<int>(at - kHexDigits);
-  };
-  std::string id;
-  for (size_t i = 0; i < cursor.size(); i += 2) {
-    int high = nibble(cursor[i]), low = nibble(cursor[i + 1]);
-    if (high < 0 || low < 0) return std::nullopt;
-    id += static_cast<char>(high << 4 | low);
-  }
-  return id;
 }
 
 }  // namespace
@@ -275,7 +247,7 @@ Result<JobPage> SqliteJobStore::List(std::optional<JobState> state, size_t limit
   }
   std::string after;
   if (!cursor.empty()) {
-    std::optional<std::string> decoded = DecodeCursor(cursor);
+    std::optional<std::string> decoded = DecodeSqliteCursor(cursor);
     if (!decoded) return MakeError(ErrorCode::kBadRequest, "malformed cursor", "cursor");
     after = std::move(*decoded);
   }
@@ -295,7 +267,7 @@ Result<JobPage> SqliteJobStore::List(std::optional<JobState> state, size_t limit
       if (!row) return row.error();
       if (!*row) break;
       if (page.jobs.size() == limit) {
-        page.next_cursor = EncodeCursor(page.jobs.back().id);
+        page.next_cursor = EncodeSqliteCursor(page.jobs.back().id);
         break;
       }
       page.jobs.push_back(JobFromRow(*select));

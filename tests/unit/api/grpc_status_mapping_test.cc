@@ -26,6 +26,7 @@ TEST(GrpcStatusMappingTest, EveryCodeMapsToItsDocumentedStatus) {
       {ErrorCode::kQueueFull, StatusCode::RESOURCE_EXHAUSTED},
       {ErrorCode::kNotFound, StatusCode::NOT_FOUND},
       {ErrorCode::kConflict, StatusCode::FAILED_PRECONDITION},
+      {ErrorCode::kIdempotencyKeyReused, StatusCode::INVALID_ARGUMENT},
       {ErrorCode::kUnauthorized, StatusCode::UNAUTHENTICATED},
       {ErrorCode::kUnavailable, StatusCode::UNAVAILABLE},
       {ErrorCode::kDeadlineExceeded, StatusCode::DEADLINE_EXCEEDED},

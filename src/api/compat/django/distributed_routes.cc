@@ -226,6 +226,7 @@ void AddDistributedRoutes(http::Router& router, std::shared_ptr<const Context> c
               .pattern = "/api/process-batch/distributed/",
               .handler = [ctx](HttpRequest& r) { return ProcessBatch(*ctx, r); },
               .max_body_bytes = ctx->api.options.max_upload_bytes,
+              .max_body_flag = "--max-upload-bytes",
               .openapi = {{"summary",
                            "Django pipeline: queue a batch (JSON over the sample images, or "
                            "multipart images, filters, filter_params)"},

@@ -215,6 +215,7 @@ void AddBucketRoutes(http::Router& router, const http::NativeApi& api,
                     return bucket->Upload(r, *file);
                   },
               .max_body_bytes = api.options.max_upload_bytes,
+              .max_body_flag = "--max-upload-bytes",
               .openapi = summary("Thumbify: store the part `file` in the bucket; its thumbnail "
                                  "follows as <stem>_thumb.<ext>"),
               .error_response = ServerError});
