@@ -1,6 +1,7 @@
 #include "cli/bench_modes.h"
 
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 
 #include <atomic>
@@ -24,6 +25,14 @@ using Steady = std::chrono::steady_clock;
 
 double Since(Steady::time_point start) {
   return std::chrono::duration<double>(Steady::now() - start).count();
+}
+
+// User + system CPU seconds of this process (RUSAGE_SELF) or of its reaped children.
+double CpuSeconds(int who) {
+  rusage ru{};
+  getrusage(who, &ru);
+  auto seconds = [](const timeval& t) { return t.tv_sec + t.tv_usec / 1e6; };
+  return seconds(ru.ru_utime) + seconds(ru.ru_stime);
 }
 
 void Note(ModeRun& run, const Result<engine::ProcessResult>& r) {
@@ -61,6 +70,7 @@ Result<ModeRun> InProcess(std::string_view mode, const BenchConfig& config,
   run.images = static_cast<int>(config.images.size());
   std::mutex mu;
   const int threads = mode == "threads" ? config.parallel : 1;
+  const double cpu_before = CpuSeconds(RUSAGE_SELF);
   const auto start = Steady::now();
   ForEachImage(config.images.size(), threads, [&](size_t i) {
     auto r = ProcessOne(mode, config.images[i], pipeline, config);
@@ -68,6 +78,7 @@ Result<ModeRun> InProcess(std::string_view mode, const BenchConfig& config,
     Note(run, r);
   });
   run.wall_seconds = Since(start);
+  run.cpu_seconds = CpuSeconds(RUSAGE_SELF) - cpu_before;
   return run;
 }
 
@@ -124,52 +135,59 @@ Result<ModeRun> OnQueue(std::string_view mode, const BenchConfig& config) {
   jobs::JobService service(*backends->jobs, *backends->queue, *backends->blobs, *backends->registry,
                            clock, config.engine.limits);
 
-  WorkerProcesses workers(flags, config.parallel, dir);
-  const auto ready_by = Steady::now() + std::chrono::seconds(30);
-  for (;;) {
-    auto live = backends->registry->ListLive();
-    size_t mine = 0;
-    if (live) {
-      for (const auto& w : *live) mine += w.id.rfind("bench-", 0) == 0 ? 1 : 0;
-    }
-    if (mine >= static_cast<size_t>(config.parallel)) break;
-    if (Steady::now() > ready_by) {
-      return MakeError(ErrorCode::kUnavailable,
-                       std::to_string(mine) + " of " + std::to_string(config.parallel) +
-                           " workers came up within 30 s; see their logs in " + dir.string());
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-
   ModeRun run;
-  run.images = static_cast<int>(config.images.size());
-  const auto start = Steady::now();
-  std::vector<std::string> ids;
-  for (const BenchImage& image : config.images) {
-    jobs::SubmitRequest request;
-    request.image = image.bytes;
-    request.pipeline = config.pipeline;
-    request.tiles = "off";
-    auto created = service.Submit(request);
-    if (!created) {
-      if (run.failed++ == 0) run.first_error = created.error().ToString();
-      continue;
-    }
-    ids.push_back(created->job.id);
-  }
-  for (const std::string& id : ids) {
+  const double children_before = CpuSeconds(RUSAGE_CHILDREN);
+  double self_cpu = 0;
+  {
+    WorkerProcesses workers(flags, config.parallel, dir);
+    const auto ready_by = Steady::now() + std::chrono::seconds(30);
     for (;;) {
-      auto job = backends->jobs->Get(id);
-      if (job && queue::IsTerminal(job->state)) {
-        if (job->state != queue::JobState::kSucceeded && run.failed++ == 0) {
-          run.first_error = job->error_code + ": " + job->error_message;
-        }
-        break;
+      auto live = backends->registry->ListLive();
+      size_t mine = 0;
+      if (live) {
+        for (const auto& w : *live) mine += w.id.rfind("bench-", 0) == 0 ? 1 : 0;
       }
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      if (mine >= static_cast<size_t>(config.parallel)) break;
+      if (Steady::now() > ready_by) {
+        return MakeError(ErrorCode::kUnavailable,
+                         std::to_string(mine) + " of " + std::to_string(config.parallel) +
+                             " workers came up within 30 s; see their logs in " + dir.string());
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
-  }
-  run.wall_seconds = Since(start);
+
+    run.images = static_cast<int>(config.images.size());
+    const double cpu_before = CpuSeconds(RUSAGE_SELF);
+    const auto start = Steady::now();
+    std::vector<std::string> ids;
+    for (const BenchImage& image : config.images) {
+      jobs::SubmitRequest request;
+      request.image = image.bytes;
+      request.pipeline = config.pipeline;
+      request.tiles = "off";
+      auto created = service.Submit(request);
+      if (!created) {
+        if (run.failed++ == 0) run.first_error = created.error().ToString();
+        continue;
+      }
+      ids.push_back(created->job.id);
+    }
+    for (const std::string& id : ids) {
+      for (;;) {
+        auto job = backends->jobs->Get(id);
+        if (job && queue::IsTerminal(job->state)) {
+          if (job->state != queue::JobState::kSucceeded && run.failed++ == 0) {
+            run.first_error = job->error_code + ": " + job->error_message;
+          }
+          break;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      }
+    }
+    run.wall_seconds = Since(start);
+    self_cpu = CpuSeconds(RUSAGE_SELF) - cpu_before;
+  }  // the workers drain and are reaped here
+  run.cpu_seconds = self_cpu + CpuSeconds(RUSAGE_CHILDREN) - children_before;
   return run;
 }
 

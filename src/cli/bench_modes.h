@@ -37,6 +37,9 @@ struct BenchConfig {
 
 struct ModeRun {
   double wall_seconds = 0;  // first image started to last image finished
+  // CPU time (user + system) of that span in this process, plus the whole lives of the worker
+  // processes of the queue modes (their start-up included).
+  double cpu_seconds = 0;
   int images = 0;
   int failed = 0;
   std::string first_error;  // of the first failed image, for the report
