@@ -1,6 +1,7 @@
-// Clock: the one source of time for leases, heartbeats, backoff, deadlines and timestamps.
-// Nothing outside this file calls std::chrono::*::now() directly, so tests can substitute
-// ManualClock and step time by hand.
+// Clock: the source of time for leases, heartbeats, backoff, job deadlines and persisted
+// timestamps. Code that decides those takes a Clock&, so tests can substitute ManualClock and
+// step time by hand; only local measurements (durations of a request, a benchmark, a wait
+// between polls) read std::chrono's clocks directly.
 //
 // Caveat: Redis ages stream leases (XAUTOCLAIM idle time) by its own clock, so a ManualClock
 // cannot expire a lease held in Redis; see queue/task_queue.h.

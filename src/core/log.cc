@@ -48,8 +48,6 @@ std::string Timestamp() {
 
 }  // namespace
 
-void SetLogLevel(LogLevel level) { g_level = static_cast<int>(level); }
-
 void Log(LogLevel level, std::string_view event, std::initializer_list<LogField> fields) {
   if (static_cast<int>(level) < g_level.load()) return;
   nlohmann::ordered_json j;

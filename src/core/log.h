@@ -18,9 +18,8 @@ enum class LogLevel { kDebug = 0, kInfo = 1, kWarn = 2, kError = 3 };
 
 using LogField = std::pair<std::string_view, std::string>;
 
-// Lines below `level` are dropped. Default: kInfo, or TESSERA_LOG_LEVEL (debug|info|warn|error).
-void SetLogLevel(LogLevel level);
-
+// One JSON line on stderr. Lines below kInfo are dropped, or below TESSERA_LOG_LEVEL
+// (debug|info|warn|error) when it is set.
 void Log(LogLevel level, std::string_view event, std::initializer_list<LogField> fields = {});
 
 }  // namespace tessera

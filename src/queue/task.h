@@ -20,7 +20,7 @@ std::optional<Priority> ParsePriority(std::string_view name);
 struct TaskSpec {
   std::string id;       // unique, chosen by the caller; see TaskQueue::Enqueue
   std::string job_id;   // the job this task belongs to
-  std::string kind;     // what the worker does: "process" (later "tile", "assemble")
+  std::string kind;     // what the worker does: "process", "tile" or "assemble"
   std::string payload;  // opaque to the queue (the worker's JSON arguments)
   Priority priority = Priority::kNormal;
   // Every capability a worker must have to run this task ("core", "detect", ...).

@@ -49,17 +49,6 @@ class TaskStopToken final : public engine::StopToken {
 
 }  // namespace
 
-std::string_view TaskOutcomeName(TaskOutcome o) {
-  switch (o) {
-    case TaskOutcome::kSucceeded: return "succeeded";
-    case TaskOutcome::kRetried: return "retried";
-    case TaskOutcome::kBuried: return "buried";
-    case TaskOutcome::kCancelled: return "cancelled";
-    case TaskOutcome::kAbandoned: return "abandoned";
-  }
-  return "abandoned";
-}
-
 TaskRunner::TaskRunner(queue::TaskQueue& queue, queue::JobStore& jobs, store::BlobStore& blobs,
                        LeaseKeeper& keeper, const Clock& clock, jobs::RetryPolicy policy,
                        engine::ProcessOptions engine_options, engine::TilingOptions tiling,

@@ -47,8 +47,6 @@ namespace tessera::worker {
 
 enum class TaskOutcome { kSucceeded, kRetried, kBuried, kCancelled, kAbandoned };
 
-std::string_view TaskOutcomeName(TaskOutcome o);
-
 class TaskRunner {
  public:
   TaskRunner(queue::TaskQueue& queue, queue::JobStore& jobs, store::BlobStore& blobs,

@@ -108,15 +108,6 @@ class RowComputer {
 
 }  // namespace
 
-std::string_view TileModeName(TileMode mode) {
-  switch (mode) {
-    case TileMode::kAuto: return "auto";
-    case TileMode::kOn: return "on";
-    case TileMode::kOff: return "off";
-  }
-  return "auto";
-}
-
 std::optional<TileMode> ParseTileMode(std::string_view name) {
   if (name == "auto") return TileMode::kAuto;
   if (name == "on") return TileMode::kOn;

@@ -25,7 +25,6 @@ namespace tessera::engine {
 enum class TileMode { kAuto, kOn, kOff };
 
 // "auto", "on", "off".
-std::string_view TileModeName(TileMode mode);
 std::optional<TileMode> ParseTileMode(std::string_view name);
 
 struct TilingOptions {

@@ -125,8 +125,9 @@ struct EncodeOptions {
 };
 
 // Encodes to bytes. Formats that cannot hold 16 bits or alpha get 8 bits / a flattened image.
-// Returns kTooManyPixels when the format cannot store the dimensions, kCorruptImage when the
-// (lazily decoded) input fails while being read, kInternal when the encoder fails otherwise.
+// Returns kTooManyPixels when the format cannot store the dimensions, kInternal when a
+// conversion before encoding fails, and kCorruptImage when the encoder fails: tessera's own
+// checks passed by then, so that is almost always the lazily decoded input failing as it is read.
 Result<std::vector<uint8_t>> Encode(const Image& in, const EncodeOptions& options);
 
 // Largest width or height the format can store.

@@ -140,11 +140,6 @@ void RedisClient::CloseLocked() {
   }
 }
 
-void RedisClient::Disconnect() {
-  std::lock_guard<std::mutex> lock(mu_);
-  CloseLocked();
-}
-
 Status RedisClient::EnsureConnectedLocked() {
   if (context_ != nullptr) return OkStatus();
   const RedisUrl& url = options_.url;

@@ -92,9 +92,6 @@ class RedisClient {
   // PING. OK if the server answers.
   Status Ping();
 
-  // Drops the connection (the next command reconnects). For tests of the reconnect path.
-  void Disconnect();
-
   const RedisClientOptions& options() const { return options_; }
 
  private:
