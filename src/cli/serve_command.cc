@@ -170,6 +170,8 @@ int Run(ServeArgs& args) {
     pool = std::make_unique<worker::Worker>(*backends->queue, *backends->jobs, *backends->blobs,
                                             *backends->registry, clock,
                                             args.worker.ToOptions(engine_options));
+    // Jobs submitted here are claimed at once, not at the pool's next idle poll.
+    service.OnEnqueued([p = pool.get()] { p->Wake(); });
   }
 
   api::http::ServerOptions server_options = args.server;
@@ -326,6 +328,7 @@ int Run(ServeArgs& args) {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now());
     clean = pool->Wait(std::max(left, std::chrono::milliseconds(0))) && clean;
+    service.OnEnqueued(nullptr);  // the repair thread outlives the pool
   }
   Log(clean ? LogLevel::kInfo : LogLevel::kWarn, "serve_stopped",
       {{"clean", clean ? "true" : "false"}});

@@ -122,6 +122,7 @@ Result<queue::CreatedJob> JobService::Submit(const SubmitRequest& request) {
   // submission between recording and enqueueing.
   if (created->job.state == queue::JobState::kQueued) {
     if (Status enq = queue_.Enqueue(TaskFor(created->job)); !enq) return enq.error();
+    Enqueued();
   }
   return created;
 }
@@ -194,12 +195,23 @@ Result<queue::JobRecord> JobService::Retry(std::string_view id) {
     t.id = job->id + "." + NewId(clock_);
     if (Status enq = queue_.Enqueue(t); !enq) return enq.error();
   }
+  Enqueued();
   return moved;
 }
 
 Result<queue::JobPage> JobService::List(std::optional<queue::JobState> state, size_t limit,
                                         std::string_view cursor) {
   return jobs_.List(state, limit, cursor);
+}
+
+void JobService::OnEnqueued(std::function<void()> listener) {
+  std::lock_guard<std::mutex> lock(listener_mu_);
+  on_enqueued_ = std::move(listener);
+}
+
+void JobService::Enqueued() {
+  std::lock_guard<std::mutex> lock(listener_mu_);
+  if (on_enqueued_) on_enqueued_();
 }
 
 Result<int> JobService::RepairQueuedJobs(std::chrono::milliseconds min_age) {
@@ -216,6 +228,7 @@ Result<int> JobService::RepairQueuedJobs(std::chrono::milliseconds min_age) {
       if (!known) return known.error();
       if (*known) continue;
       if (Status s = queue_.Enqueue(TaskFor(job)); !s) return s.error();
+      Enqueued();
       ++enqueued;
       Log(LogLevel::kWarn, "job_repaired",
           {{"job_id", job.id},

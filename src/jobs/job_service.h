@@ -12,6 +12,8 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
+#include <mutex>
 #include <optional>
 #include <span>
 #include <string>
@@ -96,7 +98,14 @@ class JobService {
   // A job an operator retried is left alone too: its task may live under another id (Retry).
   Result<int> RepairQueuedJobs(std::chrono::milliseconds min_age);
 
+  // Called after every task this service enqueues (submit, retry, repair), so that a worker
+  // pool in the same process claims it at once instead of at its next idle poll (up to
+  // WorkerOptions::idle_poll_max later). Null removes it (before the pool it wakes is gone).
+  void OnEnqueued(std::function<void()> listener);
+
  private:
+  void Enqueued();
+
   queue::TaskSpec TaskFor(const queue::JobRecord& job) const;
 
   queue::JobStore& jobs_;
@@ -106,6 +115,8 @@ class JobService {
   const Clock& clock_;
   engine::Limits limits_;
   ReferencePolicy references_;
+  std::mutex listener_mu_;
+  std::function<void()> on_enqueued_;  // guarded by listener_mu_
 };
 
 }  // namespace tessera::jobs

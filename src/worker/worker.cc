@@ -90,10 +90,20 @@ bool Worker::Wait(std::chrono::milliseconds deadline) {
   return done;
 }
 
+void Worker::Wake() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++wakeups_;
+  }
+  stop_cv_.notify_all();
+}
+
 void Worker::ClaimLoop() {
   queue::WorkerIdentity me{options_.id, options_.capabilities};
   auto idle = options_.idle_poll_min;
   while (!stopping_) {
+    // Read before claiming, so that a Wake() between an empty claim and the wait is not lost.
+    const uint64_t seen = wakeups_.load();
     auto claimed = queue_.Claim(me, options_.lease);
     if (!claimed || !claimed->has_value()) {
       if (!claimed) {
@@ -101,8 +111,9 @@ void Worker::ClaimLoop() {
             {{"worker_id", options_.id}, {"error", claimed.error().ToString()}});
       }
       std::unique_lock<std::mutex> lock(mu_);
-      stop_cv_.wait_for(lock, idle, [this] { return stopping_.load(); });
-      idle = std::min(idle * 2, options_.idle_poll_max);
+      const bool woken = stop_cv_.wait_for(
+          lock, idle, [&] { return stopping_.load() || wakeups_.load() != seen; });
+      idle = woken ? options_.idle_poll_min : std::min(idle * 2, options_.idle_poll_max);
       continue;
     }
     idle = options_.idle_poll_min;

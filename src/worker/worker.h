@@ -78,6 +78,9 @@ class Worker {
   // Waits until every thread has finished or `deadline` passes; returns true if all finished.
   // Deregisters the worker once they have.
   bool Wait(std::chrono::milliseconds deadline);
+  // New work may be in the queue: idle threads claim at once instead of at their next poll.
+  // Safe from any thread (jobs::JobService::OnEnqueued calls it in the same process).
+  void Wake();
 
   const WorkerCounters& counters() const { return counters_; }
   const WorkerOptions& options() const { return options_; }
@@ -103,6 +106,7 @@ class Worker {
   std::mutex mu_;
   std::condition_variable stop_cv_;
   std::atomic<bool> stopping_{false};
+  std::atomic<uint64_t> wakeups_{0};  // Wake() calls; a change ends an idle wait
   std::atomic<int> running_threads_{0};
   std::vector<std::thread> threads_;
   std::thread housekeeping_;

@@ -161,6 +161,29 @@ TEST_F(WorkerTest, AStorageFaultOutlastingTheWindowEndsTheJobDead) {
   EXPECT_EQ(jobs_->Get(id)->error_code, "unavailable");
 }
 
+// A job submitted to an idle embedded server waited for the pool's next poll (200-490 ms for a
+// 64x48 invert, the poll backing off to 500 ms); the service now wakes the pool.
+TEST_F(WorkerTest, AnEnqueueWakesAnIdleWorkerAtOnce) {
+  WorkerOptions options = FastOptions();
+  options.idle_poll_min = milliseconds(60'000);  // polling alone would take a minute
+  options.idle_poll_max = milliseconds(60'000);
+  Worker w(*queue_, *jobs_, *blobs_, *registry_, clock_, options);
+  w.Start();
+  std::this_thread::sleep_for(milliseconds(200));  // its first claim found nothing: idle
+
+  std::string unseen = SubmitOne();
+  std::this_thread::sleep_for(milliseconds(500));
+  EXPECT_EQ(StateOf(unseen), queue::JobState::kQueued) << "the worker polled after all";
+
+  service_->OnEnqueued([&w] { w.Wake(); });
+  std::string id = SubmitOne();
+  EXPECT_TRUE(testing::WaitFor([&] { return StateOf(id) == queue::JobState::kSucceeded; },
+                               milliseconds(5000)));
+  service_->OnEnqueued(nullptr);
+  w.RequestStop();
+  ASSERT_TRUE(w.Wait(milliseconds(5000)));
+}
+
 TEST_F(WorkerTest, ATaskBuriedByLeaseExpiryMarksItsJobDead) {
   std::string id = SubmitOne();
   // Three holders claim the task and vanish (as if SIGKILLed) until the lease budget is spent.
