@@ -57,7 +57,8 @@ TEST_F(BenchCommandTest, EveryModeRunsTheWholeBatch) {
     int failed = -1;
     fields >> name >> wall >> per_s >> mps >> speedup >> cpu >> use >> rss >> mb >> failed;
     EXPECT_GT(wall, 0) << row;
-    EXPECT_NEAR(per_s * wall, 3.0, 0.1) << row;
+    // 3 images in `wall` seconds; wall is printed to the millisecond, so allow its rounding.
+    EXPECT_NEAR(per_s * wall, 3.0, per_s * 0.0006 + 0.02) << row;
     EXPECT_GT(cpu, 0) << row;
     EXPECT_GT(rss, 10) << row;
     EXPECT_EQ(failed, 0) << row;
