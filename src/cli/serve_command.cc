@@ -61,8 +61,7 @@ struct ServeArgs {
   std::string tutti_base_path;                  // BASE_PATH; empty: the blob store's tutti/ folder
   int tutti_workers = 0;                        // N_WORKERS; 0: one per core
   std::vector<std::string> allow_ref_prefixes;  // inputs/outputs by reference (jobs/references.h)
-  ServerMemoryOptions memory;
-  int64_t idle_trim_ms = 2'000;  // 0: never trim
+  MemoryFlags memory;
 };
 
 // The tutti profile's worker pool, storing into BASE_PATH (as tutti did) or the blob store.
@@ -122,8 +121,8 @@ void ApplyImageFlowEnvironment(ServeArgs& args) {
 }
 
 int Run(ServeArgs& args) {
-  args.memory.idle_check = std::chrono::milliseconds(args.idle_trim_ms);
-  ConfigureServerAllocator(args.memory);  // before any thread exists
+  const ServerMemoryOptions memory = args.memory.ToOptions();
+  ConfigureServerAllocator(memory);  // before any thread exists
   const sigset_t signals = BlockStopSignals();
   signal(SIGPIPE, SIG_IGN);
   // Each connection is a descriptor: take the hard limit, not the often-1024 soft default.
@@ -295,7 +294,7 @@ int Run(ServeArgs& args) {
     }
   }
   if (pool) pool->Start();
-  IdleMemoryTrimmer trimmer(args.memory);
+  IdleMemoryTrimmer trimmer(memory);
   Log(LogLevel::kInfo, "http_listening",
       {{"host", server_options.host},
        {"port", std::to_string(*port)},
@@ -442,22 +441,7 @@ Command RegisterServeCommand(CLI::App& app) {
                   "on SIGTERM, how long in-flight requests and tasks may take to finish")
       ->envname("TESSERA_SHUTDOWN_GRACE_MS")
       ->capture_default_str();
-  cmd->add_option("--malloc-arenas", args->memory.malloc_arenas,
-                  "glibc malloc arenas for this process (0: glibc's default, 8 per core)")
-      ->envname("TESSERA_MALLOC_ARENAS")
-      ->check(CLI::Range(0, 1024))
-      ->capture_default_str();
-  cmd->add_option("--raster-cache-mb", args->memory.raster_cache_mb,
-                  "idle raster buffers kept for the next images, MiB (0: none)")
-      ->envname("TESSERA_RASTER_CACHE_MB")
-      ->check(CLI::Range(int64_t{0}, int64_t{1} << 20))
-      ->capture_default_str();
-  cmd->add_option("--idle-trim-ms", args->idle_trim_ms,
-                  "after this long with the process idle (under 2% of a core), return cached "
-                  "raster buffers and free heap to the system (0: never)")
-      ->envname("TESSERA_IDLE_TRIM_MS")
-      ->check(CLI::Range(int64_t{0}, int64_t{3'600'000}))
-      ->capture_default_str();
+  args->memory.Register(*cmd);
   cmd->add_option("--allow-ref-prefix", args->allow_ref_prefixes,
                   "jobs may name inputs and outputs by reference (a key or a URI of the store) "
                   "only under these key prefixes (repeatable); default: anywhere in the store "

@@ -82,4 +82,29 @@ void IdleMemoryTrimmer::Run() {
   }
 }
 
+void MemoryFlags::Register(CLI::App& cmd) {
+  cmd.add_option("--malloc-arenas", options.malloc_arenas,
+                 "glibc malloc arenas for this process (0: glibc's default, 8 per core)")
+      ->envname("TESSERA_MALLOC_ARENAS")
+      ->check(CLI::Range(0, 1024))
+      ->capture_default_str();
+  cmd.add_option("--raster-cache-mb", options.raster_cache_mb,
+                 "idle raster buffers kept for the next images, MiB (0: none)")
+      ->envname("TESSERA_RASTER_CACHE_MB")
+      ->check(CLI::Range(int64_t{0}, int64_t{1} << 20))
+      ->capture_default_str();
+  cmd.add_option("--idle-trim-ms", idle_trim_ms,
+                 "after this long with the process idle (under 2% of a core), return cached "
+                 "raster buffers and free heap to the system (0: never)")
+      ->envname("TESSERA_IDLE_TRIM_MS")
+      ->check(CLI::Range(int64_t{0}, int64_t{3'600'000}))
+      ->capture_default_str();
+}
+
+ServerMemoryOptions MemoryFlags::ToOptions() const {
+  ServerMemoryOptions o = options;
+  o.idle_check = std::chrono::milliseconds(idle_trim_ms);
+  return o;
+}
+
 }  // namespace tessera::cli

@@ -1,5 +1,5 @@
-// Memory policy of the long-running `tessera serve` process (only; the CLI's one-shot commands
-// and `tessera worker` keep glibc's defaults).
+// Memory policy of the long-running processes, `tessera serve` and `tessera worker` (the CLI's
+// one-shot commands keep glibc's defaults).
 //
 // Measured in bench/RESULTS.md ("Server memory", 2026-12-02): with glibc's defaults the server
 // grows one malloc arena per thread that ever allocated (8 x cores), each keeping its freed
@@ -8,6 +8,7 @@
 // glibc's free heap back to the kernel.
 #pragma once
 
+#include <CLI/CLI.hpp>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -24,6 +25,15 @@ struct ServerMemoryOptions {
   // one trims. 0 disables trimming.
   std::chrono::milliseconds idle_check{2'000};
   double idle_cpu_fraction = 0.02;
+};
+
+// The flags that set the policy: --malloc-arenas, --raster-cache-mb, --idle-trim-ms.
+struct MemoryFlags {
+  ServerMemoryOptions options;
+  int64_t idle_trim_ms = 2'000;  // 0: never trim
+
+  void Register(CLI::App& cmd);
+  ServerMemoryOptions ToOptions() const;
 };
 
 // Sets the allocator options and the raster cache limit. Call before any thread is started (arenas

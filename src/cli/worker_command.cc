@@ -10,6 +10,7 @@
 #include "cli/backends.h"
 #include "cli/commands.h"
 #include "cli/repair_flags.h"
+#include "cli/server_memory.h"
 #include "cli/stop_signals.h"
 #include "cli/worker_flags.h"
 #include "core/log.h"
@@ -25,10 +26,13 @@ struct WorkerArgs {
   EngineFlags engine;
   WorkerFlags worker;
   RepairFlags repair;
+  MemoryFlags memory;
   int64_t drain_ms = 30'000;
 };
 
 int Run(WorkerArgs& args) {
+  const ServerMemoryOptions memory = args.memory.ToOptions();
+  ConfigureServerAllocator(memory);  // before any thread exists
   const sigset_t signals = BlockStopSignals();
 
   Clock& clock = SystemClock::Get();
@@ -56,6 +60,7 @@ int Run(WorkerArgs& args) {
   worker::Worker w(*backends->queue, *backends->jobs, *backends->blobs, *backends->registry, clock,
                    options);
   w.Start();
+  IdleMemoryTrimmer trimmer(memory);
   int sig = 0;
   sigwait(&signals, &sig);
   Log(LogLevel::kInfo, "worker_draining",
@@ -72,6 +77,7 @@ Command RegisterWorkerCommand(CLI::App& app) {
   args->backends.Register(*cmd);
   args->engine.Register(*cmd);
   args->worker.Register(*cmd, "-t,--threads", 1);
+  args->memory.Register(*cmd);
   args->repair.Register(*cmd);
   cmd->add_option("--drain-timeout-ms", args->drain_ms,
                   "on SIGTERM, how long running tasks may take to finish")
