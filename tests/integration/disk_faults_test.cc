@@ -135,7 +135,7 @@ TEST_F(DiskFaultsTest, SubmitToAFullOrReadOnlyStoreIs503WithRetryAfter) {
   accepted = PostJob(*c, "invert;format:type=png", Small());
   ASSERT_TRUE(accepted.has_value());
   EXPECT_EQ(accepted->status, 202u) << accepted->text();
-  // Nothing half-written is left under a final name: every stored object decodes.
+  // Once the disk is writable again, accepted work runs to the end.
   const std::string id = json::parse(accepted->text())["id"];
   ASSERT_TRUE(
       WaitFor([&] { return JobOf(*c, id).value("state", "") == "succeeded"; }, milliseconds(20000)))

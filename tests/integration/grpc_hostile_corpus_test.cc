@@ -8,12 +8,12 @@
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
-#include <regex>
 
 #include "api/grpc/status_mapping.h"
 #include "api/http/client.h"
 #include "core/file_io.h"
 #include "support/image_testing.h"
+#include "support/serve_process.h"
 #include "support/subprocess.h"
 #include "support/temp_dir.h"
 #include "support/tessera_process.h"
@@ -92,8 +92,8 @@ Bytes BitFlippedJpeg() {
 std::vector<HostileFile> Corpus(const fs::path& dir) {
   const Bytes jpeg = EncodeWithOpenCv(MakeTestPattern(256, 192), ".jpg");
   const Bytes png = EncodeWithOpenCv(MakeTestPattern(256, 192), ".png");
-  Bytes polyglot = FromString("GIF89a<?php system($_GET['c']); ?>");
-  polyglot.resize(polyglot.size() + 64, 0);
+  const Bytes polyglot =
+      FromString(std::string("GIF89a<?php system($_GET['c']); ?>") + std::string(64, '\0'));
   Bytes zip_after_jpeg = jpeg;  // a JPEG with an archive appended: still a whole JPEG
   const Bytes zip = FromString("PK\x03\x04 an archive member follows");
   zip_after_jpeg.insert(zip_after_jpeg.end(), zip.begin(), zip.end());
@@ -123,13 +123,6 @@ std::vector<HostileFile> Corpus(const fs::path& dir) {
   };
 }
 
-// The port of the first "<event>" log line, or 0 while there is none.
-int LoggedPort(const std::string& log, const std::string& event) {
-  std::smatch m;
-  std::regex line("\"event\":\"" + event + "\"[^\\n]*\"port\":\"([0-9]+)\"");
-  return std::regex_search(log, m, line) ? std::stoi(m[1]) : 0;
-}
-
 std::string AsString(const Bytes& b) { return std::string(b.begin(), b.end()); }
 
 std::string HttpCode(const Result<api::http::ClientResponse>& r) {
@@ -138,6 +131,15 @@ std::string HttpCode(const Result<api::http::ClientResponse>& r) {
   auto body = json::parse(r->text(), nullptr, false);
   if (!body.is_object() || !body["error"].is_object()) return "status " + std::to_string(r->status);
   return body["error"].value("code", "?");
+}
+
+// "ok", the tessera-error-code trailer of a failed call, or the bare gRPC status without one.
+std::string CodeOf(const ::grpc::ClientContext& context, const ::grpc::Status& status) {
+  if (status.ok()) return kOk;
+  const auto& md = context.GetServerTrailingMetadata();
+  auto it = md.find(api::grpc::kErrorCodeKey);
+  return it == md.end() ? "grpc " + std::to_string(status.error_code())
+                        : std::string(it->second.data(), it->second.size());
 }
 
 class HostileCorpusTest : public ::testing::TestWithParam<bool> {
@@ -237,13 +239,7 @@ TEST_P(HostileCorpusTest, EveryFrontEndAnswersTheSameCodeForEachFile) {
       request.set_pipeline(kPipeline);
       v1::ProcessResponse response;
       auto status = stub->Process(&context, request, &response);
-      std::string code = kOk;
-      if (!status.ok()) {
-        const auto& md = context.GetServerTrailingMetadata();
-        auto it = md.find(api::grpc::kErrorCodeKey);
-        code = it == md.end() ? "grpc " + std::to_string(status.error_code())
-                              : std::string(it->second.data(), it->second.size());
-      }
+      std::string code = CodeOf(context, status);
       EXPECT_EQ(code, expected) << "gRPC Process: " << status.error_message();
     }
 
@@ -256,13 +252,8 @@ TEST_P(HostileCorpusTest, EveryFrontEndAnswersTheSameCodeForEachFile) {
       request.set_pipeline(kPipeline);
       v1::SubmitJobResponse response;
       auto status = stub->SubmitJob(&context, request, &response);
-      std::string code = kOk;
-      if (!status.ok()) {
-        const auto& md = context.GetServerTrailingMetadata();
-        auto it = md.find(api::grpc::kErrorCodeKey);
-        code = it == md.end() ? "grpc " + std::to_string(status.error_code())
-                              : std::string(it->second.data(), it->second.size());
-      } else {
+      std::string code = CodeOf(context, status);
+      if (status.ok()) {
         v1::Job job;
         EXPECT_TRUE(WaitFor(
             [&] {

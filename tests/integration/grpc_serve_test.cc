@@ -6,11 +6,11 @@
 #include <signal.h>
 
 #include <iostream>
-#include <regex>
 
 #include "core/file_io.h"
 #include "engine/engine.h"
 #include "support/image_testing.h"
+#include "support/serve_process.h"
 #include "support/subprocess.h"
 #include "support/temp_dir.h"
 #include "support/tessera_process.h"
@@ -19,13 +19,6 @@ namespace tessera::testing {
 namespace {
 
 using std::chrono::milliseconds;
-
-// The port of the first "<event>" log line, or 0 while there is none.
-int LoggedPort(const std::string& log, const std::string& event) {
-  std::smatch m;
-  std::regex line("\"event\":\"" + event + "\"[^\\n]*\"port\":\"([0-9]+)\"");
-  return std::regex_search(log, m, line) ? std::stoi(m[1]) : 0;
-}
 
 TEST(GrpcServeTest, PythonClientAgainstServeThenSigtermStopsBoth) {
   TempDir dir;

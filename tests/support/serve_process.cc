@@ -22,12 +22,8 @@ std::unique_ptr<ServeProcess> ServeProcess::Start(const std::filesystem::path& d
   serve->process_ = StartTessera(args, dir);
   bool listening = WaitFor(
       [&] {
-        for (const std::string& line : LogLines(serve->process_->Stderr(), "http_listening")) {
-          auto j = nlohmann::json::parse(line);
-          serve->port_ = std::stoi(j.at("port").get<std::string>());
-          return true;
-        }
-        return !serve->process_->Running();
+        serve->port_ = LoggedPort(serve->process_->Stderr(), "http_listening");
+        return serve->port_ != 0 || !serve->process_->Running();
       },
       std::chrono::seconds(20));
   if (!listening || serve->port_ == 0) {
@@ -48,6 +44,14 @@ std::vector<std::string> LogLines(const std::string& text, const std::string& ev
     out.push_back(line);
   }
   return out;
+}
+
+int LoggedPort(const std::string& text, const std::string& event) {
+  for (const std::string& line : LogLines(text, event)) {
+    auto j = nlohmann::json::parse(line, nullptr, false);
+    if (j.is_object() && j.contains("port")) return std::stoi(j["port"].get<std::string>());
+  }
+  return 0;
 }
 
 }  // namespace tessera::testing

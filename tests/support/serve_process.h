@@ -36,4 +36,8 @@ class ServeProcess {
 // The log lines (JSON objects) of `text` whose "event" is `event`.
 std::vector<std::string> LogLines(const std::string& text, const std::string& event);
 
+// The "port" of the first `event` log line ("http_listening", "grpc_listening"), or 0 while
+// there is none.
+int LoggedPort(const std::string& text, const std::string& event);
+
 }  // namespace tessera::testing
