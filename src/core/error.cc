@@ -14,6 +14,7 @@ enum GrpcCode : int {
   kGrpcNotFound = 5,
   kGrpcResourceExhausted = 8,
   kGrpcFailedPrecondition = 9,
+  kGrpcUnimplemented = 12,
   kGrpcInternal = 13,
   kGrpcUnavailable = 14,
   kGrpcUnauthenticated = 16,
@@ -28,6 +29,9 @@ constexpr ErrorCodeFacts kFacts[] = {
     // retry
     {ErrorCode::kBadPipeline, "bad_pipeline", 400, kGrpcInvalidArgument, true, false, 0},
     {ErrorCode::kBadRequest, "bad_request", 400, kGrpcInvalidArgument, true, false, 0},
+    {ErrorCode::kMethodNotAllowed, "method_not_allowed", 405, kGrpcUnimplemented, true, false, 0},
+    {ErrorCode::kRequestTimeout, "request_timeout", 408, kGrpcDeadlineExceeded, false, false, 0},
+    {ErrorCode::kHeadersTooLarge, "headers_too_large", 431, kGrpcResourceExhausted, true, false, 0},
     {ErrorCode::kUnsupportedMedia, "unsupported_media", 415, kGrpcInvalidArgument, true, false, 0},
     {ErrorCode::kCorruptImage, "corrupt_image", 422, kGrpcInvalidArgument, true, false, 0},
     {ErrorCode::kTooLarge, "too_large", 413, kGrpcResourceExhausted, true, false, 0},

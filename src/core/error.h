@@ -15,6 +15,9 @@ namespace tessera {
 enum class ErrorCode {
   kBadPipeline,       // the pipeline text/JSON is malformed or a value is out of range
   kBadRequest,        // any other malformed request field
+  kMethodNotAllowed,  // the path exists, but not with this HTTP method (the answer lists them)
+  kRequestTimeout,    // the request's headers or body did not arrive in time
+  kHeadersTooLarge,   // the request line and headers are over the server's limit
   kUnsupportedMedia,  // the input is not an image format tessera decodes
   kCorruptImage,      // the format is known but the bytes cannot be decoded
   kTooLarge,          // input or output bytes over a limit

@@ -222,6 +222,8 @@ TEST_F(HttpApiTest, EveryBadInputGetsItsStatusAndATypedError) {
   r = Send(*client, "PUT", "/v1/process");
   EXPECT_EQ(r.status, 405u);
   EXPECT_EQ(r.header("allow"), "POST");
+  EXPECT_EQ(ErrorOf(r).value("code", ""), "method_not_allowed");
+  EXPECT_EQ(ErrorOf(r).value("field", ""), "method");
   r = Send(*client, "GET", "/no/such/route");
   EXPECT_EQ(r.status, 404u);
   EXPECT_EQ(ErrorOf(r).value("field", ""), "path");
@@ -573,6 +575,55 @@ TEST_F(HttpApiTest, BodiesBeyondTheInFlightBudgetAre503BeforeBeingRead) {
   EXPECT_EQ(r.status, 200u) << r.text();
   r = Post(*client, "/v1/process?pipeline=invert", small);
   EXPECT_EQ(r.status, 200u) << r.text();
+}
+
+// What a raw socket reads after sending `request` (and nothing more) until the server closes.
+std::string ExchangeRaw(int port, const std::string& request) {
+  namespace asio = boost::asio;
+  asio::io_context ioc;
+  asio::ip::tcp::socket socket(ioc);
+  socket.connect({asio::ip::make_address("127.0.0.1"), static_cast<unsigned short>(port)});
+  asio::write(socket, asio::buffer(request));
+  std::string response;
+  char buf[65536];
+  boost::system::error_code ec;
+  while (!ec) {
+    size_t n = socket.read_some(asio::buffer(buf), ec);
+    response.append(buf, n);
+  }
+  return response;
+}
+
+json ErrorOfRaw(const std::string& response) {
+  const size_t body = response.find("\r\n\r\n");
+  auto j = json::parse(body == std::string::npos ? "" : response.substr(body + 4), nullptr, false);
+  return j.is_object() && j.contains("error") ? j["error"] : json::object();
+}
+
+// The server's own refusals of a request that never reached a route have codes of their own.
+TEST_F(HttpApiTest, OversizedHeadersAre431AndASlowBodyIs408) {
+  auto serve = Serve({"--body-timeout-ms", "300"});
+  ASSERT_TRUE(serve);
+  const std::string huge_header =
+      "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(20000, 'a') + "\r\n\r\n";
+  std::string response = ExchangeRaw(serve->port(), huge_header);
+  EXPECT_EQ(response.rfind("HTTP/1.1 431 ", 0), 0u) << response.substr(0, 200);
+  EXPECT_EQ(ErrorOfRaw(response).value("code", ""), "headers_too_large") << response;
+  EXPECT_EQ(ErrorOfRaw(response).value("field", ""), "headers");
+
+  // Declares 1000 bytes, sends 10, then waits past the body timeout.
+  const std::string slow_body =
+      "POST /v1/process?pipeline=invert HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n"
+      "0123456789";
+  response = ExchangeRaw(serve->port(), slow_body);
+  EXPECT_EQ(response.rfind("HTTP/1.1 408 ", 0), 0u) << response.substr(0, 200);
+  EXPECT_EQ(ErrorOfRaw(response).value("code", ""), "request_timeout") << response;
+  EXPECT_NE(ErrorOfRaw(response).value("message", "").find("300 ms"), std::string::npos)
+      << response;
+
+  // The server is still serving.
+  auto client = serve->Client();
+  EXPECT_EQ(Send(*client, "GET", "/healthz").status, 200u);
 }
 
 // Two requests on one TCP connection: keep-alive works and responses stay in order.

@@ -86,7 +86,7 @@ std::unique_ptr<CompatBackground> AddCompatRoutes(http::Router& router, const ht
                                                   const CompatSettings& settings,
                                                   tutti::TuttiWorkers* tutti) {
   auto background = std::make_unique<CompatBackground>();
-  using http::bhttp::verb;
+  using http::Method;
   auto tagged = [](std::string summary) {
     return nlohmann::json{{"summary", std::move(summary)},
                           {"tags", nlohmann::json::array({"compat"})}};
@@ -105,7 +105,7 @@ std::unique_ptr<CompatBackground> AddCompatRoutes(http::Router& router, const ht
                                                             "(part `image`)"
                       : profiles.thumbify                 ? "Thumbify (part `file`)"
                                                           : "tutti (part `image`)";
-    router.Add({.method = verb::post,
+    router.Add({.method = Method::kPost,
                 .pattern = "/upload",
                 .handler = [targets](HttpRequest& r) { return Upload(targets, r); },
                 .max_body_bytes = tutti_only ? tutti::kMaxBodyBytes
@@ -115,7 +115,7 @@ std::unique_ptr<CompatBackground> AddCompatRoutes(http::Router& router, const ht
                 .error_response = tutti_only ? tutti::ServerError : thumbify::ServerError});
     if (tutti_only) {
       // tutti's handler refused other methods itself, in plain text.
-      router.Add({.method = verb::get,
+      router.Add({.method = Method::kGet,
                   .pattern = "/upload",
                   .handler =
                       [](HttpRequest&) {
@@ -132,7 +132,7 @@ std::unique_ptr<CompatBackground> AddCompatRoutes(http::Router& router, const ht
   }
   if (profiles.thumbify) {
     UploadTargets targets{api, clock, thumbify_jobs, nullptr};
-    router.Add({.method = verb::post,
+    router.Add({.method = Method::kPost,
                 .pattern = "/upload/",
                 .handler = [targets](HttpRequest& r) { return Upload(targets, r); },
                 .max_body_bytes = api.options.max_upload_bytes,
@@ -158,7 +158,7 @@ std::unique_ptr<CompatBackground> AddCompatRoutes(http::Router& router, const ht
     } else {
       health = HttpResponse::Bytes(200, "", {});
     }
-    router.Add({.method = verb::get,
+    router.Add({.method = Method::kGet,
                 .pattern = "/health",
                 .handler = [health](HttpRequest&) { return health; },
                 .blocking = false,

@@ -73,13 +73,13 @@ HttpResponse Metrics(const NativeApi& api) {
 
 void AddAdminRoutes(Router& router, const NativeApi& api) {
   using namespace openapi;
-  router.Add({.method = bhttp::verb::get,
+  router.Add({.method = Method::kGet,
               .pattern = "/v1/ops",
               .handler = [](HttpRequest&) { return HttpResponse::Json(200, engine::OpsAsJson()); },
               .blocking = false,
               .openapi = {{"summary", "The operations a pipeline may use, with their parameters"},
                           {"responses", {{"200", JsonResponse("the op catalogue")}}}}});
-  router.Add({.method = bhttp::verb::get,
+  router.Add({.method = Method::kGet,
               .pattern = "/v1/workers",
               .handler =
                   [&api](HttpRequest&) {
@@ -89,12 +89,12 @@ void AddAdminRoutes(Router& router, const NativeApi& api) {
                   },
               .openapi = {{"summary", "Live workers, their capabilities and heartbeats"},
                           {"responses", {{"200", JsonResponse("a list of workers")}}}}});
-  router.Add({.method = bhttp::verb::get,
+  router.Add({.method = Method::kGet,
               .pattern = "/v1/stats",
               .handler = [&api](HttpRequest&) { return Stats(api); },
               .openapi = {{"summary", "Queue depth and age, jobs by state, workers, throughput"},
                           {"responses", {{"200", JsonResponse("the statistics")}}}}});
-  router.Add({.method = bhttp::verb::get,
+  router.Add({.method = Method::kGet,
               .pattern = "/healthz",
               .handler = [](HttpRequest&) { return HttpResponse::Json(200, R"({"status":"ok"})"); },
               .blocking = false,
@@ -102,7 +102,7 @@ void AddAdminRoutes(Router& router, const NativeApi& api) {
               .openapi = {{"summary", "Liveness: the process answers"},
                           {"responses", {{"200", JsonResponse("alive")}}}}});
   router.Add(
-      {.method = bhttp::verb::get,
+      {.method = Method::kGet,
        .pattern = "/readyz",
        .handler = [&api](HttpRequest&) { return Ready(api); },
        .needs_key = !api.options.open_health,
@@ -111,7 +111,7 @@ void AddAdminRoutes(Router& router, const NativeApi& api) {
                     {{"200", JsonResponse("ready")},
                      {"503", JsonResponse("a backend is unreachable or shutdown began")}}}}});
   router.Add(
-      {.method = bhttp::verb::get,
+      {.method = Method::kGet,
        .pattern = "/metrics",
        .handler = [&api](HttpRequest&) { return Metrics(api); },
        .needs_key = !api.options.open_metrics,
@@ -120,7 +120,7 @@ void AddAdminRoutes(Router& router, const NativeApi& api) {
                     {{"200",
                       {{"description", "metrics"},
                        {"content", {{"text/plain", {{"schema", {{"type", "string"}}}}}}}}}}}}});
-  router.Add({.method = bhttp::verb::get,
+  router.Add({.method = Method::kGet,
               .pattern = "/openapi.json",
               .handler =
                   [&router](HttpRequest&) {

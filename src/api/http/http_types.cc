@@ -3,19 +3,55 @@
 #include <nlohmann/json.hpp>
 
 #include "api/error_status.h"
+#include "api/http/received_message.h"
 
 namespace tessera::api::http {
 
+namespace {
+
+struct MethodSpelling {
+  Method method;
+  std::string_view name;
+  bhttp::verb verb;
+};
+
+// One row per Method.
+constexpr MethodSpelling kMethods[] = {
+    {Method::kGet, "GET", bhttp::verb::get},
+    {Method::kHead, "HEAD", bhttp::verb::head},
+    {Method::kPost, "POST", bhttp::verb::post},
+    {Method::kPut, "PUT", bhttp::verb::put},
+    {Method::kPatch, "PATCH", bhttp::verb::patch},
+    {Method::kDelete, "DELETE", bhttp::verb::delete_},
+    {Method::kOptions, "OPTIONS", bhttp::verb::options},
+};
+
+}  // namespace
+
+std::string_view MethodName(Method method) {
+  for (const auto& m : kMethods) {
+    if (m.method == method) return m.name;
+  }
+  return "OTHER";
+}
+
+Method MethodOf(bhttp::verb verb) {
+  for (const auto& m : kMethods) {
+    if (m.verb == verb) return m.method;
+  }
+  return Method::kOther;
+}
+
 std::string_view HttpRequest::Header(std::string_view name) const {
   if (raw == nullptr) return {};
-  auto it = raw->find(boost::beast::string_view(name.data(), name.size()));
-  if (it == raw->end()) return {};
+  auto it = raw->beast.find(boost::beast::string_view(name.data(), name.size()));
+  if (it == raw->beast.end()) return {};
   return {it->value().data(), it->value().size()};
 }
 
 std::span<const uint8_t> HttpRequest::Body() const {
   if (raw == nullptr) return {};
-  return {raw->body().data(), raw->body().size()};
+  return {raw->beast.body().data(), raw->beast.body().size()};
 }
 
 const std::string* HttpRequest::Query(std::string_view name) const {

@@ -1,9 +1,9 @@
 // The request and response values HTTP handlers see. Handlers never touch sockets: the server
 // reads and limits the request, runs the handler (on a blocking-work thread when the route says
-// so) and writes what it returns.
+// so) and writes what it returns. The HTTP library's types stay behind these (received_message.h
+// is the server's own).
 #pragma once
 
-#include <boost/beast/http.hpp>
 #include <chrono>
 #include <cstdint>
 #include <map>
@@ -18,12 +18,17 @@
 
 namespace tessera::api::http {
 
-namespace bhttp = boost::beast::http;
+// The methods routes are declared for; anything else a client sends is kOther (405 or 404).
+enum class Method { kGet, kHead, kPost, kPut, kPatch, kDelete, kOptions, kOther };
 
-using BeastRequest = bhttp::request<bhttp::vector_body<uint8_t>>;
+// "GET", "POST", ...; "OTHER" for kOther.
+std::string_view MethodName(Method method);
+
+// The request as the server received it: headers and body (defined by the server).
+struct ReceivedMessage;
 
 struct HttpRequest {
-  bhttp::verb method = bhttp::verb::get;
+  Method method = Method::kGet;
   std::string path;                                 // decoded path, no query
   std::multimap<std::string, std::string> query;    // decoded query parameters
   std::map<std::string, std::string> path_params;   // {id} and friends from the route pattern
@@ -31,7 +36,7 @@ struct HttpRequest {
   std::string remote;                               // peer address
   std::chrono::steady_clock::time_point received;   // when the headers were complete
   std::chrono::steady_clock::time_point body_read;  // when the whole body had arrived
-  const BeastRequest* raw = nullptr;                // headers and body
+  const ReceivedMessage* raw = nullptr;             // headers and body
   // Stopped (kCancelled) when the client closes its connection while a blocking handler runs;
   // handlers pass it to long work (SyncProcessor). Never null inside a handler.
   const engine::StopToken* client_gone = nullptr;

@@ -159,7 +159,7 @@ void AddJobRoutes(Router& router, const NativeApi& api) {
   const json conflict = ErrorResponseRef("the job is not in a state that allows this");
 
   router.Add(
-      {.method = bhttp::verb::post,
+      {.method = Method::kPost,
        .pattern = "/v1/jobs",
        .handler = [&api](HttpRequest& r) { return Submit(api, r); },
        .max_body_bytes = api.options.max_upload_bytes,
@@ -200,7 +200,7 @@ void AddJobRoutes(Router& router, const NativeApi& api) {
                                       "idempotency_key_reused: the Idempotency-Key already "
                                       "names a job of a different request")},
              {"503", ErrorResponseRef("the queue is past its depth limit; see Retry-After")}}}}});
-  router.Add({.method = bhttp::verb::get,
+  router.Add({.method = Method::kGet,
               .pattern = "/v1/jobs",
               .handler = [&api](HttpRequest& r) { return List(api, r); },
               .openapi = {{"summary", "List jobs in id order (oldest first)"},
@@ -211,7 +211,7 @@ void AddJobRoutes(Router& router, const NativeApi& api) {
                           {"responses",
                            {{"200", JsonResponse("{jobs: [...], next_cursor}")},
                             {"400", ErrorResponseRef("bad state or limit")}}}}});
-  router.Add({.method = bhttp::verb::get,
+  router.Add({.method = Method::kGet,
               .pattern = "/v1/jobs/{id}",
               .handler = [&api](HttpRequest& r) { return Get(api, r); },
               .openapi = {{"summary", "A job's state, attempts, progress, timings and error"},
@@ -221,7 +221,7 @@ void AddJobRoutes(Router& router, const NativeApi& api) {
                                                  "has a capability it needs")},
                             {"404", not_found}}}}});
   router.Add(
-      {.method = bhttp::verb::delete_,
+      {.method = Method::kDelete,
        .pattern = "/v1/jobs/{id}",
        .handler = [&api](HttpRequest& r) { return Cancel(api, r); },
        .openapi = {
@@ -230,7 +230,7 @@ void AddJobRoutes(Router& router, const NativeApi& api) {
            {"responses",
             {{"200", JsonResponse("the cancelled job")}, {"404", not_found}, {"409", conflict}}}}});
   router.Add(
-      {.method = bhttp::verb::get,
+      {.method = Method::kGet,
        .pattern = "/v1/jobs/{id}/result",
        .handler = [&api](HttpRequest& r) { return GetResult(api, r); },
        .openapi = {{"summary", "The processed image of a succeeded job"},
@@ -242,7 +242,7 @@ void AddJobRoutes(Router& router, const NativeApi& api) {
                         {{"image/*", {{"schema", {{"type", "string"}, {"format", "binary"}}}}}}}}},
                      {"404", not_found},
                      {"409", ErrorResponseRef("the job has not succeeded (yet)")}}}}});
-  router.Add({.method = bhttp::verb::post,
+  router.Add({.method = Method::kPost,
               .pattern = "/v1/jobs/{id}/retry",
               .handler = [&api](HttpRequest& r) { return Retry(api, r); },
               .openapi = {{"summary", "Run a dead or cancelled job again"},

@@ -124,7 +124,7 @@ void AddProcessRoutes(Router& router, const NativeApi& api) {
                                  "the request arrived; the work was stopped")},
         {"503", ErrorResponseRef("a detection model cannot be loaded (error.field "
                                  "detect.model, the message names the model)")}}}};
-  router.Add({.method = bhttp::verb::post,
+  router.Add({.method = Method::kPost,
               .pattern = "/v1/process",
               .handler = [&api](HttpRequest& r) { return Process(api, r); },
               .blocking = true,

@@ -45,13 +45,13 @@ bool MatchPattern(std::string_view pattern, std::string_view path,
 
 void Router::Add(Route route) { routes_.push_back(std::move(route)); }
 
-RouteMatch Router::Match(bhttp::verb method, std::string_view path) const {
+RouteMatch Router::Match(Method method, std::string_view path) const {
   RouteMatch m;
   for (const Route& r : routes_) {
     std::map<std::string, std::string> params;
     if (!MatchPattern(r.pattern, path, params)) continue;
     m.path_known = true;
-    m.allowed.emplace_back(bhttp::to_string(r.method));
+    m.allowed.emplace_back(MethodName(r.method));
     if (r.method == method && m.route == nullptr) {
       m.route = &r;
       m.params = std::move(params);
@@ -63,7 +63,7 @@ RouteMatch Router::Match(bhttp::verb method, std::string_view path) const {
 nlohmann::json Router::OpenApi(const nlohmann::json& info) const {
   nlohmann::json paths = nlohmann::json::object();
   for (const Route& r : routes_) {
-    std::string method(bhttp::to_string(r.method));
+    std::string method(MethodName(r.method));
     for (char& c : method) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     nlohmann::json op = r.openapi.is_object() ? r.openapi : nlohmann::json::object();
     if (!op.contains("responses")) op["responses"] = {{"200", {{"description", "OK"}}}};

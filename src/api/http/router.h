@@ -17,7 +17,7 @@ namespace tessera::api::http {
 using Handler = std::function<HttpResponse(HttpRequest&)>;
 
 struct Route {
-  bhttp::verb method = bhttp::verb::get;
+  Method method = Method::kGet;
   std::string pattern;  // literal segments and {name} segments; also the metrics label
   Handler handler;
   bool blocking = true;  // false only for handlers that never wait on I/O or CPU
@@ -40,7 +40,7 @@ struct RouteMatch {
 class Router {
  public:
   void Add(Route route);
-  RouteMatch Match(bhttp::verb method, std::string_view path) const;
+  RouteMatch Match(Method method, std::string_view path) const;
   const std::vector<Route>& routes() const { return routes_; }
 
   // OpenAPI 3.0 document with `info` and one path item per pattern.

@@ -18,6 +18,9 @@ TEST(GrpcStatusMappingTest, EveryCodeMapsToItsDocumentedStatus) {
   const std::map<ErrorCode, StatusCode> table = {
       {ErrorCode::kBadPipeline, StatusCode::INVALID_ARGUMENT},
       {ErrorCode::kBadRequest, StatusCode::INVALID_ARGUMENT},
+      {ErrorCode::kMethodNotAllowed, StatusCode::UNIMPLEMENTED},
+      {ErrorCode::kRequestTimeout, StatusCode::DEADLINE_EXCEEDED},
+      {ErrorCode::kHeadersTooLarge, StatusCode::RESOURCE_EXHAUSTED},
       {ErrorCode::kUnsupportedMedia, StatusCode::INVALID_ARGUMENT},
       {ErrorCode::kCorruptImage, StatusCode::INVALID_ARGUMENT},
       {ErrorCode::kTooLarge, StatusCode::RESOURCE_EXHAUSTED},

@@ -260,39 +260,39 @@ HttpResponse StaticImage(const Context& ctx, const HttpRequest& request) {
 }  // namespace
 
 void AddStaticRoute(http::Router& router, std::shared_ptr<const Context> ctx) {
-  router.Add({.method = http::bhttp::verb::get,
+  router.Add({.method = http::Method::kGet,
               .pattern = "/static/images/{name}",
               .handler = [ctx](HttpRequest& r) { return StaticImage(*ctx, r); },
               .openapi = Tags("a sample image")});
 }
 
 void AddBasicRoutes(http::Router& router, std::shared_ptr<const Context> ctx) {
-  using http::bhttp::verb;
+  using http::Method;
   for (const char* path : {"/api/", "/api/health/"}) {
-    router.Add({.method = verb::get,
+    router.Add({.method = Method::kGet,
                 .pattern = path,
                 .handler = [ctx](HttpRequest&) { return Health(*ctx); },
                 .blocking = false,
                 .needs_key = false,
                 .openapi = Tags("liveness, service name, version and endpoints")});
   }
-  router.Add({.method = verb::get,
+  router.Add({.method = Method::kGet,
               .pattern = "/api/image/info/",
               .handler = [ctx](HttpRequest&) { return ImageInfo(*ctx); },
               .openapi = Tags("facts of the sample 4K image")});
-  router.Add({.method = verb::get,
+  router.Add({.method = Method::kGet,
               .pattern = "/api/image/4k/",
               .handler = [ctx](HttpRequest&) { return ServeImage(*ctx, -1); },
               .openapi = Tags("the sample 4K image")});
-  router.Add({.method = verb::get,
+  router.Add({.method = Method::kGet,
               .pattern = "/api/image/slow/",
               .handler = [ctx](HttpRequest& r) { return SlowImage(*ctx, r); },
               .openapi = Tags("the sample 4K image after ?delay= seconds (at most 60)")});
-  router.Add({.method = verb::get,
+  router.Add({.method = Method::kGet,
               .pattern = "/api/stats/",
               .handler = [](HttpRequest&) { return Stats(); },
               .openapi = Tags("host CPU (sampled over 1 s), memory and threads")});
-  router.Add({.method = verb::get,
+  router.Add({.method = Method::kGet,
               .pattern = "/api/metrics/",
               .handler = [ctx](HttpRequest&) { return Metrics(*ctx); },
               .openapi = Tags("queue, worker and host metrics with scaling advice")});

@@ -333,7 +333,7 @@ HttpResponse Stress(const Context& ctx, const HttpRequest& r) {
 }  // namespace
 
 void AddBenchmarkRoutes(http::Router& router, std::shared_ptr<const Context> ctx) {
-  using http::bhttp::verb;
+  using http::Method;
   struct Entry {
     const char* path;
     const char* summary;
@@ -353,7 +353,7 @@ void AddBenchmarkRoutes(http::Router& router, std::shared_ptr<const Context> ctx
   };
   for (const auto& e : entries) {
     auto run = e.run;
-    router.Add({.method = verb::post,
+    router.Add({.method = Method::kPost,
                 .pattern = e.path,
                 .handler = [ctx, run](HttpRequest& r) { return run(*ctx, r); },
                 .openapi = {{"summary", std::string("Django pipeline: ") + e.summary},

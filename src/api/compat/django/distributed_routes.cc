@@ -221,8 +221,8 @@ HttpResponse TaskStatusRoute(const Context& ctx, HttpRequest& request) {
 }  // namespace
 
 void AddDistributedRoutes(http::Router& router, std::shared_ptr<const Context> ctx) {
-  using http::bhttp::verb;
-  router.Add({.method = verb::post,
+  using http::Method;
+  router.Add({.method = Method::kPost,
               .pattern = "/api/process-batch/distributed/",
               .handler = [ctx](HttpRequest& r) { return ProcessBatch(*ctx, r); },
               .max_body_bytes = ctx->api.options.max_upload_bytes,
@@ -231,7 +231,7 @@ void AddDistributedRoutes(http::Router& router, std::shared_ptr<const Context> c
                            "Django pipeline: queue a batch (JSON over the sample images, or "
                            "multipart images, filters, filter_params)"},
                           {"tags", nlohmann::json::array({"compat"})}}});
-  router.Add({.method = verb::get,
+  router.Add({.method = Method::kGet,
               .pattern = "/api/task/{id}/status/",
               .handler = [ctx](HttpRequest& r) { return TaskStatusRoute(*ctx, r); },
               .openapi = {{"summary",

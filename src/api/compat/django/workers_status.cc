@@ -88,7 +88,7 @@ HttpResponse WorkersStatus(const Context& ctx) {
 }  // namespace
 
 void AddWorkersStatusRoute(http::Router& router, std::shared_ptr<const Context> ctx) {
-  router.Add({.method = http::bhttp::verb::get,
+  router.Add({.method = http::Method::kGet,
               .pattern = "/api/workers/status/",
               .handler = [ctx](HttpRequest&) { return WorkersStatus(*ctx); },
               .openapi = {{"summary",

@@ -317,7 +317,7 @@ HttpResponse Health(imageflow::ImageFlowService& service, HttpRequest& request) 
 
 void AddImageFlowRoutes(http::Router& router, const http::NativeApi& api, const Clock& clock,
                         store::BlobStore& objects) {
-  using http::bhttp::verb;
+  using http::Method;
   auto service =
       std::make_shared<imageflow::ImageFlowService>(api.sync, objects, clock, &api.metrics);
   // A JSON body may carry the image itself (input_bytes, base64): a third larger than the image.
@@ -325,7 +325,7 @@ void AddImageFlowRoutes(http::Router& router, const http::NativeApi& api, const 
   auto add = [&](std::string pattern,
                  HttpResponse (*fn)(imageflow::ImageFlowService&, HttpRequest&),
                  std::string summary) {
-    router.Add({.method = verb::post,
+    router.Add({.method = Method::kPost,
                 .pattern = std::move(pattern),
                 .handler = [service, fn](HttpRequest& r) { return fn(*service, r); },
                 .max_body_bytes = limit,
@@ -335,7 +335,7 @@ void AddImageFlowRoutes(http::Router& router, const http::NativeApi& api, const 
   add("/v1/resize", Resize, "ImageFlowCanvas gateway: ResizeService.ResizeImage");
   add("/v1/filter", Filter, "ImageFlowCanvas gateway: FilterService.ApplyFilter");
   add("/v1/detect", Detect, "ImageFlowCanvas gateway: AIDetectionService.DetectObjects");
-  router.Add({.method = verb::get,
+  router.Add({.method = Method::kGet,
               .pattern = "/v1/health/{service}",
               .handler = [service](HttpRequest& r) { return Health(*service, r); },
               .needs_key = false,

@@ -200,12 +200,12 @@ void ThumbifyBucket::Stop() {
 
 void AddBucketRoutes(http::Router& router, const http::NativeApi& api,
                      std::shared_ptr<ThumbifyBucket> bucket) {
-  using http::bhttp::verb;
+  using http::Method;
   auto summary = [](std::string text) {
     return nlohmann::json{{"summary", std::move(text)},
                           {"tags", nlohmann::json::array({"compat"})}};
   };
-  router.Add({.method = verb::post,
+  router.Add({.method = Method::kPost,
               .pattern = "/upload/bucket",
               .handler =
                   [bucket](HttpRequest& r) {
@@ -220,13 +220,13 @@ void AddBucketRoutes(http::Router& router, const http::NativeApi& api,
                                  "follows as <stem>_thumb.<ext>"),
               .error_response = ServerError});
   router.Add(
-      {.method = verb::get,
+      {.method = Method::kGet,
        .pattern = "/thumb/bucket/{filename}",
        .handler = [bucket](HttpRequest& r) { return bucket->Get(r.path_params["filename"]); },
        .openapi = summary("Thumbify: an object of the bucket"),
        .error_response = ServerError});
   router.Add(
-      {.method = verb::get,
+      {.method = Method::kGet,
        .pattern = "/thumb/bucket/url/{filename}",
        .handler = [bucket](HttpRequest& r) { return bucket->Url(r.path_params["filename"]); },
        .blocking = false,

@@ -217,9 +217,9 @@ HttpResponse Upload(const http::NativeApi& api, ThumbifyJobs& jobs, const Clock&
 
 void AddRoutes(http::Router& router, const http::NativeApi& api, std::shared_ptr<ThumbifyJobs> jobs,
                std::shared_ptr<ThumbifyBucket> bucket) {
-  using http::bhttp::verb;
-  auto add = [&router](verb method, std::string pattern, http::Handler handler, std::string summary,
-                       bool blocking = true, bool needs_key = true) {
+  using http::Method;
+  auto add = [&router](Method method, std::string pattern, http::Handler handler,
+                       std::string summary, bool blocking = true, bool needs_key = true) {
     router.Add({.method = method,
                 .pattern = std::move(pattern),
                 .handler = std::move(handler),
@@ -229,28 +229,29 @@ void AddRoutes(http::Router& router, const http::NativeApi& api, std::shared_ptr
                 .error_response = ServerError});
   };
   add(
-      verb::get, "/job/status/{id}",
+      Method::kGet, "/job/status/{id}",
       [&api, jobs, bucket](HttpRequest& r) { return JobStatus(api, *jobs, bucket.get(), r); },
       "Thumbify: a job's status (pending, processing, succeeded, failed; null if unknown)");
   add(
-      verb::get, "/job/all", [jobs](HttpRequest&) { return AllJobs(*jobs); },
+      Method::kGet, "/job/all", [jobs](HttpRequest&) { return AllJobs(*jobs); },
       "Thumbify: every upload as {job_id, filename}");
   add(
-      verb::get, "/thumb/{filename}", [&api, jobs](HttpRequest& r) { return Thumb(api, *jobs, r); },
+      Method::kGet, "/thumb/{filename}",
+      [&api, jobs](HttpRequest& r) { return Thumb(api, *jobs, r); },
       "Thumbify: an uploaded file by name, or its thumbnail as thumb_<name>");
   add(
-      verb::get, "/health/details", [](HttpRequest&) { return Details(); },
+      Method::kGet, "/health/details", [](HttpRequest&) { return Details(); },
       "Thumbify: host name and address (answered with status 500, as Thumbify did)", true, false);
   add(
-      verb::get, "/health/send_report",
+      Method::kGet, "/health/send_report",
       [](HttpRequest&) { return HttpResponse::Json(200, R"("Errors logs sended.")"); },
       "Thumbify: error report (a fixed answer, as Thumbify's)", false, false);
   add(
-      verb::get, "/docs", [](HttpRequest&) { return DocsPage(); },
+      Method::kGet, "/docs", [](HttpRequest&) { return DocsPage(); },
       "Thumbify: the API documentation page (lists /openapi.json)", false, false);
   // FastAPI's second documentation route; the same self-contained page.
   add(
-      verb::get, "/redoc", [](HttpRequest&) { return DocsPage(); },
+      Method::kGet, "/redoc", [](HttpRequest&) { return DocsPage(); },
       "Thumbify: the API documentation page, at FastAPI's ReDoc path", false, false);
 }
 
