@@ -4,6 +4,7 @@
 // details, slot exhaustion, deadlines, API keys and shutdown. Images are compared byte for byte
 // with engine::Process of the same input.
 #include <fcntl.h>
+#include <google/protobuf/descriptor.pb.h>
 #include <google/protobuf/dynamic_message.h>
 #include <grpcpp/create_channel.h>
 #include <grpcpp/generic/generic_stub.h>
@@ -14,6 +15,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <future>
 #include <sstream>
 #include <thread>
@@ -801,22 +803,26 @@ TEST_F(GrpcServiceTest, AWatchEndsOnTheServerWhenItsClientCancels) {
       << log.Read();
 }
 
-// Lists services through the reflection service, with messages built from the descriptors
-// libgrpc++_reflection registers (no generated reflection stubs in the test).
-std::vector<std::string> ListServicesByReflection(const std::shared_ptr<::grpc::Channel>& channel) {
+// One reflection request and its answer over ServerReflectionInfo, `version` "v1alpha" or
+// "v1", with messages built from the descriptors in this process's generated pool (both
+// versions are there: v1alpha from libgrpc++_reflection, v1 from the server's own).
+// `set_request` fills the request.
+std::unique_ptr<google::protobuf::Message> AskReflection(
+    const std::shared_ptr<::grpc::Channel>& channel, const std::string& version,
+    const std::function<void(google::protobuf::Message&)>& set_request) {
   namespace pb = google::protobuf;
+  static pb::DynamicMessageFactory factory(pb::DescriptorPool::generated_pool());
   const pb::DescriptorPool* pool = pb::DescriptorPool::generated_pool();
+  const std::string package = "grpc.reflection." + version + ".";
   const pb::Descriptor* request_type =
-      pool->FindMessageTypeByName("grpc.reflection.v1alpha.ServerReflectionRequest");
+      pool->FindMessageTypeByName(package + "ServerReflectionRequest");
   const pb::Descriptor* response_type =
-      pool->FindMessageTypeByName("grpc.reflection.v1alpha.ServerReflectionResponse");
-  EXPECT_NE(request_type, nullptr);
-  EXPECT_NE(response_type, nullptr);
-  if (request_type == nullptr || response_type == nullptr) return {};
-  pb::DynamicMessageFactory factory(pool);
+      pool->FindMessageTypeByName(package + "ServerReflectionResponse");
+  EXPECT_NE(request_type, nullptr) << version;
+  EXPECT_NE(response_type, nullptr) << version;
+  if (request_type == nullptr || response_type == nullptr) return nullptr;
   std::unique_ptr<pb::Message> request(factory.GetPrototype(request_type)->New());
-  request->GetReflection()->SetString(request.get(), request_type->FindFieldByName("list_services"),
-                                      "*");
+  set_request(*request);
   const std::string request_bytes = request->SerializeAsString();
 
   ::grpc::GenericStub stub(channel);
@@ -830,7 +836,7 @@ std::vector<std::string> ListServicesByReflection(const std::shared_ptr<::grpc::
     return ok;
   };
   auto call = stub.PrepareCall(
-      &context, "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo", &cq);
+      &context, "/grpc.reflection." + version + ".ServerReflection/ServerReflectionInfo", &cq);
   call->StartCall(nullptr);
   EXPECT_TRUE(next());
   ::grpc::Slice slice(request_bytes);
@@ -839,7 +845,7 @@ std::vector<std::string> ListServicesByReflection(const std::shared_ptr<::grpc::
   EXPECT_TRUE(next());
   call->WritesDone(nullptr);
   EXPECT_TRUE(next());
-  std::vector<std::string> names;
+  std::unique_ptr<pb::Message> response;
   ::grpc::ByteBuffer in;
   call->Read(&in, nullptr);
   while (next()) {
@@ -847,33 +853,93 @@ std::vector<std::string> ListServicesByReflection(const std::shared_ptr<::grpc::
     EXPECT_TRUE(in.Dump(&slices).ok());
     std::string bytes;
     for (const auto& s : slices) bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
-    std::unique_ptr<pb::Message> response(factory.GetPrototype(response_type)->New());
+    EXPECT_EQ(response, nullptr) << "one answer per request";
+    response.reset(factory.GetPrototype(response_type)->New());
     EXPECT_TRUE(response->ParseFromString(bytes));
-    const auto* list_field = response_type->FindFieldByName("list_services_response");
-    const pb::Message& list = response->GetReflection()->GetMessage(*response, list_field);
-    const auto* service_field = list.GetDescriptor()->FindFieldByName("service");
-    for (int i = 0; i < list.GetReflection()->FieldSize(list, service_field); ++i) {
-      const pb::Message& service = list.GetReflection()->GetRepeatedMessage(list, service_field, i);
-      names.push_back(service.GetReflection()->GetString(
-          service, service.GetDescriptor()->FindFieldByName("name")));
-    }
     call->Read(&in, nullptr);
   }
   ::grpc::Status status;
   call->Finish(&status, nullptr);
   next();
   EXPECT_TRUE(status.ok()) << status.error_message();
+  EXPECT_NE(response, nullptr) << version;
+  return response;
+}
+
+void SetStringField(google::protobuf::Message& m, const std::string& field,
+                    const std::string& value) {
+  m.GetReflection()->SetString(&m, m.GetDescriptor()->FindFieldByName(field), value);
+}
+
+const google::protobuf::Message& SubMessage(const google::protobuf::Message& m,
+                                            const std::string& field) {
+  return m.GetReflection()->GetMessage(m, m.GetDescriptor()->FindFieldByName(field));
+}
+
+std::vector<std::string> ListServicesByReflection(const std::shared_ptr<::grpc::Channel>& channel,
+                                                  const std::string& version) {
+  auto response = AskReflection(channel, version, [](google::protobuf::Message& request) {
+    SetStringField(request, "list_services", "*");
+  });
+  if (!response) return {};
+  const auto& list = SubMessage(*response, "list_services_response");
+  const auto* service_field = list.GetDescriptor()->FindFieldByName("service");
+  std::vector<std::string> names;
+  for (int i = 0; i < list.GetReflection()->FieldSize(list, service_field); ++i) {
+    const auto& service = list.GetReflection()->GetRepeatedMessage(list, service_field, i);
+    names.push_back(service.GetReflection()->GetString(
+        service, service.GetDescriptor()->FindFieldByName("name")));
+  }
   std::sort(names.begin(), names.end());
   return names;
 }
 
-TEST_F(GrpcServiceTest, ReflectionListsTheServices) {
+// The names of the files a file_containing_symbol answer carries (the file, then its imports).
+std::vector<std::string> FilesForSymbol(const std::shared_ptr<::grpc::Channel>& channel,
+                                        const std::string& version, const std::string& symbol,
+                                        int* error_code) {
+  auto response = AskReflection(channel, version, [&](google::protobuf::Message& request) {
+    SetStringField(request, "file_containing_symbol", symbol);
+  });
+  std::vector<std::string> names;
+  *error_code = 0;
+  if (!response) return names;
+  const auto& error = SubMessage(*response, "error_response");
+  *error_code =
+      error.GetReflection()->GetInt32(error, error.GetDescriptor()->FindFieldByName("error_code"));
+  const auto& files = SubMessage(*response, "file_descriptor_response");
+  const auto* bytes_field = files.GetDescriptor()->FindFieldByName("file_descriptor_proto");
+  for (int i = 0; i < files.GetReflection()->FieldSize(files, bytes_field); ++i) {
+    google::protobuf::FileDescriptorProto file;
+    EXPECT_TRUE(
+        file.ParseFromString(files.GetReflection()->GetRepeatedString(files, bytes_field, i)));
+    names.push_back(file.name());
+  }
+  return names;
+}
+
+TEST_F(GrpcServiceTest, ReflectionV1AndV1AlphaListTheServicesAndDescribeThem) {
   Start();
-  auto names = ListServicesByReflection(channel_);
-  EXPECT_NE(std::find(names.begin(), names.end(), "tessera.v1.ImageService"), names.end());
-  EXPECT_NE(std::find(names.begin(), names.end(), "grpc.health.v1.Health"), names.end());
-  EXPECT_NE(std::find(names.begin(), names.end(), "grpc.reflection.v1alpha.ServerReflection"),
-            names.end());
+  for (const std::string version : {"v1alpha", "v1"}) {
+    SCOPED_TRACE(version);
+    auto names = ListServicesByReflection(channel_, version);
+    for (const char* expected :
+         {"tessera.v1.ImageService", "grpc.health.v1.Health",
+          "grpc.reflection.v1alpha.ServerReflection", "grpc.reflection.v1.ServerReflection"}) {
+      EXPECT_NE(std::find(names.begin(), names.end(), expected), names.end()) << expected;
+    }
+    int error_code = -1;
+    auto files = FilesForSymbol(channel_, version, "tessera.v1.ImageService", &error_code);
+    EXPECT_EQ(error_code, 0);
+    ASSERT_FALSE(files.empty());
+    EXPECT_EQ(files.front(), "tessera/v1/image_service.proto");
+    files = FilesForSymbol(channel_, version, "no.such.Service", &error_code);
+    EXPECT_TRUE(files.empty());
+    EXPECT_EQ(error_code, static_cast<int>(::grpc::StatusCode::NOT_FOUND));
+  }
+  // v1 names the same services as v1alpha (both read the server's registrations).
+  EXPECT_EQ(ListServicesByReflection(channel_, "v1"),
+            ListServicesByReflection(channel_, "v1alpha"));
 }
 
 }  // namespace

@@ -11,6 +11,7 @@
 
 #include "api/grpc/image_service.h"
 #include "api/grpc/imageflow/imageflow_services.h"
+#include "api/grpc/reflection_v1.h"
 #include "core/log.h"
 
 namespace tessera::api::grpc {
@@ -77,12 +78,11 @@ Result<int> GrpcServer::Start() {
   rep_->started = true;
   // Both are process-wide switches read when a ServerBuilder is built.
   ::grpc::EnableDefaultHealthCheckService(true);
-  // Reflection is grpc.reflection.v1alpha only: Debian 12's libgrpc++_reflection (gRPC 1.51)
-  // has no grpc.reflection.v1 service (upstream added it in 1.57), although grpc-proto ships its
-  // .proto. Serving v1 here would mean generating that proto and answering it ourselves.
+  // Reflection: grpc.reflection.v1alpha from libgrpc++_reflection, v1 from reflection_v1.h.
   ::grpc::reflection::InitProtoReflectionServerBuilderPlugin();
 
   ::grpc::ServerBuilder builder;
+  builder.SetOption(ReflectionV1Option());
   int port = 0;
   builder.AddListeningPort(rep_->options.address, ::grpc::InsecureServerCredentials(), &port);
   builder.SetMaxReceiveMessageSize(static_cast<int>(rep_->max_message_bytes));
