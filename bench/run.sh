@@ -9,14 +9,17 @@
 #   bench/run.sh --smoke        CI smoke: one 256x160 image, 1 iteration, no warm-up (< 30 s
 #                               once built; checks that every tool runs, not how fast)
 # Options: --iters N, --warmup N, --ops a,b,c, --peers vips,magick,pil,cv2 (or "none"),
-#          --no-deps (skip scripts/install-deps.sh), --no-build.
+#          --no-deps (skip scripts/install-deps.sh), --no-build,
+#          --compare (then compare with the last recorded run, bench/baseline/engine.jsonl,
+#          through bench/compare_runs.py; exit 1 if an op regressed),
+#          --record (make this run the recorded one).
 # Environment: BENCH_BUILD_DIR (default build-bench; never build/, which is someone else's).
 #
 # The figures are only comparable within one run on one machine; see bench/RESULTS.md.
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
-smoke=0; iters=3; warmup=1; deps=1; build=1
+smoke=0; iters=3; warmup=1; deps=1; build=1; compare=0; record=0
 ops=""
 peers="vips,magick,pil,cv2"
 while (($#)); do
@@ -28,7 +31,9 @@ while (($#)); do
     --peers) peers=$2; shift ;;
     --no-deps) deps=0 ;;
     --no-build) build=0 ;;
-    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+    --compare) compare=1 ;;
+    --record) record=1 ;;
+    -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
     *) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
   esac
   shift
@@ -124,3 +129,14 @@ if [[ -d "$out/images/tessera" ]]; then
 fi
 cat "$out/results.md"
 log "results in ${out#"$repo"/}/ ($((SECONDS - start)) s)"
+baseline="$repo/bench/baseline/engine.jsonl"
+status=0
+if ((compare)); then
+  "$py" "$repo/bench/compare_runs.py" "$baseline" "$results" | tee "$out/compare.md" || status=$?
+fi
+if ((record)); then
+  mkdir -p "$(dirname "$baseline")"
+  cp "$results" "$baseline"
+  log "recorded as ${baseline#"$repo"/}"
+fi
+exit "$status"

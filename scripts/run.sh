@@ -5,8 +5,10 @@
 # (e.g. `scripts/run.sh --port 9000`, or `--queue redis://127.0.0.1:6379` for a shared queue).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/install-deps.sh
-cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
-cmake --build build -j "$(nproc)"
+scripts/install-deps.sh --service
+# Only the service: the tests and benchmarks (scripts/test.sh) build into the same directory.
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DTESSERA_BUILD_TESTS=OFF \
+  -DTESSERA_BUILD_BENCH=OFF >/dev/null
+cmake --build build -j "$(nproc)" --target tessera
 scripts/serve-hint.sh "$@"
 exec build/tessera serve "$@"
