@@ -20,6 +20,7 @@ build_pkgs=(
   python3-grpcio python3-grpc-tools python3-protobuf
   opencv-doc python3-opencv python3-numpy python3-onnx
   libvips-tools curl clang clang-format libclang-rt-14-dev
+  lua-check
 )
 # python3-requests: the seeds' own Python clients (the Django pipeline's k8s/stress_test.py).
 bench_pkgs=(imagemagick python3-pil python3-opencv python3-numpy python3-requests hyperfine time wrk)

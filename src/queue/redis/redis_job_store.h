@@ -32,6 +32,8 @@ class RedisJobStore final : public JobStore {
   Result<std::map<JobState, int64_t>> CountByState() override;
 
  private:
+  // Runs a script with ARGV = key prefix, now (injected Clock, Unix ms) (lua/job_store/
+  // prelude.lua), then `args`, the script's own ARGV[3...].
   Result<std::vector<RedisReply>> Run(const RedisScript& script, std::vector<std::string> args,
                                       RedisRetry retry);
 
