@@ -2,15 +2,14 @@
 
 #include <utility>
 
+#include "queue/job_record_fields.h"
+#include "queue/list_cursor.h"
 #include "queue/redis/lua/job_store.h"
 #include "queue/redis/redis_codec.h"
-#include "queue/redis/redis_cursor.h"
 
 namespace tessera::queue {
 namespace {
 
-using redis_codec::FieldMap;
-using redis_codec::IntField;
 using redis_codec::IntString;
 using redis_codec::MillisString;
 
@@ -123,65 +122,7 @@ struct CountByStateArgs {
 };
 
 JobRecord DecodeJob(const RedisReply& flat_pairs) {
-  FieldMap f = redis_codec::ToFieldMap(flat_pairs);
-  JobRecord job;
-  job.id = redis_codec::Field(f, "id");
-  job.state = ParseJobState(redis_codec::Field(f, "state")).value_or(JobState::kQueued);
-  job.pipeline = redis_codec::Field(f, "pipeline");
-  job.input_key = redis_codec::Field(f, "input_key");
-  job.output_key = redis_codec::Field(f, "output_key");
-  job.output_format = redis_codec::Field(f, "output_format");
-  job.priority = ParsePriority(redis_codec::Field(f, "priority")).value_or(Priority::kNormal);
-  job.capabilities = redis_codec::DecodeStringList(redis_codec::Field(f, "capabilities"));
-  job.idempotency_key = redis_codec::Field(f, "idempotency_key");
-  job.request_id = redis_codec::Field(f, "request_id");
-  job.attempts = static_cast<int>(IntField(f, "attempts"));
-  job.tiles_done = IntField(f, "tiles_done");
-  job.tiles_total = IntField(f, "tiles_total");
-  job.error_code = redis_codec::Field(f, "error_code");
-  job.error_message = redis_codec::Field(f, "error_message");
-  job.error_field = redis_codec::Field(f, "error_field");
-  job.created = redis_codec::TimeField(f, "created_ms");
-  job.updated = redis_codec::TimeField(f, "updated_ms");
-  job.started = redis_codec::TimeField(f, "started_ms");
-  job.finished = redis_codec::TimeField(f, "finished_ms");
-  job.execution = redis_codec::Field(f, "execution");
-  job.tiles = redis_codec::Field(f, "tiles");
-  if (job.tiles.empty()) job.tiles = "auto";
-  return job;
-}
-
-std::vector<std::string> EncodeJob(const JobRecord& job) {
-  const std::pair<const char*, std::string> fields[] = {
-      {"id", job.id},
-      {"state", std::string(JobStateName(job.state))},
-      {"pipeline", job.pipeline},
-      {"input_key", job.input_key},
-      {"output_key", job.output_key},
-      {"output_format", job.output_format},
-      {"priority", std::string(PriorityName(job.priority))},
-      {"capabilities", redis_codec::EncodeStringList(job.capabilities)},
-      {"idempotency_key", job.idempotency_key},
-      {"request_id", job.request_id},
-      {"attempts", IntString(job.attempts)},
-      {"tiles_done", IntString(job.tiles_done)},
-      {"tiles_total", IntString(job.tiles_total)},
-      {"error_code", job.error_code},
-      {"error_message", job.error_message},
-      {"error_field", job.error_field},
-      {"created_ms", MillisString(job.created)},
-      {"updated_ms", MillisString(job.updated)},
-      {"started_ms", MillisString(job.started)},
-      {"finished_ms", MillisString(job.finished)},
-      {"execution", job.execution},
-      {"tiles", job.tiles},
-  };
-  std::vector<std::string> flat;
-  for (const auto& [name, value] : fields) {
-    flat.emplace_back(name);
-    flat.push_back(value);
-  }
-  return flat;
+  return DecodeJobHash(redis_codec::ToFieldMap(flat_pairs));
 }
 
 }  // namespace
@@ -207,7 +148,7 @@ Result<CreatedJob> RedisJobStore::Create(const JobRecord& job) {
   JobRecord stored = job;
   stored.created = stored.updated = clock_.Now();
   const CreateArgs args{
-      .id = job.id, .idempotency_key = job.idempotency_key, .fields = EncodeJob(stored)};
+      .id = job.id, .idempotency_key = job.idempotency_key, .fields = EncodeJobHash(stored)};
   // Not retried on a broken connection: a first run that did land would make the retry answer
   // kConflict (or "existing") for the caller's own job.
   auto outcome = Run(kCreate, args.ToArgv(), RedisRetry::kNever);
@@ -225,23 +166,10 @@ Result<JobRecord> RedisJobStore::Get(std::string_view id) {
 Result<JobRecord> RedisJobStore::Transition(std::string_view id, JobState to,
                                             const JobUpdate& update) {
   TransitionArgs args{.id = std::string(id), .to = std::string(JobStateName(to)), .fields = {}};
-  auto set = [&](const char* field, std::string value) {
-    args.fields.push_back(field);
-    args.fields.push_back(std::move(value));
-  };
-  if (update.attempts) set("attempts", IntString(*update.attempts));
-  if (update.output_key) set("output_key", *update.output_key);
-  if (update.output_format) set("output_format", *update.output_format);
-  if (update.execution) set("execution", *update.execution);
-  if (update.clear_error) {
-    set("error_code", "");
-    set("error_message", "");
-    set("error_field", "");
-  }
-  if (update.error) {
-    set("error_code", std::string(CodeName(update.error->code)));
-    set("error_message", update.error->message);
-    set("error_field", update.error->field);
+  // The script sets them in this order, so a later change of a field wins.
+  for (const JobFieldChange& change : JobUpdateChanges(update)) {
+    args.fields.emplace_back(change.field->redis_name);
+    args.fields.push_back(JobFieldText(*change.field, change.value));
   }
   auto outcome = Run(kTransition, args.ToArgv(), RedisRetry::kNever);
   if (!outcome) return std::move(outcome).error();
@@ -284,8 +212,8 @@ Result<JobPage> RedisJobStore::List(std::optional<JobState> state, size_t limit,
   if (limit < 1 || limit > 1000) {
     return MakeError(ErrorCode::kBadRequest, "limit must be 1..1000", "limit");
   }
-  std::optional<std::string> after = DecodeRedisCursor(cursor);
-  if (!after) return MakeError(ErrorCode::kBadRequest, "the cursor is malformed", "cursor");
+  Result<std::string> after = DecodeListCursor(cursor);
+  if (!after) return std::move(after).error();
   std::string index = state ? "state:" + std::string(JobStateName(*state)) : "all";
   // One more than asked tells whether another page follows.
   const ListArgs args{
@@ -296,7 +224,7 @@ Result<JobPage> RedisJobStore::List(std::optional<JobState> state, size_t limit,
   for (const RedisReply& record : *outcome) page.jobs.push_back(DecodeJob(record));
   if (page.jobs.size() > limit) {
     page.jobs.resize(limit);
-    page.next_cursor = EncodeRedisCursor(page.jobs.back().id);
+    page.next_cursor = EncodeListCursor(page.jobs.back().id);
   }
   return page;
 }

@@ -5,6 +5,7 @@
 
 #include "queue/redis/lua/task_queue.h"
 #include "queue/redis/redis_codec.h"
+#include "queue/string_list.h"
 
 namespace tessera::queue {
 namespace {
@@ -166,7 +167,7 @@ TaskSpec DecodeSpec(const FieldMap& f) {
   spec.kind = redis_codec::Field(f, "kind");
   spec.payload = redis_codec::Field(f, "payload");
   spec.priority = static_cast<Priority>(std::clamp<int64_t>(IntField(f, "priority"), 0, 2));
-  spec.capabilities = redis_codec::DecodeStringList(redis_codec::Field(f, "caps"));
+  spec.capabilities = DecodeStringList(redis_codec::Field(f, "caps"));
   spec.not_before = redis_codec::TimeField(f, "not_before");
   return spec;
 }
@@ -227,7 +228,7 @@ Result<RedisTaskQueue::StreamKeys> RedisTaskQueue::KnownStreams(
   for (const RedisReply& member : reply->elements) {
     if (worker_caps != nullptr) {
       bool covered = true;
-      for (const std::string& cap : redis_codec::DecodeStringList(member.str)) {
+      for (const std::string& cap : DecodeStringList(member.str)) {
         if (std::find(worker_caps->begin(), worker_caps->end(), cap) == worker_caps->end()) {
           covered = false;
           break;
@@ -266,8 +267,8 @@ Status RedisTaskQueue::Enqueue(const TaskSpec& task) {
       .kind = task.kind,
       .payload = task.payload,
       .priority = IntString(priority),
-      .caps = redis_codec::EncodeStringList(task.capabilities),
-      .canonical_caps = redis_codec::EncodeStringList(SortedUnique(task.capabilities)),
+      .caps = EncodeStringList(task.capabilities),
+      .canonical_caps = EncodeStringList(SortedUnique(task.capabilities)),
       .not_before_ms = redis_codec::MillisString(task.not_before),
   };
   auto outcome = Run(kEnqueue, {}, args.ToArgv(),

@@ -5,6 +5,7 @@
 
 #include "queue/redis/lua/worker_registry.h"
 #include "queue/redis/redis_codec.h"
+#include "queue/string_list.h"
 
 namespace tessera::queue {
 namespace {
@@ -55,7 +56,7 @@ WorkerInfo DecodeWorker(const RedisReply& flat_pairs) {
   info.id = redis_codec::Field(f, "id");
   info.host = redis_codec::Field(f, "host");
   info.pid = redis_codec::IntField(f, "pid");
-  info.capabilities = redis_codec::DecodeStringList(redis_codec::Field(f, "capabilities"));
+  info.capabilities = DecodeStringList(redis_codec::Field(f, "capabilities"));
   info.threads = static_cast<int>(redis_codec::IntField(f, "threads"));
   info.started = redis_codec::TimeField(f, "started_ms");
   info.last_heartbeat = redis_codec::TimeField(f, "last_heartbeat_ms");
@@ -77,7 +78,7 @@ Status RedisWorkerRegistry::Heartbeat(const WorkerInfo& info, std::chrono::milli
       {"id", info.id},
       {"host", info.host},
       {"pid", IntString(info.pid)},
-      {"capabilities", redis_codec::EncodeStringList(info.capabilities)},
+      {"capabilities", EncodeStringList(info.capabilities)},
       {"threads", IntString(info.threads)},
       {"started_ms", MillisString(info.started)},
       {"last_heartbeat_ms", MillisString(clock_.Now())},
