@@ -25,7 +25,7 @@ service_pkgs=(
 # independent references results are compared against (OpenCV's codecs and Python binding,
 # libvips' command line); the replaced systems' own clients' dependencies (gRPC and protobuf
 # for Python, boto3 and awscli for S3, onnx to write test networks); opencv-doc's photographs;
-# clang for the fuzz targets and the format check.
+# clang for the fuzz targets and the format check; luacheck for the Redis scripts.
 test_pkgs=(
   libgtest-dev libgmock-dev libbenchmark-dev
   redis-server redis-tools
@@ -33,7 +33,7 @@ test_pkgs=(
   python3-grpcio python3-grpc-tools python3-protobuf python3-onnx
   awscli python3-boto3
   opencv-doc
-  clang clang-format libclang-rt-14-dev
+  clang clang-format libclang-rt-14-dev lua-check
 )
 # python3-requests: the seeds' own Python clients (the Django pipeline's k8s/stress_test.py).
 bench_pkgs=(imagemagick python3-pil python3-opencv python3-numpy python3-requests hyperfine time wrk)

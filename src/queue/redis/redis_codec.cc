@@ -1,7 +1,6 @@
 #include "queue/redis/redis_codec.h"
 
 #include <charconv>
-#include <nlohmann/json.hpp>
 #include <utility>
 
 namespace tessera::queue::redis_codec {
@@ -49,20 +48,6 @@ int64_t IntField(const FieldMap& fields, const std::string& name) {
 
 SystemTime TimeField(const FieldMap& fields, const std::string& name) {
   return FromUnixMillis(IntField(fields, name));
-}
-
-std::string EncodeStringList(const std::vector<std::string>& items) {
-  return nlohmann::json(items).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-}
-
-std::vector<std::string> DecodeStringList(std::string_view json) {
-  auto parsed = nlohmann::json::parse(json, nullptr, /*allow_exceptions=*/false);
-  std::vector<std::string> items;
-  if (!parsed.is_array()) return items;
-  for (const auto& item : parsed) {
-    if (item.is_string()) items.push_back(item.get<std::string>());
-  }
-  return items;
 }
 
 std::string IntString(int64_t value) { return std::to_string(value); }

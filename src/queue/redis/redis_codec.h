@@ -1,5 +1,6 @@
-// How tessera's Redis code spells values: the outcome convention of its Lua scripts, hash
-// fields decoded into numbers and times, and string lists stored as JSON arrays.
+// How tessera's Redis code spells values: the outcome convention of its Lua scripts and hash
+// fields decoded into numbers and times. (String lists: queue/string_list.h; job records:
+// queue/job_record_fields.h.)
 //
 // Script outcome convention: every tessera script answers an array whose first element is a
 // status: "ok" (the rest is the payload) or a CodeName() spelling such as "conflict" or
@@ -31,10 +32,6 @@ FieldMap ToFieldMap(const RedisReply& flat_pairs);
 std::string Field(const FieldMap& fields, const std::string& name);
 int64_t IntField(const FieldMap& fields, const std::string& name);      // 0 if absent or malformed
 SystemTime TimeField(const FieldMap& fields, const std::string& name);  // from Unix ms
-
-// ["a","b"] spellings of string lists; DecodeStringList yields {} for malformed text.
-std::string EncodeStringList(const std::vector<std::string>& items);
-std::vector<std::string> DecodeStringList(std::string_view json);
 
 std::string IntString(int64_t value);
 std::string MillisString(SystemTime t);

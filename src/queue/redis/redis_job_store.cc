@@ -2,14 +2,14 @@
 
 #include <utility>
 
+#include "queue/job_record_fields.h"
+#include "queue/list_cursor.h"
+#include "queue/redis/lua/job_store.h"
 #include "queue/redis/redis_codec.h"
-#include "queue/redis/redis_cursor.h"
 
 namespace tessera::queue {
 namespace {
 
-using redis_codec::FieldMap;
-using redis_codec::IntField;
 using redis_codec::IntString;
 using redis_codec::MillisString;
 
@@ -17,13 +17,7 @@ constexpr JobState kAllStates[] = {JobState::kQueued,    JobState::kRunning,
                                    JobState::kSucceeded, JobState::kFailedRetrying,
                                    JobState::kDead,      JobState::kCancelled};
 
-// ARGV[1] key prefix, ARGV[2] now (the injected Clock, Unix ms).
-constexpr char kPrelude[] = R"lua(
-local P = ARGV[1]
-local NOW = ARGV[2]
-local function job_key(id) return P .. 'job:' .. id end
-local function state_key(state) return P .. 'jobs:state:' .. state end
-)lua";
+namespace lua = redis_lua::job_store;
 
 // The legal-transition and terminal tables as Lua, generated from IsLegalTransition/IsTerminal.
 std::string StateTablesLua() {
@@ -42,187 +36,93 @@ std::string StateTablesLua() {
   return lua + "}\n";
 }
 
-std::string Script(const std::string& body) { return kPrelude + body; }
-
-// ARGV[3] id, ARGV[4] idempotency key, ARGV[5...] field/value pairs of the new record.
-const RedisScript kCreate{"job_create", Script(R"lua(
-local id, idem = ARGV[3], ARGV[4]
-if idem ~= '' then
-  local existing = redis.call('GET', P .. 'idem:' .. idem)
-  if existing and redis.call('EXISTS', job_key(existing)) == 1 then
-    return {'ok', 'existing', redis.call('HGETALL', job_key(existing))}
-  end
-end
-local key = job_key(id)
-if redis.call('EXISTS', key) == 1 then return {'conflict', 'job id ' .. id .. ' is already used'} end
-local fields = {}
-for i = 5, #ARGV do fields[#fields + 1] = ARGV[i] end
-redis.call('HSET', key, unpack(fields))
-if idem ~= '' then redis.call('SET', P .. 'idem:' .. idem, id) end
-redis.call('ZADD', P .. 'jobs:all', 0, id)
-redis.call('ZADD', state_key('queued'), 0, id)
-return {'ok', 'created', redis.call('HGETALL', key)}
-)lua")};
-
-const RedisScript kGet{"job_get", Script(R"lua(
-local key = job_key(ARGV[3])
-if redis.call('EXISTS', key) == 0 then return {'not_found', 'no job ' .. ARGV[3]} end
-return {'ok', redis.call('HGETALL', key)}
-)lua")};
-
-// ARGV[3] id, ARGV[4] target state, ARGV[5...] field/value pairs the update sets.
-const RedisScript kTransition{"job_transition", Script(StateTablesLua() + R"lua(
-local id, to = ARGV[3], ARGV[4]
-local key = job_key(id)
-local h = redis.call('HMGET', key, 'state', 'started_ms')
-local from = h[1]
-if not from then return {'not_found', 'no job ' .. id} end
-if not LEGAL[from] or not LEGAL[from][to] then
-  return {'conflict', 'job ' .. id .. ' cannot go from ' .. from .. ' to ' .. to}
-end
-redis.call('HSET', key, 'state', to, 'updated_ms', NOW)
-if to == 'running' and (h[2] == false or h[2] == '0') then
-  redis.call('HSET', key, 'started_ms', NOW)
-end
-if TERMINAL[to] then
-  redis.call('HSET', key, 'finished_ms', NOW)
-  redis.call('ZADD', P .. 'jobs:finished', NOW, id)
-elseif TERMINAL[from] then
-  redis.call('HSET', key, 'finished_ms', 0)
-  redis.call('ZREM', P .. 'jobs:finished', id)
-end
-redis.call('ZREM', state_key(from), id)
-redis.call('ZADD', state_key(to), 0, id)
-for i = 5, #ARGV, 2 do redis.call('HSET', key, ARGV[i], ARGV[i + 1]) end
-return {'ok', redis.call('HGETALL', key)}
-)lua")};
-
-// ARGV[3] id, ARGV[4] done, ARGV[5] total.
-const RedisScript kSetProgress{"job_set_progress", Script(R"lua(
-local key = job_key(ARGV[3])
-if redis.call('EXISTS', key) == 0 then return {'not_found', 'no job ' .. ARGV[3]} end
-redis.call('HSET', key, 'tiles_done', ARGV[4], 'tiles_total', ARGV[5], 'updated_ms', NOW)
-return {'ok'}
-)lua")};
-
-// ARGV[3] id, ARGV[4] tile index. The job's done tiles are the set <prefix>job:<id>:tiles.
-const RedisScript kMarkTileDone{"job_mark_tile_done", Script(R"lua(
-local key = job_key(ARGV[3])
-if redis.call('EXISTS', key) == 0 then return {'not_found', 'no job ' .. ARGV[3]} end
-local added = redis.call('SADD', key .. ':tiles', ARGV[4])
-local done = redis.call('SCARD', key .. ':tiles')
-redis.call('HSET', key, 'tiles_done', done, 'updated_ms', NOW)
-local total = tonumber(redis.call('HGET', key, 'tiles_total') or '0') or 0
-return {'ok', added, done, total}
-)lua")};
-
-// ARGV[3] id, ARGV[4] tile index.
-const RedisScript kIsTileDone{"job_is_tile_done", Script(R"lua(
-local key = job_key(ARGV[3])
-if redis.call('EXISTS', key) == 0 then return {'not_found', 'no job ' .. ARGV[3]} end
-return {'ok', redis.call('SISMEMBER', key .. ':tiles', ARGV[4])}
-)lua")};
-
-// ARGV[3] index key suffix ('all' or 'state:<name>'), ARGV[4] last id seen ('' = start),
-// ARGV[5] how many to return.
-const RedisScript kList{"job_list", Script(R"lua(
-local start = '-'
-if ARGV[4] ~= '' then start = '(' .. ARGV[4] end
-local ids = redis.call('ZRANGEBYLEX', P .. 'jobs:' .. ARGV[3], start, '+', 'LIMIT', 0,
-                       tonumber(ARGV[5]))
-local out = {'ok'}
-for _, id in ipairs(ids) do out[#out + 1] = redis.call('HGETALL', job_key(id)) end
-return out
-)lua")};
-
-// ARGV[3] cutoff (Unix ms, exclusive), ARGV[4] limit.
-const RedisScript kExpireFinished{"job_expire_finished", Script(R"lua(
-local ids = redis.call('ZRANGEBYSCORE', P .. 'jobs:finished', '-inf', '(' .. ARGV[3], 'LIMIT', 0,
-                       tonumber(ARGV[4]))
-local out = {'ok'}
-for _, id in ipairs(ids) do
-  local key = job_key(id)
-  local record = redis.call('HGETALL', key)
-  out[#out + 1] = record
-  local h = redis.call('HMGET', key, 'state', 'idempotency_key')
-  if h[2] and h[2] ~= '' and redis.call('GET', P .. 'idem:' .. h[2]) == id then
-    redis.call('DEL', P .. 'idem:' .. h[2])
-  end
-  if h[1] then redis.call('ZREM', state_key(h[1]), id) end
-  redis.call('ZREM', P .. 'jobs:finished', id)
-  redis.call('ZREM', P .. 'jobs:all', id)
-  redis.call('DEL', key, key .. ':tiles')
-end
-return out
-)lua")};
-
-// ARGV[3...] state names.
-const RedisScript kCountByState{"job_count_by_state", Script(R"lua(
-local out = {'ok'}
-for i = 3, #ARGV do out[#out + 1] = redis.call('ZCARD', state_key(ARGV[i])) end
-return out
-)lua")};
-
-JobRecord DecodeJob(const RedisReply& flat_pairs) {
-  FieldMap f = redis_codec::ToFieldMap(flat_pairs);
-  JobRecord job;
-  job.id = redis_codec::Field(f, "id");
-  job.state = ParseJobState(redis_codec::Field(f, "state")).value_or(JobState::kQueued);
-  job.pipeline = redis_codec::Field(f, "pipeline");
-  job.input_key = redis_codec::Field(f, "input_key");
-  job.output_key = redis_codec::Field(f, "output_key");
-  job.output_format = redis_codec::Field(f, "output_format");
-  job.priority = ParsePriority(redis_codec::Field(f, "priority")).value_or(Priority::kNormal);
-  job.capabilities = redis_codec::DecodeStringList(redis_codec::Field(f, "capabilities"));
-  job.idempotency_key = redis_codec::Field(f, "idempotency_key");
-  job.request_id = redis_codec::Field(f, "request_id");
-  job.attempts = static_cast<int>(IntField(f, "attempts"));
-  job.tiles_done = IntField(f, "tiles_done");
-  job.tiles_total = IntField(f, "tiles_total");
-  job.error_code = redis_codec::Field(f, "error_code");
-  job.error_message = redis_codec::Field(f, "error_message");
-  job.error_field = redis_codec::Field(f, "error_field");
-  job.created = redis_codec::TimeField(f, "created_ms");
-  job.updated = redis_codec::TimeField(f, "updated_ms");
-  job.started = redis_codec::TimeField(f, "started_ms");
-  job.finished = redis_codec::TimeField(f, "finished_ms");
-  job.execution = redis_codec::Field(f, "execution");
-  job.tiles = redis_codec::Field(f, "tiles");
-  if (job.tiles.empty()) job.tiles = "auto";
-  return job;
+// Each script runs as the prelude (lua/job_store/prelude.lua: ARGV[1..2], see Run) followed by
+// its own text (lua/job_store/<name>.lua); transition also has the state tables in between.
+RedisScript JobScript(const char* name, std::string_view body, const std::string& tables = "") {
+  return RedisScript{name, std::string(lua::kPrelude) + tables + std::string(body)};
 }
 
-std::vector<std::string> EncodeJob(const JobRecord& job) {
-  const std::pair<const char*, std::string> fields[] = {
-      {"id", job.id},
-      {"state", std::string(JobStateName(job.state))},
-      {"pipeline", job.pipeline},
-      {"input_key", job.input_key},
-      {"output_key", job.output_key},
-      {"output_format", job.output_format},
-      {"priority", std::string(PriorityName(job.priority))},
-      {"capabilities", redis_codec::EncodeStringList(job.capabilities)},
-      {"idempotency_key", job.idempotency_key},
-      {"request_id", job.request_id},
-      {"attempts", IntString(job.attempts)},
-      {"tiles_done", IntString(job.tiles_done)},
-      {"tiles_total", IntString(job.tiles_total)},
-      {"error_code", job.error_code},
-      {"error_message", job.error_message},
-      {"error_field", job.error_field},
-      {"created_ms", MillisString(job.created)},
-      {"updated_ms", MillisString(job.updated)},
-      {"started_ms", MillisString(job.started)},
-      {"finished_ms", MillisString(job.finished)},
-      {"execution", job.execution},
-      {"tiles", job.tiles},
-  };
-  std::vector<std::string> flat;
-  for (const auto& [name, value] : fields) {
-    flat.emplace_back(name);
-    flat.push_back(value);
-  }
-  return flat;
+const RedisScript kCreate = JobScript("job_create", lua::kCreate);
+const RedisScript kGet = JobScript("job_get", lua::kGet);
+const RedisScript kTransition = JobScript("job_transition", lua::kTransition, StateTablesLua());
+const RedisScript kSetProgress = JobScript("job_set_progress", lua::kSetProgress);
+const RedisScript kMarkTileDone = JobScript("job_mark_tile_done", lua::kMarkTileDone);
+const RedisScript kIsTileDone = JobScript("job_is_tile_done", lua::kIsTileDone);
+const RedisScript kList = JobScript("job_list", lua::kList);
+const RedisScript kExpireFinished = JobScript("job_expire_finished", lua::kExpireFinished);
+const RedisScript kCountByState = JobScript("job_count_by_state", lua::kCountByState);
+
+// A script's own arguments, ARGV[3...] (after the prelude's two), one struct per script. The
+// fields are in the order of the `local name = ARGV[n]` lines at the top of the script, with the
+// same names, and ToArgv() lists them in that order: on this side the order is written there
+// only (designated initializers at the calls must follow the fields' order).
+using Argv = std::vector<std::string>;
+
+Argv Concat(Argv head, const Argv& tail) {
+  head.insert(head.end(), tail.begin(), tail.end());
+  return head;
+}
+
+// create.lua
+struct CreateArgs {
+  std::string id;
+  std::string idempotency_key;
+  Argv fields;  // field/value pairs of the new record
+  Argv ToArgv() const { return Concat({id, idempotency_key}, fields); }
+};
+
+// get.lua
+struct GetArgs {
+  std::string id;
+  Argv ToArgv() const { return {id}; }
+};
+
+// transition.lua
+struct TransitionArgs {
+  std::string id;
+  std::string to;
+  Argv fields;  // field/value pairs the update sets
+  Argv ToArgv() const { return Concat({id, to}, fields); }
+};
+
+// set_progress.lua
+struct SetProgressArgs {
+  std::string id;
+  std::string tiles_done;
+  std::string tiles_total;
+  Argv ToArgv() const { return {id, tiles_done, tiles_total}; }
+};
+
+// mark_tile_done.lua, is_tile_done.lua
+struct TileArgs {
+  std::string id;
+  std::string tile;
+  Argv ToArgv() const { return {id, tile}; }
+};
+
+// list.lua
+struct ListArgs {
+  std::string index;     // "all" or "state:<name>"
+  std::string after_id;  // "" for the first page
+  std::string count;
+  Argv ToArgv() const { return {index, after_id, count}; }
+};
+
+// expire_finished.lua
+struct ExpireFinishedArgs {
+  std::string cutoff_ms;
+  std::string limit;
+  Argv ToArgv() const { return {cutoff_ms, limit}; }
+};
+
+// count_by_state.lua
+struct CountByStateArgs {
+  Argv states;
+  Argv ToArgv() const { return states; }
+};
+
+JobRecord DecodeJob(const RedisReply& flat_pairs) {
+  return DecodeJobHash(redis_codec::ToFieldMap(flat_pairs));
 }
 
 }  // namespace
@@ -247,51 +147,39 @@ Result<CreatedJob> RedisJobStore::Create(const JobRecord& job) {
   }
   JobRecord stored = job;
   stored.created = stored.updated = clock_.Now();
-  std::vector<std::string> args = {job.id, job.idempotency_key};
-  for (std::string& field : EncodeJob(stored)) args.push_back(std::move(field));
+  const CreateArgs args{
+      .id = job.id, .idempotency_key = job.idempotency_key, .fields = EncodeJobHash(stored)};
   // Not retried on a broken connection: a first run that did land would make the retry answer
   // kConflict (or "existing") for the caller's own job.
-  auto outcome = Run(kCreate, std::move(args), RedisRetry::kNever);
+  auto outcome = Run(kCreate, args.ToArgv(), RedisRetry::kNever);
   if (!outcome) return std::move(outcome).error();
   if (outcome->size() != 2) return MakeError(ErrorCode::kInternal, "create answered a bad shape");
   return CreatedJob{DecodeJob((*outcome)[1]), (*outcome)[0].str == "created"};
 }
 
 Result<JobRecord> RedisJobStore::Get(std::string_view id) {
-  auto outcome = Run(kGet, {std::string(id)}, RedisRetry::kIdempotent);
+  auto outcome = Run(kGet, GetArgs{.id = std::string(id)}.ToArgv(), RedisRetry::kIdempotent);
   if (!outcome) return std::move(outcome).error();
   return DecodeJob(outcome->at(0));
 }
 
 Result<JobRecord> RedisJobStore::Transition(std::string_view id, JobState to,
                                             const JobUpdate& update) {
-  std::vector<std::string> args = {std::string(id), std::string(JobStateName(to))};
-  auto set = [&](const char* field, std::string value) {
-    args.push_back(field);
-    args.push_back(std::move(value));
-  };
-  if (update.attempts) set("attempts", IntString(*update.attempts));
-  if (update.output_key) set("output_key", *update.output_key);
-  if (update.output_format) set("output_format", *update.output_format);
-  if (update.execution) set("execution", *update.execution);
-  if (update.clear_error) {
-    set("error_code", "");
-    set("error_message", "");
-    set("error_field", "");
+  TransitionArgs args{.id = std::string(id), .to = std::string(JobStateName(to)), .fields = {}};
+  // The script sets them in this order, so a later change of a field wins.
+  for (const JobFieldChange& change : JobUpdateChanges(update)) {
+    args.fields.emplace_back(change.field->redis_name);
+    args.fields.push_back(JobFieldText(*change.field, change.value));
   }
-  if (update.error) {
-    set("error_code", std::string(CodeName(update.error->code)));
-    set("error_message", update.error->message);
-    set("error_field", update.error->field);
-  }
-  auto outcome = Run(kTransition, std::move(args), RedisRetry::kNever);
+  auto outcome = Run(kTransition, args.ToArgv(), RedisRetry::kNever);
   if (!outcome) return std::move(outcome).error();
   return DecodeJob(outcome->at(0));
 }
 
 Status RedisJobStore::SetProgress(std::string_view id, int64_t done, int64_t total) {
-  auto outcome = Run(kSetProgress, {std::string(id), IntString(done), IntString(total)},
-                     RedisRetry::kIdempotent);
+  const SetProgressArgs args{
+      .id = std::string(id), .tiles_done = IntString(done), .tiles_total = IntString(total)};
+  auto outcome = Run(kSetProgress, args.ToArgv(), RedisRetry::kIdempotent);
   if (!outcome) return std::move(outcome).error();
   return OkStatus();
 }
@@ -300,7 +188,8 @@ Result<TileMark> RedisJobStore::MarkTileDone(std::string_view id, int64_t tile) 
   if (tile < 0) return MakeError(ErrorCode::kBadRequest, "tile index is negative", "tile");
   // Idempotent (SADD of a member already present), so a retry after a broken connection is
   // harmless; only newly_done can then read false for the call that did add it.
-  auto outcome = Run(kMarkTileDone, {std::string(id), IntString(tile)}, RedisRetry::kIdempotent);
+  const TileArgs args{.id = std::string(id), .tile = IntString(tile)};
+  auto outcome = Run(kMarkTileDone, args.ToArgv(), RedisRetry::kIdempotent);
   if (!outcome) return std::move(outcome).error();
   if (outcome->size() != 3) return MakeError(ErrorCode::kInternal, "mark answered a bad shape");
   TileMark mark;
@@ -311,7 +200,8 @@ Result<TileMark> RedisJobStore::MarkTileDone(std::string_view id, int64_t tile) 
 }
 
 Result<bool> RedisJobStore::IsTileDone(std::string_view id, int64_t tile) {
-  auto outcome = Run(kIsTileDone, {std::string(id), IntString(tile)}, RedisRetry::kIdempotent);
+  const TileArgs args{.id = std::string(id), .tile = IntString(tile)};
+  auto outcome = Run(kIsTileDone, args.ToArgv(), RedisRetry::kIdempotent);
   if (!outcome) return std::move(outcome).error();
   if (outcome->size() != 1) return MakeError(ErrorCode::kInternal, "answer of a bad shape");
   return (*outcome)[0].integer == 1;
@@ -322,18 +212,19 @@ Result<JobPage> RedisJobStore::List(std::optional<JobState> state, size_t limit,
   if (limit < 1 || limit > 1000) {
     return MakeError(ErrorCode::kBadRequest, "limit must be 1..1000", "limit");
   }
-  std::optional<std::string> after = DecodeRedisCursor(cursor);
-  if (!after) return MakeError(ErrorCode::kBadRequest, "the cursor is malformed", "cursor");
+  Result<std::string> after = DecodeListCursor(cursor);
+  if (!after) return std::move(after).error();
   std::string index = state ? "state:" + std::string(JobStateName(*state)) : "all";
   // One more than asked tells whether another page follows.
-  auto outcome = Run(kList, {index, *after, IntString(static_cast<int64_t>(limit) + 1)},
-                     RedisRetry::kIdempotent);
+  const ListArgs args{
+      .index = index, .after_id = *after, .count = IntString(static_cast<int64_t>(limit) + 1)};
+  auto outcome = Run(kList, args.ToArgv(), RedisRetry::kIdempotent);
   if (!outcome) return std::move(outcome).error();
   JobPage page;
   for (const RedisReply& record : *outcome) page.jobs.push_back(DecodeJob(record));
   if (page.jobs.size() > limit) {
     page.jobs.resize(limit);
-    page.next_cursor = EncodeRedisCursor(page.jobs.back().id);
+    page.next_cursor = EncodeListCursor(page.jobs.back().id);
   }
   return page;
 }
@@ -341,18 +232,19 @@ Result<JobPage> RedisJobStore::List(std::optional<JobState> state, size_t limit,
 Result<std::vector<JobRecord>> RedisJobStore::ExpireFinished(SystemTime cutoff, size_t limit) {
   std::vector<JobRecord> expired;
   if (limit == 0) return expired;
-  auto outcome =
-      Run(kExpireFinished, {MillisString(cutoff), IntString(static_cast<int64_t>(limit))},
-          RedisRetry::kIdempotent);  // deleting what is already deleted is a no-op
+  const ExpireFinishedArgs args{.cutoff_ms = MillisString(cutoff),
+                                .limit = IntString(static_cast<int64_t>(limit))};
+  auto outcome = Run(kExpireFinished, args.ToArgv(),
+                     RedisRetry::kIdempotent);  // deleting what is already deleted is a no-op
   if (!outcome) return std::move(outcome).error();
   for (const RedisReply& record : *outcome) expired.push_back(DecodeJob(record));
   return expired;
 }
 
 Result<std::map<JobState, int64_t>> RedisJobStore::CountByState() {
-  std::vector<std::string> names;
-  for (JobState s : kAllStates) names.emplace_back(JobStateName(s));
-  auto outcome = Run(kCountByState, names, RedisRetry::kIdempotent);
+  CountByStateArgs args;
+  for (JobState s : kAllStates) args.states.emplace_back(JobStateName(s));
+  auto outcome = Run(kCountByState, args.ToArgv(), RedisRetry::kIdempotent);
   if (!outcome) return std::move(outcome).error();
   std::map<JobState, int64_t> counts;
   for (size_t i = 0; i < outcome->size() && i < std::size(kAllStates); ++i) {

@@ -1,9 +1,10 @@
 // RedisJobStore: JobStore on Redis (distributed mode). A hash per job, an idempotency-key
 // string per key, and sorted-set indexes: every job and each state by id (score 0, ordered
-// lexicographically, so a cursor is simply the last id returned) and terminal jobs by finish
-// time (for ExpireFinished). Every write is one Lua script, so the record and its indexes change
-// together; Transition checks IsLegalTransition inside its script (the table is generated from
-// job_store.cc, so there is one source of truth). Key schema: docs/ARCHITECTURE.md.
+// lexicographically, so a cursor (queue/list_cursor.h) names the last id returned) and terminal
+// jobs by finish time (for ExpireFinished). Every write is one Lua script, so the record and its
+// indexes change together; Transition checks IsLegalTransition inside its script (the table is
+// generated from job_store.cc, so there is one source of truth). Records are encoded by
+// queue/job_record_fields.h. Key schema: docs/ARCHITECTURE.md.
 #pragma once
 
 #include <memory>
@@ -32,6 +33,8 @@ class RedisJobStore final : public JobStore {
   Result<std::map<JobState, int64_t>> CountByState() override;
 
  private:
+  // Runs a script with ARGV = key prefix, now (injected Clock, Unix ms) (lua/job_store/
+  // prelude.lua), then `args`, the script's own ARGV[3...].
   Result<std::vector<RedisReply>> Run(const RedisScript& script, std::vector<std::string> args,
                                       RedisRetry retry);
 

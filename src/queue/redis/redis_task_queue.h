@@ -72,13 +72,15 @@ class RedisTaskQueue final : public TaskQueue {
   };
   Result<StreamKeys> KnownStreams(const std::vector<std::string>* worker_caps);
 
-  // ARGV[1..3] every script expects: key prefix, now (injected Clock, Unix ms), retention ms.
+  // ARGV[1..3] every script expects (lua/task_queue/prelude.lua): key prefix, now (injected
+  // Clock, Unix ms), retention ms.
   std::vector<std::string> CommonArgs() const;
+  // Runs a script with CommonArgs() followed by `own_args`, the script's ARGV[4...].
   Result<std::vector<RedisReply>> Run(const RedisScript& script,
                                       const std::vector<std::string>& keys,
-                                      std::vector<std::string> extra_args, RedisRetry retry);
-  Status Fenced(const RedisScript& script, const ClaimedTask& task,
-                std::vector<std::string> extra_args);
+                                      std::vector<std::string> own_args, RedisRetry retry);
+  // A fenced script (extend_lease, ack, retry, bury): never retried, its payload dropped.
+  Status RunFenced(const RedisScript& script, std::vector<std::string> own_args);
 
   std::shared_ptr<RedisClient> client_;
   const Clock& clock_;

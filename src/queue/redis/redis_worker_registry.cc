@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <utility>
 
+#include "queue/redis/lua/worker_registry.h"
 #include "queue/redis/redis_codec.h"
+#include "queue/string_list.h"
 
 namespace tessera::queue {
 namespace {
@@ -11,38 +13,42 @@ namespace {
 using redis_codec::IntString;
 using redis_codec::MillisString;
 
-// ARGV[1] key prefix, ARGV[2] id, ARGV[3] ttl ms, ARGV[4...] field/value pairs.
-const RedisScript kHeartbeat{"worker_heartbeat", R"lua(
-local key = ARGV[1] .. 'worker:' .. ARGV[2]
-local fields = {}
-for i = 4, #ARGV do fields[#fields + 1] = ARGV[i] end
-redis.call('DEL', key)
-redis.call('HSET', key, unpack(fields))
-redis.call('PEXPIRE', key, ARGV[3])
-redis.call('SADD', ARGV[1] .. 'workers', ARGV[2])
-return {'ok'}
-)lua"};
+namespace lua = redis_lua::worker_registry;
 
-// ARGV[1] key prefix, ARGV[2] id.
-const RedisScript kDeregister{"worker_deregister", R"lua(
-redis.call('DEL', ARGV[1] .. 'worker:' .. ARGV[2])
-redis.call('SREM', ARGV[1] .. 'workers', ARGV[2])
-return {'ok'}
-)lua"};
+const RedisScript kHeartbeat{"worker_heartbeat", std::string(lua::kHeartbeat)};
+const RedisScript kDeregister{"worker_deregister", std::string(lua::kDeregister)};
+const RedisScript kListLive{"worker_list_live", std::string(lua::kListLive)};
 
-// ARGV[1] key prefix.
-const RedisScript kListLive{"worker_list_live", R"lua(
-local out = {'ok'}
-for _, id in ipairs(redis.call('SMEMBERS', ARGV[1] .. 'workers')) do
-  local record = redis.call('HGETALL', ARGV[1] .. 'worker:' .. id)
-  if #record == 0 then
-    redis.call('SREM', ARGV[1] .. 'workers', id)
-  else
-    out[#out + 1] = record
-  end
-end
-return out
-)lua"};
+// Each script's ARGV, one struct per script. The fields are in the order of the
+// `local name = ARGV[n]` lines at the top of the script, with the same names, and ToArgv() lists
+// them in that order: on this side the order is written there only.
+using Argv = std::vector<std::string>;
+
+// heartbeat.lua
+struct HeartbeatArgs {
+  std::string prefix;
+  std::string id;
+  std::string ttl_ms;
+  Argv fields;  // field/value pairs of the WorkerInfo
+  Argv ToArgv() const {
+    Argv argv = {prefix, id, ttl_ms};
+    argv.insert(argv.end(), fields.begin(), fields.end());
+    return argv;
+  }
+};
+
+// deregister.lua
+struct DeregisterArgs {
+  std::string prefix;
+  std::string id;
+  Argv ToArgv() const { return {prefix, id}; }
+};
+
+// list_live.lua
+struct ListLiveArgs {
+  std::string prefix;
+  Argv ToArgv() const { return {prefix}; }
+};
 
 WorkerInfo DecodeWorker(const RedisReply& flat_pairs) {
   redis_codec::FieldMap f = redis_codec::ToFieldMap(flat_pairs);
@@ -50,7 +56,7 @@ WorkerInfo DecodeWorker(const RedisReply& flat_pairs) {
   info.id = redis_codec::Field(f, "id");
   info.host = redis_codec::Field(f, "host");
   info.pid = redis_codec::IntField(f, "pid");
-  info.capabilities = redis_codec::DecodeStringList(redis_codec::Field(f, "capabilities"));
+  info.capabilities = DecodeStringList(redis_codec::Field(f, "capabilities"));
   info.threads = static_cast<int>(redis_codec::IntField(f, "threads"));
   info.started = redis_codec::TimeField(f, "started_ms");
   info.last_heartbeat = redis_codec::TimeField(f, "last_heartbeat_ms");
@@ -72,27 +78,30 @@ Status RedisWorkerRegistry::Heartbeat(const WorkerInfo& info, std::chrono::milli
       {"id", info.id},
       {"host", info.host},
       {"pid", IntString(info.pid)},
-      {"capabilities", redis_codec::EncodeStringList(info.capabilities)},
+      {"capabilities", EncodeStringList(info.capabilities)},
       {"threads", IntString(info.threads)},
       {"started_ms", MillisString(info.started)},
       {"last_heartbeat_ms", MillisString(clock_.Now())},
       {"tasks_succeeded", IntString(info.tasks_succeeded)},
       {"tasks_failed", IntString(info.tasks_failed)},
   };
-  std::vector<std::string> args = {prefix_, info.id, IntString(ttl.count())};
+  HeartbeatArgs args{
+      .prefix = prefix_, .id = info.id, .ttl_ms = IntString(ttl.count()), .fields = {}};
   for (const auto& [name, value] : fields) {
-    args.emplace_back(name);
-    args.push_back(value);
+    args.fields.emplace_back(name);
+    args.fields.push_back(value);
   }
   auto outcome = redis_codec::ScriptOutcome(
-      client_->Eval(kHeartbeat, {}, args, RedisRetry::kIdempotent), kHeartbeat.name);
+      client_->Eval(kHeartbeat, {}, args.ToArgv(), RedisRetry::kIdempotent), kHeartbeat.name);
   if (!outcome) return std::move(outcome).error();
   return OkStatus();
 }
 
 Status RedisWorkerRegistry::Deregister(std::string_view id) {
   auto outcome = redis_codec::ScriptOutcome(
-      client_->Eval(kDeregister, {}, {prefix_, std::string(id)}, RedisRetry::kIdempotent),
+      client_->Eval(kDeregister, {},
+                    DeregisterArgs{.prefix = prefix_, .id = std::string(id)}.ToArgv(),
+                    RedisRetry::kIdempotent),
       kDeregister.name);
   if (!outcome) return std::move(outcome).error();
   return OkStatus();
@@ -100,7 +109,9 @@ Status RedisWorkerRegistry::Deregister(std::string_view id) {
 
 Result<std::vector<WorkerInfo>> RedisWorkerRegistry::ListLive() {
   auto outcome = redis_codec::ScriptOutcome(
-      client_->Eval(kListLive, {}, {prefix_}, RedisRetry::kIdempotent), kListLive.name);
+      client_->Eval(kListLive, {}, ListLiveArgs{.prefix = prefix_}.ToArgv(),
+                    RedisRetry::kIdempotent),
+      kListLive.name);
   if (!outcome) return std::move(outcome).error();
   std::vector<WorkerInfo> workers;
   for (const RedisReply& record : *outcome) workers.push_back(DecodeWorker(record));

@@ -2,81 +2,76 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <string>
+#include <variant>
 
-#include "queue/sqlite/sqlite_cursor.h"
-#include "queue/sqlite/sqlite_string_list.h"
+#include "queue/job_record_fields.h"
+#include "queue/list_cursor.h"
 
 namespace tessera::queue {
 namespace {
 
-// The column order JobFromRow reads and WriteJob binds.
-#define TESSERA_JOB_COLUMNS                                                                     \
-  "id, state, pipeline, input_key, output_key, output_format, priority, capabilities, "         \
-  "idempotency_key, request_id, attempts, tiles_done, tiles_total, error_code, error_message, " \
-  "error_field, created_at, updated_at, started_at, finished_at, execution, tiles"
-#define TESSERA_JOB_PARAMETERS                                                                  \
-  "?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, " \
-  "?21, ?22"
+// The jobs table's columns, in JobRecordFields() order: "id, state, ...".
+const std::string& JobColumns() {
+  static const std::string columns = [] {
+    std::string list;
+    for (const JobRecordField& field : JobRecordFields()) {
+      if (!list.empty()) list += ", ";
+      list += field.sqlite_column;
+    }
+    return list;
+  }();
+  return columns;
+}
+
+// "SELECT <columns> FROM jobs <rest>".
+std::string SelectJobs(std::string_view rest) {
+  return "SELECT " + JobColumns() + " FROM jobs " + std::string(rest);
+}
 
 JobRecord JobFromRow(const SqliteStatement& row) {
   JobRecord job;
-  job.id = row.Text(0);
-  job.state = ParseJobState(row.Text(1)).value_or(JobState::kQueued);
-  job.pipeline = row.Text(2);
-  job.input_key = row.Text(3);
-  job.output_key = row.Text(4);
-  job.output_format = row.Text(5);
-  job.priority = static_cast<Priority>(row.Int(6));
-  job.capabilities = DecodeStringList(row.Text(7));
-  job.idempotency_key = row.Text(8);
-  job.request_id = row.Text(9);
-  job.attempts = static_cast<int>(row.Int(10));
-  job.tiles_done = row.Int(11);
-  job.tiles_total = row.Int(12);
-  job.error_code = row.Text(13);
-  job.error_message = row.Text(14);
-  job.error_field = row.Text(15);
-  job.created = FromUnixMillis(row.Int(16));
-  job.updated = FromUnixMillis(row.Int(17));
-  job.started = FromUnixMillis(row.Int(18));
-  job.finished = FromUnixMillis(row.Int(19));
-  job.execution = row.Text(20);
-  job.tiles = row.Text(21);
+  int column = 0;
+  for (const JobRecordField& field : JobRecordFields()) {
+    if (field.type == JobFieldType::kText) {
+      field.set(job, row.Text(column));
+    } else {
+      field.set(job, row.Int(column));
+    }
+    ++column;
+  }
   return job;
 }
 
 // Inserts a new job, or (insert = false) replaces the whole row of an existing one.
 Status WriteJob(SqliteTransaction& txn, const JobRecord& job, bool insert) {
-  Result<SqliteStatement> write = txn.Prepare(
-      insert ? "INSERT INTO jobs (" TESSERA_JOB_COLUMNS ") VALUES (" TESSERA_JOB_PARAMETERS ")"
-             : "REPLACE INTO jobs (" TESSERA_JOB_COLUMNS ") VALUES (" TESSERA_JOB_PARAMETERS ")");
+  static const std::string parameters = [] {
+    std::string list;
+    for (size_t i = 1; i <= JobRecordFields().size(); ++i) {
+      list += (i == 1 ? "?" : ", ?") + std::to_string(i);
+    }
+    return list;
+  }();
+  static const std::string insert_sql =
+      "INSERT INTO jobs (" + JobColumns() + ") VALUES (" + parameters + ")";
+  static const std::string replace_sql =
+      "REPLACE INTO jobs (" + JobColumns() + ") VALUES (" + parameters + ")";
+  Result<SqliteStatement> write = txn.Prepare(insert ? insert_sql : replace_sql);
   if (!write) return write.error();
-  write->Bind(1, job.id)
-      .Bind(2, JobStateName(job.state))
-      .Bind(3, job.pipeline)
-      .Bind(4, job.input_key)
-      .Bind(5, job.output_key)
-      .Bind(6, job.output_format)
-      .Bind(7, static_cast<int64_t>(job.priority))
-      .Bind(8, EncodeStringList(job.capabilities))
-      .Bind(10, job.request_id)
-      .Bind(11, static_cast<int64_t>(job.attempts))
-      .Bind(12, job.tiles_done)
-      .Bind(13, job.tiles_total)
-      .Bind(14, job.error_code)
-      .Bind(15, job.error_message)
-      .Bind(16, job.error_field)
-      .Bind(17, ToUnixMillis(job.created))
-      .Bind(18, ToUnixMillis(job.updated))
-      .Bind(19, ToUnixMillis(job.started))
-      .Bind(20, ToUnixMillis(job.finished))
-      .Bind(21, job.execution)
-      .Bind(22, job.tiles);
-  // No key is NULL, so that the unique index never sees two "empty" keys.
-  if (job.idempotency_key.empty()) {
-    write->BindNull(9);
-  } else {
-    write->Bind(9, job.idempotency_key);
+  int index = 0;
+  for (const JobRecordField& field : JobRecordFields()) {
+    ++index;
+    const JobFieldValue value = field.get(job);  // Bind copies text (SQLITE_TRANSIENT)
+    if (const int64_t* number = std::get_if<int64_t>(&value)) {
+      write->Bind(index, *number);
+      continue;
+    }
+    const std::string& text = std::get<std::string>(value);
+    if (text.empty() && field.sqlite_null_when_empty) {
+      write->BindNull(index);
+    } else {
+      write->Bind(index, text);
+    }
   }
   return write->Run();
 }
@@ -92,9 +87,8 @@ Result<std::optional<JobRecord>> LoadJob(SqliteTransaction& txn, std::string_vie
   return std::optional<JobRecord>(JobFromRow(*select));
 }
 
-constexpr char kSelectById[] = "SELECT " TESSERA_JOB_COLUMNS " FROM jobs WHERE id = ?1";
-constexpr char kSelectByKey[] =
-    "SELECT " TESSERA_JOB_COLUMNS " FROM jobs WHERE idempotency_key = ?1";
+const std::string kSelectById = SelectJobs("WHERE id = ?1");
+const std::string kSelectByKey = SelectJobs("WHERE idempotency_key = ?1");
 
 Error NoSuchJob(std::string_view id) {
   return MakeError(ErrorCode::kNotFound, "no job " + std::string(id));
@@ -161,20 +155,7 @@ Result<JobRecord> SqliteJobStore::Transition(std::string_view id, JobState to,
     }
     job.state = to;
     job.updated = now;
-    if (update.attempts) job.attempts = *update.attempts;
-    if (update.output_key) job.output_key = *update.output_key;
-    if (update.output_format) job.output_format = *update.output_format;
-    if (update.execution) job.execution = *update.execution;
-    if (update.clear_error) {
-      job.error_code.clear();
-      job.error_message.clear();
-      job.error_field.clear();
-    }
-    if (update.error) {
-      job.error_code = CodeName(update.error->code);
-      job.error_message = update.error->message;
-      job.error_field = update.error->field;
-    }
+    ApplyJobUpdate(update, job);
     if (Status written = WriteJob(txn, job, /*insert=*/false); !written) return written.error();
     return job;
   });
@@ -245,18 +226,13 @@ Result<JobPage> SqliteJobStore::List(std::optional<JobState> state, size_t limit
                      "limit " + std::to_string(limit) + " is out of range (allowed 1..1000)",
                      "limit");
   }
-  std::string after;
-  if (!cursor.empty()) {
-    std::optional<std::string> decoded = DecodeSqliteCursor(cursor);
-    if (!decoded) return MakeError(ErrorCode::kBadRequest, "malformed cursor", "cursor");
-    after = std::move(*decoded);
-  }
+  Result<std::string> decoded = DecodeListCursor(cursor);
+  if (!decoded) return std::move(decoded).error();
+  const std::string after = std::move(*decoded);
   return db_->Read([&](SqliteTransaction& txn) -> Result<JobPage> {
     Result<SqliteStatement> select =
-        state ? txn.Prepare("SELECT " TESSERA_JOB_COLUMNS
-                            " FROM jobs WHERE state = ?3 AND id > ?1 ORDER BY id LIMIT ?2")
-              : txn.Prepare("SELECT " TESSERA_JOB_COLUMNS
-                            " FROM jobs WHERE id > ?1 ORDER BY id LIMIT ?2");
+        state ? txn.Prepare(SelectJobs("WHERE state = ?3 AND id > ?1 ORDER BY id LIMIT ?2"))
+              : txn.Prepare(SelectJobs("WHERE id > ?1 ORDER BY id LIMIT ?2"));
     if (!select) return select.error();
     // One row more than asked tells whether another page follows.
     select->Bind(1, after).Bind(2, static_cast<int64_t>(limit) + 1);
@@ -267,7 +243,7 @@ Result<JobPage> SqliteJobStore::List(std::optional<JobState> state, size_t limit
       if (!row) return row.error();
       if (!*row) break;
       if (page.jobs.size() == limit) {
-        page.next_cursor = EncodeSqliteCursor(page.jobs.back().id);
+        page.next_cursor = EncodeListCursor(page.jobs.back().id);
         break;
       }
       page.jobs.push_back(JobFromRow(*select));
@@ -280,11 +256,9 @@ Result<std::vector<JobRecord>> SqliteJobStore::ExpireFinished(SystemTime cutoff,
   return db_->Write([&](SqliteTransaction& txn) -> Result<std::vector<JobRecord>> {
     std::vector<JobRecord> expired;
     {
-      Result<SqliteStatement> select =
-          txn.Prepare("SELECT " TESSERA_JOB_COLUMNS
-                      " FROM jobs "
-                      "WHERE state IN ('succeeded', 'dead', 'cancelled') AND finished_at < ?1 "
-                      "ORDER BY finished_at, id LIMIT ?2");
+      Result<SqliteStatement> select = txn.Prepare(
+          SelectJobs("WHERE state IN ('succeeded', 'dead', 'cancelled') AND finished_at < ?1 "
+                     "ORDER BY finished_at, id LIMIT ?2"));
       if (!select) return select.error();
       select->Bind(1, ToUnixMillis(cutoff))
           .Bind(2, static_cast<int64_t>(std::min<size_t>(limit, INT64_MAX)));

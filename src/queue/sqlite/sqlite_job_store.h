@@ -2,8 +2,9 @@
 // file as SqliteTaskQueue).
 //
 // Idempotency keys are a partial unique index, checked inside the Create transaction. List pages
-// by primary key (id) with keyset pagination: the cursor names the last id returned, so rows
-// inserted meanwhile can neither shift nor repeat the jobs that already existed.
+// by primary key (id) with keyset pagination: the cursor (queue/list_cursor.h) names the last id
+// returned, so rows inserted meanwhile can neither shift nor repeat the jobs that already
+// existed. The columns and how records map onto them are queue/job_record_fields.h's.
 #pragma once
 
 #include <filesystem>

@@ -6,7 +6,7 @@
 #include <optional>
 #include <random>
 
-#include "queue/sqlite/sqlite_string_list.h"
+#include "queue/string_list.h"
 
 namespace tessera::queue {
 namespace {

@@ -1,6 +1,6 @@
 #include "queue/sqlite/sqlite_worker_registry.h"
 
-#include "queue/sqlite/sqlite_string_list.h"
+#include "queue/string_list.h"
 
 namespace tessera::queue {
 

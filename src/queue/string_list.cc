@@ -1,4 +1,4 @@
-#include "queue/sqlite/sqlite_string_list.h"
+#include "queue/string_list.h"
 
 #include <nlohmann/json.hpp>
 
