@@ -105,12 +105,26 @@ Result<queue::CreatedJob> JobService::Submit(const SubmitRequest& request) {
   job.tiles = request.tiles;
 
   if (uploaded) {
-    if (Status put = blobs_.Put(job.input_key, image); !put) return put.error();
+    if (Status put = blobs_.Put(job.input_key, image); !put) {
+      // The object may be stored all the same (the reply lost); no record will name it.
+      (void)blobs_.Delete(job.input_key);
+      return put.error();
+    }
   }
   auto created = jobs_.Create(job);
   if (!created) {
-    if (uploaded) (void)blobs_.Delete(job.input_key);
-    return created.error();
+    // The record may be written all the same (the reply lost). Its id is this submission's
+    // own, so a record under it is this job: go on with it. The input is deleted only when the
+    // store says there is no such record: a recorded job whose input is gone would die
+    // not_found when it runs (after an idempotent retry by the client, or the repair).
+    auto recorded = jobs_.Get(job.id);
+    if (!recorded) {
+      if (uploaded && recorded.error().code == ErrorCode::kNotFound) {
+        (void)blobs_.Delete(job.input_key);
+      }
+      return created.error();
+    }
+    created = queue::CreatedJob{std::move(*recorded), true};
   }
   if (!created->created) {
     Status same = CheckSameRequest(created->job, job, image, blobs_);

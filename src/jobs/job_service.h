@@ -70,6 +70,11 @@ class JobService {
   // object is kNotFound (field "input"). With an idempotency key already used by the same
   // request, returns the existing job (created = false) and stores nothing new; by a different
   // one (jobs/idempotency_check.h), kIdempotencyKeyReused (field "idempotency_key").
+  // A write that fails may have been applied (its reply lost): a failed record write is
+  // checked by reading the record back, and a job found there is returned as created; an
+  // input is deleted only where no record can name it. A failed enqueue is returned as is:
+  // the recorded job is then enqueued by a retry with the same idempotency key or by
+  // RepairQueuedJobs.
   Result<queue::CreatedJob> Submit(const SubmitRequest& request);
 
   // kNotFound for an unknown id.

@@ -138,6 +138,12 @@ TaskOutcome TaskRunner::Fail(const queue::ClaimedTask& task, const Error& error)
   return TaskOutcome::kRetried;
 }
 
+TaskOutcome TaskRunner::LetGoOfFinished(const queue::ClaimedTask& task) {
+  Status acked = queue_.Ack(task);
+  if (!acked && acked.error().code == ErrorCode::kCancelled) return TaskOutcome::kCancelled;
+  return TaskOutcome::kAbandoned;
+}
+
 bool TaskRunner::InStorageWindow(const queue::ClaimedTask& task, const Error& error) {
   if (!jobs::IsStorageFault(error.code)) return false;
   auto job = jobs_.Get(task.spec.job_id);
@@ -232,8 +238,9 @@ TaskOutcome TaskRunner::RunProcess(const queue::ClaimedTask& task) {
   done.execution = execution;
   done.clear_error = true;
   auto finished = jobs_.Transition(job_id, JobState::kSucceeded, done);
-  if (!finished && finished.error().code != ErrorCode::kConflict) {
-    return Fail(task, finished.error());
+  if (!finished) {
+    if (finished.error().code != ErrorCode::kConflict) return Fail(task, finished.error());
+    return LetGoOfFinished(task);
   }
   Status acked = queue_.Ack(task);
   if (!acked && acked.error().code == ErrorCode::kCancelled) return TaskOutcome::kCancelled;

@@ -11,7 +11,9 @@
 //
 // Ordering makes every crash point safe:
 //  - success: result blob (deterministic key), then job -> succeeded, then Ack. A crash before
-//    the Ack redelivers the task; the runner finds the job finished and only Acks.
+//    the Ack redelivers the task; the runner finds the job finished and only Acks. Two
+//    deliveries of one task running at once may both write the (same) result; only the one
+//    whose move to succeeded is accepted reports and logs the success.
 //  - permanent failure / attempts exhausted: Bury, then job -> dead. A crash in between leaves
 //    a dead task under a running job, which the worker's dead-task reconciler repairs.
 //  - retryable failure: Retry (after backoff), then job -> failed_retrying.
@@ -68,6 +70,12 @@ class TaskRunner {
   // Acks a finished task (the job outcome already recorded); kCancelled/kConflict answers are
   // not errors here.
   TaskOutcome AckDone(const queue::ClaimedTask& task);
+  // For a run whose move of the job to succeeded was refused (kConflict): the job is no longer
+  // running, because another delivery of the same task (a duplicate, or a redelivery after this
+  // holder's lease ran out) finished it first, or because it was cancelled. That outcome
+  // stands: the task is acked and the run reports kAbandoned (kCancelled if the task was), so
+  // one job's success is counted and logged once.
+  TaskOutcome LetGoOfFinished(const queue::ClaimedTask& task);
   TaskOutcome Fail(const queue::ClaimedTask& task, const Error& error);
   // True if `error` is a storage fault and the task's job is still inside the retry policy's
   // storage window (or its record cannot be read, which is itself the store failing).

@@ -131,8 +131,9 @@ TaskOutcome TaskRunner::RunAssemble(const queue::ClaimedTask& task) {
   done.output_format = std::string(engine::FormatName(result->format));
   done.clear_error = true;
   auto finished = jobs_.Transition(job_id, JobState::kSucceeded, done);
-  if (!finished && finished.error().code != ErrorCode::kConflict) {
-    return Fail(task, finished.error());
+  if (!finished) {
+    if (finished.error().code != ErrorCode::kConflict) return Fail(task, finished.error());
+    return LetGoOfFinished(task);
   }
   TaskOutcome outcome = AckDone(task);
   jobs::DeleteTiles(blobs_, payload->job);

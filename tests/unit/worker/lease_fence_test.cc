@@ -11,6 +11,7 @@
 #include "queue/sqlite/sqlite_task_queue.h"
 #include "queue/sqlite/sqlite_worker_registry.h"
 #include "store/fs/fs_blob_store.h"
+#include "support/faulty_blob_store.h"
 #include "support/image_testing.h"
 #include "support/temp_dir.h"
 #include "worker/lease_keeper.h"
@@ -24,41 +25,6 @@ using std::chrono::milliseconds;
 constexpr milliseconds kLease{1000};
 // Longer than any test: the keeper's own thread never extends or re-checks a lease here.
 constexpr milliseconds kKeeperNeverTicks{3'600'000};
-
-// Counts writes; everything else passes through.
-class PutCountingStore final : public store::BlobStore {
- public:
-  explicit PutCountingStore(store::BlobStore& inner) : inner_(inner) {}
-  Status Put(std::string_view k, std::span<const uint8_t> b) override {
-    ++puts;
-    return inner_.Put(k, b);
-  }
-  Result<std::vector<uint8_t>> Get(std::string_view k, uint64_t max) override {
-    return inner_.Get(k, max);
-  }
-  Status PutFile(std::string_view k, const std::filesystem::path& p) override {
-    ++puts;
-    return inner_.PutFile(k, p);
-  }
-  Result<std::vector<uint8_t>> GetRange(std::string_view k, uint64_t offset,
-                                        uint64_t length) override {
-    return inner_.GetRange(k, offset, length);
-  }
-  Status GetToFile(std::string_view k, const std::filesystem::path& p, uint64_t max) override {
-    return inner_.GetToFile(k, p, max);
-  }
-  Result<std::vector<std::string>> List(std::string_view prefix, size_t limit) override {
-    return inner_.List(prefix, limit);
-  }
-  Result<bool> Exists(std::string_view k) override { return inner_.Exists(k); }
-  Result<store::BlobInfo> Stat(std::string_view k) override { return inner_.Stat(k); }
-  Status Delete(std::string_view k) override { return inner_.Delete(k); }
-  Status Ping() override { return inner_.Ping(); }
-  int puts = 0;
-
- private:
-  store::BlobStore& inner_;
-};
 
 class LeaseFenceTest : public ::testing::Test {
  protected:
@@ -119,12 +85,14 @@ TEST_F(LeaseFenceTest, AStaleHolderWritesNoResultAndLogsTheDrop) {
   std::string id = Submit("invert;format:type=png");
   auto [stale, fresh] = StaleAndFreshHolders();
 
-  PutCountingStore stale_blobs(*blobs_);
+  testing::FaultPlan no_faults;  // only counts the calls
+  testing::FaultyBlobStore stale_blobs(*blobs_, no_faults);
   ::testing::internal::CaptureStderr();
   TaskOutcome outcome = RunAs(stale, stale_blobs);
   std::string log = ::testing::internal::GetCapturedStderr();
   EXPECT_EQ(outcome, TaskOutcome::kAbandoned);
-  EXPECT_EQ(stale_blobs.puts, 0) << "the stale holder wrote to the blob store";
+  EXPECT_EQ(no_faults.Calls("Put") + no_faults.Calls("PutFile"), 0)
+      << "the stale holder wrote to the blob store";
   EXPECT_FALSE(*blobs_->Exists(jobs::OutputKeyFor(id)));
   EXPECT_NE(log.find("\"event\":\"task_dropped\""), std::string::npos) << log;
   EXPECT_NE(log.find("\"job_id\":\"" + id + "\""), std::string::npos) << log;

@@ -14,6 +14,7 @@
 #include "queue/sqlite/sqlite_task_queue.h"
 #include "queue/sqlite/sqlite_worker_registry.h"
 #include "store/fs/fs_blob_store.h"
+#include "support/faulty_blob_store.h"
 #include "support/image_testing.h"
 #include "support/temp_dir.h"
 #include "support/tessera_process.h"
@@ -23,42 +24,14 @@ namespace {
 
 using std::chrono::milliseconds;
 
-// Fails the first `failures` Gets of inputs (all of them by default): the worker sees a storage
-// error on each of those attempts.
-class FailingGetStore final : public store::BlobStore {
- public:
-  explicit FailingGetStore(store::BlobStore& inner, int failures = INT_MAX)
-      : inner_(inner), failures_(failures) {}
-  Status Put(std::string_view k, std::span<const uint8_t> b) override { return inner_.Put(k, b); }
-  Result<std::vector<uint8_t>> Get(std::string_view k, uint64_t max) override {
-    if (k.rfind("inputs/", 0) == 0 && ++gets <= failures_) {
-      return MakeError(ErrorCode::kUnavailable, "injected: store unreachable");
-    }
-    return inner_.Get(k, max);
-  }
-  Status PutFile(std::string_view k, const std::filesystem::path& p) override {
-    return inner_.PutFile(k, p);
-  }
-  Result<std::vector<uint8_t>> GetRange(std::string_view k, uint64_t offset,
-                                        uint64_t length) override {
-    return inner_.GetRange(k, offset, length);
-  }
-  Status GetToFile(std::string_view k, const std::filesystem::path& p, uint64_t max) override {
-    return inner_.GetToFile(k, p, max);
-  }
-  Result<std::vector<std::string>> List(std::string_view prefix, size_t limit) override {
-    return inner_.List(prefix, limit);
-  }
-  Result<bool> Exists(std::string_view k) override { return inner_.Exists(k); }
-  Result<store::BlobInfo> Stat(std::string_view k) override { return inner_.Stat(k); }
-  Status Delete(std::string_view k) override { return inner_.Delete(k); }
-  Status Ping() override { return inner_.Ping(); }
-  std::atomic<int> gets{0};
-
- private:
-  store::BlobStore& inner_;
-  const int failures_;
-};
+// The first `failures` reads of inputs (all of them by default) find the store unreachable: the
+// worker sees a storage error on each of those attempts.
+testing::FaultRule InputReadsFail(int failures = INT_MAX) {
+  return {.method = "Get",
+          .subject = "inputs/",
+          .times = failures,
+          .error = MakeError(ErrorCode::kUnavailable, "injected: store unreachable")};
+}
 
 class WorkerTest : public ::testing::Test {
  protected:
@@ -111,7 +84,9 @@ class WorkerTest : public ::testing::Test {
 
 TEST_F(WorkerTest, TransientFailuresRetryThenDieWithTheLastError) {
   std::string id = SubmitOne();
-  FailingGetStore failing(*blobs_);
+  testing::FaultPlan plan;
+  plan.Add(InputReadsFail());
+  testing::FaultyBlobStore failing(*blobs_, plan);
   WorkerOptions options = FastOptions();
   options.retry.storage_window = milliseconds(0);
   Worker w(*queue_, *jobs_, failing, *registry_, clock_, options);
@@ -123,14 +98,16 @@ TEST_F(WorkerTest, TransientFailuresRetryThenDieWithTheLastError) {
   auto job = jobs_->Get(id);
   EXPECT_EQ(job->attempts, 3);
   EXPECT_EQ(job->error_code, "unavailable");
-  EXPECT_EQ(failing.gets.load(), 3);
+  EXPECT_EQ(plan.Calls("Get", "inputs/"), 3);
   EXPECT_EQ(queue_->Stats()->dead, 1);
 }
 
 // Issue 18 item 7: a disk full for 20 s ended running jobs dead after about 15 s of retries.
 TEST_F(WorkerTest, AStorageFaultIsRetriedPastMaxAttemptsWithinTheStorageWindow) {
   std::string id = SubmitOne();
-  FailingGetStore failing(*blobs_, /*failures=*/7);
+  testing::FaultPlan plan;
+  plan.Add(InputReadsFail(7));
+  testing::FaultyBlobStore failing(*blobs_, plan);
   WorkerOptions options = FastOptions();  // 3 attempts
   options.retry.storage_window = milliseconds(60'000);
   Worker w(*queue_, *jobs_, failing, *registry_, clock_, options);
@@ -141,12 +118,14 @@ TEST_F(WorkerTest, AStorageFaultIsRetriedPastMaxAttemptsWithinTheStorageWindow) 
   w.RequestStop();
   ASSERT_TRUE(w.Wait(milliseconds(5000)));
   EXPECT_EQ(jobs_->Get(id)->attempts, 8);
-  EXPECT_EQ(failing.gets.load(), 8);
+  EXPECT_EQ(plan.Calls("Get", "inputs/"), 8);
 }
 
 TEST_F(WorkerTest, AStorageFaultOutlastingTheWindowEndsTheJobDead) {
   std::string id = SubmitOne();
-  FailingGetStore failing(*blobs_);
+  testing::FaultPlan plan;
+  plan.Add(InputReadsFail());
+  testing::FaultyBlobStore failing(*blobs_, plan);
   WorkerOptions options = FastOptions();
   options.retry.storage_window = milliseconds(400);
   const auto start = std::chrono::steady_clock::now();
@@ -157,7 +136,7 @@ TEST_F(WorkerTest, AStorageFaultOutlastingTheWindowEndsTheJobDead) {
   w.RequestStop();
   ASSERT_TRUE(w.Wait(milliseconds(5000)));
   EXPECT_GE(std::chrono::steady_clock::now() - start, milliseconds(400));
-  EXPECT_GT(failing.gets.load(), 3);
+  EXPECT_GT(plan.Calls("Get", "inputs/"), 3);
   EXPECT_EQ(jobs_->Get(id)->error_code, "unavailable");
 }
 
