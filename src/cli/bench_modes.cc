@@ -177,7 +177,7 @@ Result<ModeRun> OnQueue(std::string_view mode, const BenchConfig& config) {
         auto job = backends->jobs->Get(id);
         if (job && queue::IsTerminal(job->state)) {
           if (job->state != queue::JobState::kSucceeded && run.failed++ == 0) {
-            run.first_error = job->error_code + ": " + job->error_message;
+            run.first_error = job->error ? job->error->ToString() : "no error recorded";
           }
           break;
         }

@@ -118,7 +118,8 @@ int Submit(const JobsArgs& args) {
         if (st->job.state != queue::JobState::kSucceeded) {
           std::fprintf(stderr, "tessera jobs submit: %s: job %s %s: %s: %s\n", file.c_str(),
                        id.c_str(), std::string(queue::JobStateName(st->job.state)).c_str(),
-                       st->job.error_code.c_str(), st->job.error_message.c_str());
+                       st->job.error ? std::string(CodeName(st->job.error->code)).c_str() : "",
+                       st->job.error ? st->job.error->message.c_str() : "");
           ++failures;
         } else if (!args.output_dir.empty()) {
           auto bytes = opened->service->ResultBytes(id);

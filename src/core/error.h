@@ -67,6 +67,8 @@ struct Error {
 
   // "bad_pipeline: blur.sigma: 0 is out of range (allowed 0.1..1000)" style one-liner.
   std::string ToString() const;
+
+  bool operator==(const Error&) const = default;
 };
 
 inline Error MakeError(ErrorCode code, std::string message, std::string field = {},

@@ -25,12 +25,12 @@ Json RecordJson(const queue::JobRecord& job) {
   j["tiles"] = job.tiles;
   j["execution"] = job.execution;
   j["output_format"] = job.output_format.empty() ? Json(nullptr) : Json(job.output_format);
-  if (job.error_code.empty()) {
+  if (!job.error) {
     j["error"] = nullptr;
   } else {
-    j["error"] = {{"code", job.error_code},
-                  {"message", job.error_message},
-                  {"field", job.error_field.empty() ? Json(nullptr) : Json(job.error_field)}};
+    j["error"] = {{"code", CodeName(job.error->code)},
+                  {"message", job.error->message},
+                  {"field", job.error->field.empty() ? Json(nullptr) : Json(job.error->field)}};
   }
   j["request_id"] = job.request_id;
   j["created_at"] = TimeOrNull(job.created);

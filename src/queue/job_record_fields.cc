@@ -65,15 +65,30 @@ constexpr JobRecordField kFields[] = {
     {"tiles_total", "tiles_total", JobFieldType::kInteger, false,
      [](const JobRecord& j) -> JobFieldValue { return j.tiles_total; },
      [](JobRecord& j, const JobFieldValue& v) { j.tiles_total = AsInt(v); }},
+    // JobRecord::error, stored as three fields. The code comes first: "" means no error, and
+    // the message and field then set nothing. A code no version wrote reads as internal.
     {"error_code", "error_code", JobFieldType::kText, false,
-     [](const JobRecord& j) -> JobFieldValue { return j.error_code; },
-     [](JobRecord& j, const JobFieldValue& v) { j.error_code = AsText(v); }},
+     [](const JobRecord& j) -> JobFieldValue {
+       return j.error ? std::string(CodeName(j.error->code)) : std::string();
+     },
+     [](JobRecord& j, const JobFieldValue& v) {
+       const std::string code = AsText(v);
+       if (code.empty()) {
+         j.error.reset();
+       } else {
+         j.error = Error{.code = ParseErrorCode(code).value_or(ErrorCode::kInternal)};
+       }
+     }},
     {"error_message", "error_message", JobFieldType::kText, false,
-     [](const JobRecord& j) -> JobFieldValue { return j.error_message; },
-     [](JobRecord& j, const JobFieldValue& v) { j.error_message = AsText(v); }},
+     [](const JobRecord& j) -> JobFieldValue { return j.error ? j.error->message : std::string(); },
+     [](JobRecord& j, const JobFieldValue& v) {
+       if (j.error) j.error->message = AsText(v);
+     }},
     {"error_field", "error_field", JobFieldType::kText, false,
-     [](const JobRecord& j) -> JobFieldValue { return j.error_field; },
-     [](JobRecord& j, const JobFieldValue& v) { j.error_field = AsText(v); }},
+     [](const JobRecord& j) -> JobFieldValue { return j.error ? j.error->field : std::string(); },
+     [](JobRecord& j, const JobFieldValue& v) {
+       if (j.error) j.error->field = AsText(v);
+     }},
     {"created_ms", "created_at", JobFieldType::kInteger, false,
      [](const JobRecord& j) -> JobFieldValue { return ToUnixMillis(j.created); },
      [](JobRecord& j, const JobFieldValue& v) { j.created = FromUnixMillis(AsInt(v)); }},

@@ -59,9 +59,8 @@ struct JobRecord {
   // "whole: <steps> | tiled (halo H): <steps> | whole: <steps>" (engine PipelineSplit::Describe).
   // Empty until then.
   std::string execution;
-  std::string error_code;  // last error, CodeName() spelling; empty if none
-  std::string error_message;
-  std::string error_field;
+  // The last error; nullopt if none. Stores keep its code, message and field (not its detail).
+  std::optional<Error> error;
   SystemTime created{};
   SystemTime updated{};
   SystemTime started{};   // first time it entered running (epoch: never)
@@ -76,8 +75,8 @@ struct JobUpdate {
   std::optional<std::string> output_key;
   std::optional<std::string> output_format;
   std::optional<std::string> execution;
-  std::optional<Error> error;  // sets error_code/message/field
-  bool clear_error = false;    // empties them (a successful retry)
+  std::optional<Error> error;  // sets JobRecord::error (without its detail)
+  bool clear_error = false;    // clears it (a successful retry)
 };
 
 struct CreatedJob {

@@ -227,18 +227,17 @@ TEST_P(JobStoreContract, TransitionAppliesTheUpdateAndKeepsUnsetFields) {
   fail.error = MakeError(ErrorCode::kUnavailable, "blob store down", "output");
   JobRecord failed = *store_->Transition(job.id, JobState::kFailedRetrying, fail);
   EXPECT_EQ(failed.attempts, 1);
-  EXPECT_EQ(failed.error_code, "unavailable");
-  EXPECT_EQ(failed.error_message, "blob store down");
-  EXPECT_EQ(failed.error_field, "output");
+  ASSERT_TRUE(failed.error.has_value());
+  EXPECT_EQ(failed.error->code, ErrorCode::kUnavailable);
+  EXPECT_EQ(failed.error->message, "blob store down");
+  EXPECT_EQ(failed.error->field, "output");
 
   JobUpdate restart;
   restart.attempts = 2;
   restart.clear_error = true;
   JobRecord restarted = *store_->Transition(job.id, JobState::kRunning, restart);
   EXPECT_EQ(restarted.attempts, 2);
-  EXPECT_EQ(restarted.error_code, "");
-  EXPECT_EQ(restarted.error_message, "");
-  EXPECT_EQ(restarted.error_field, "");
+  EXPECT_FALSE(restarted.error.has_value());
 
   JobUpdate succeed;
   succeed.output_key = "outputs/" + job.id + ".jpg";

@@ -71,11 +71,11 @@ void ToProto(const queue::JobRecord& job, v1::Job* out) {
   out->set_tiles_done(job.tiles_done);
   out->set_tiles_total(job.tiles_total);
   out->set_output_format(job.output_format);
-  if (!job.error_code.empty()) {
+  if (job.error) {
     auto* error = out->mutable_error();
-    error->set_code(job.error_code);
-    error->set_message(job.error_message);
-    error->set_field(job.error_field);
+    error->set_code(std::string(CodeName(job.error->code)));
+    error->set_message(job.error->message);
+    error->set_field(job.error->field);
   }
   out->set_idempotency_key(job.idempotency_key);
   SetTime(job.created, &v1::Job::mutable_created_at, out);

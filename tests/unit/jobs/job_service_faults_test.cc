@@ -98,7 +98,7 @@ class JobServiceFaultsTest : public ::testing::Test {
   void ExpectInvertedResult(const std::string& id) {
     auto job = jobs_->Get(id);
     ASSERT_TRUE(job.has_value()) << job.error().ToString();
-    EXPECT_EQ(job->state, JobState::kSucceeded) << job->error_code << ": " << job->error_message;
+    EXPECT_EQ(job->state, JobState::kSucceeded) << (job->error ? job->error->ToString() : "");
     EXPECT_EQ(job->attempts, 1);
     auto bytes = blobs_->Get(OutputKeyFor(id));
     ASSERT_TRUE(bytes.has_value()) << bytes.error().ToString();

@@ -27,9 +27,7 @@ JobRecord FullRecord() {
   job.tiles_done = 5;
   job.tiles_total = 9;
   job.execution = "whole: invert";
-  job.error_code = "unavailable";
-  job.error_message = "the store is down";
-  job.error_field = "input";
+  job.error = MakeError(ErrorCode::kUnavailable, "the store is down", "input");
   job.created = FromUnixMillis(1000);
   job.updated = FromUnixMillis(2000);
   job.started = FromUnixMillis(1500);
@@ -72,6 +70,26 @@ TEST(JobRecordFields, KeepsTheRedisSpellings) {
   EXPECT_EQ(hash["capabilities"], R"(["detect","gpu"])");
   EXPECT_EQ(hash["created_ms"], "1000");
   EXPECT_EQ(hash["finished_ms"], "0");
+  EXPECT_EQ(hash["error_code"], "unavailable");
+  EXPECT_EQ(hash["error_message"], "the store is down");
+  EXPECT_EQ(hash["error_field"], "input");
+}
+
+TEST(JobRecordFields, NoErrorIsStoredAsEmptyFields) {
+  JobRecord job = FullRecord();
+  job.error.reset();
+  std::map<std::string, std::string> hash = AsMap(EncodeJobHash(job));
+  EXPECT_EQ(hash["error_code"], "");
+  EXPECT_EQ(hash["error_message"], "");
+  EXPECT_EQ(hash["error_field"], "");
+  EXPECT_FALSE(DecodeJobHash(hash).error.has_value());
+}
+
+TEST(JobRecordFields, AnErrorKeepsCodeMessageAndFieldButNotItsDetail) {
+  JobRecord job = FullRecord();
+  job.error = MakeError(ErrorCode::kCorruptImage, "truncated", "input", "libvips said so");
+  JobRecord back = DecodeJobHash(AsMap(EncodeJobHash(job)));
+  EXPECT_EQ(back.error, MakeError(ErrorCode::kCorruptImage, "truncated", "input"));
 }
 
 TEST(JobRecordFields, ReadsARecordWrittenBeforeTiling) {
@@ -90,11 +108,15 @@ TEST(JobRecordFields, MalformedValuesReadAsDefaults) {
   hash["priority"] = "urgent";
   hash["attempts"] = "3x";
   hash["capabilities"] = "not json";
+  hash["error_code"] = "gremlins";
   JobRecord job = DecodeJobHash(hash);
   EXPECT_EQ(job.state, JobState::kQueued);
   EXPECT_EQ(job.priority, Priority::kNormal);
   EXPECT_EQ(job.attempts, 0);
   EXPECT_TRUE(job.capabilities.empty());
+  ASSERT_TRUE(job.error.has_value());
+  EXPECT_EQ(job.error->code, ErrorCode::kInternal);
+  EXPECT_EQ(job.error->message, "the store is down");
 }
 
 TEST(JobRecordFields, AnUpdateWithClearAndErrorSetsTheError) {
@@ -105,16 +127,12 @@ TEST(JobRecordFields, AnUpdateWithClearAndErrorSetsTheError) {
   JobRecord job = FullRecord();
   ApplyJobUpdate(update, job);
   EXPECT_EQ(job.attempts, 4);
-  EXPECT_EQ(job.error_code, "conflict");
-  EXPECT_EQ(job.error_message, "lost");
-  EXPECT_EQ(job.error_field, "lease");
+  EXPECT_EQ(job.error, MakeError(ErrorCode::kConflict, "lost", "lease"));
 
   JobUpdate clear;
   clear.clear_error = true;
   ApplyJobUpdate(clear, job);
-  EXPECT_EQ(job.error_code, "");
-  EXPECT_EQ(job.error_message, "");
-  EXPECT_EQ(job.error_field, "");
+  EXPECT_FALSE(job.error.has_value());
 }
 
 }  // namespace

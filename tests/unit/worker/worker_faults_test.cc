@@ -156,7 +156,7 @@ class WorkerFaultsTest : public ::testing::Test {
     auto job = jobs_->Get(id);
     ASSERT_TRUE(job.has_value()) << job.error().ToString();
     EXPECT_EQ(job->state, JobState::kSucceeded);
-    EXPECT_EQ(job->error_code, "");
+    EXPECT_FALSE(job->error.has_value()) << job->error->ToString();
     auto bytes = blobs_->Get(jobs::OutputKeyFor(id));
     ASSERT_TRUE(bytes.has_value()) << bytes.error().ToString();
     EXPECT_EQ(*bytes, testing::EngineOutput(input_, kInvert));

@@ -97,7 +97,8 @@ TEST_F(WorkerTest, TransientFailuresRetryThenDieWithTheLastError) {
   ASSERT_TRUE(w.Wait(milliseconds(5000)));
   auto job = jobs_->Get(id);
   EXPECT_EQ(job->attempts, 3);
-  EXPECT_EQ(job->error_code, "unavailable");
+  ASSERT_TRUE(job->error.has_value());
+  EXPECT_EQ(job->error->code, ErrorCode::kUnavailable);
   EXPECT_EQ(plan.Calls("Get", "inputs/"), 3);
   EXPECT_EQ(queue_->Stats()->dead, 1);
 }
@@ -137,7 +138,7 @@ TEST_F(WorkerTest, AStorageFaultOutlastingTheWindowEndsTheJobDead) {
   ASSERT_TRUE(w.Wait(milliseconds(5000)));
   EXPECT_GE(std::chrono::steady_clock::now() - start, milliseconds(400));
   EXPECT_GT(plan.Calls("Get", "inputs/"), 3);
-  EXPECT_EQ(jobs_->Get(id)->error_code, "unavailable");
+  EXPECT_EQ(jobs_->Get(id)->error.value_or(Error{}).code, ErrorCode::kUnavailable);
 }
 
 // A job submitted to an idle embedded server waited for the pool's next poll (200-490 ms for a
@@ -180,7 +181,7 @@ TEST_F(WorkerTest, ATaskBuriedByLeaseExpiryMarksItsJobDead) {
   w.Start();
   ASSERT_TRUE(
       testing::WaitFor([&] { return StateOf(id) == queue::JobState::kDead; }, milliseconds(5000)));
-  EXPECT_EQ(jobs_->Get(id)->error_code, "deadline_exceeded");
+  EXPECT_EQ(jobs_->Get(id)->error.value_or(Error{}).code, ErrorCode::kDeadlineExceeded);
 }
 
 TEST_F(WorkerTest, FinishedJobsAndTheirBlobsExpireAfterRetention) {

@@ -117,7 +117,7 @@ BatchRun RunOnQueue(const SampleDir& dir, const std::vector<std::string>& names,
         done[i] = true;
         batch.images[i].seconds = Since(submitted[i]);
         batch.images[i].ok = st->job.state == queue::JobState::kSucceeded;
-        if (!batch.images[i].ok) batch.images[i].error = st->job.error_message;
+        if (!batch.images[i].ok && st->job.error) batch.images[i].error = st->job.error->message;
       } else {
         all = false;
       }

@@ -85,7 +85,8 @@ http::HttpResponse TaskStatus(const Context& ctx, const std::string& id, const J
       case queue::JobState::kDead:
       case queue::JobState::kCancelled: {
         ++failed;
-        std::string why = job.error_message.empty() ? "the job was cancelled" : job.error_message;
+        std::string why =
+            job.error && !job.error->message.empty() ? job.error->message : "the job was cancelled";
         errors.push_back(why);
         r = {{"image_path", path}, {"job_id", jid}, {"error", why}};
         break;

@@ -156,8 +156,8 @@ Result<std::vector<OutputWriter::Written>> OutputWriter::WriteFinished() {
       }
       w.ok = true;
     } else {
-      w.error = job.error_code.empty() ? std::string(queue::JobStateName(job.state))
-                                       : job.error_code + ": " + job.error_message;
+      w.error = !job.error ? std::string(queue::JobStateName(job.state))
+                           : std::string(CodeName(job.error->code)) + ": " + job.error->message;
     }
     if (auto s = blobs_.Delete(pairing_key); !s) return s.error();
     if (auto s = blobs_.Delete(entry); !s) return s.error();
