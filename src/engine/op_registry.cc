@@ -61,7 +61,7 @@ std::string OpsAsJson() {
     o["description"] = op->description;
     o["capability"] = op->capability;
     o["changes_geometry"] = op->changes_geometry;
-    o["tileable"] = op->halo != GlobalHalo;
+    o["tileable"] = RunsOnTiles(*op);
     o["params"] = params;
     ops.push_back(o);
   }
