@@ -59,11 +59,6 @@ HttpResponse Process(const NativeApi& api, HttpRequest& request) {
          {"error", done.error().message}});
     return ErrorResponse(done.error());
   }
-  if (auto parsed = engine::ParsePipeline(upload->pipeline)) {
-    std::vector<std::string> ops;
-    for (const auto& step : parsed->steps) ops.emplace_back(step.op->name);
-    api.metrics.RecordEngine(ops, done->elapsed);
-  }
   const engine::ProcessResult& r = done->result;
   const std::string mode = output == nullptr ? "image" : *output;
   HttpResponse response =

@@ -168,9 +168,8 @@ std::string FilterPipeline(const FilterRequest& request) {
   return (step.empty() ? "" : step + ";") + "format:type=jpeg,q=85";
 }
 
-ImageFlowService::ImageFlowService(SyncProcessor& sync, store::BlobStore& blobs, const Clock& clock,
-                                   ServiceMetrics* metrics)
-    : sync_(sync), blobs_(blobs), clock_(clock), metrics_(metrics) {}
+ImageFlowService::ImageFlowService(SyncProcessor& sync, store::BlobStore& blobs, const Clock& clock)
+    : sync_(sync), blobs_(blobs), clock_(clock) {}
 
 Result<ImageFlowService::Input> ImageFlowService::ReadInput(
     const ImageData& image, const std::optional<ImageBytes>& bytes) {
@@ -246,13 +245,6 @@ Status ImageFlowService::Run(const ImageData& image, const std::optional<ImageBy
     fail(done.error());
     finish();
     return {};
-  }
-  if (metrics_ != nullptr) {
-    if (auto parsed = engine::ParsePipeline(*pipeline)) {
-      std::vector<std::string> ops;
-      for (const auto& step : parsed->steps) ops.emplace_back(step.op->name);
-      metrics_->RecordEngine(ops, done->elapsed);
-    }
   }
   const engine::ProcessResult& r = done->result;
   if (input_info != nullptr) *input_info = r.input;
