@@ -29,13 +29,16 @@ struct ServiceMetrics::Impl {
   prometheus::Family<prometheus::Histogram>& engine =
       prometheus::BuildHistogram()
           .Name("tessera_engine_seconds")
-          .Help("Engine time of synchronous requests whose pipeline contains the op")
+          .Help(
+              "Engine time of images processed while the client waits (HTTP, gRPC and the "
+              "compatibility adapters), observed once per step with the step's op")
           .Register(*registry);
   prometheus::Family<prometheus::Histogram>& stages =
       prometheus::BuildHistogram()
           .Name("tessera_engine_stage_seconds")
           .Help(
-              "Engine time of synchronous requests by stage: an in-memory op's name, "
+              "Engine time of images processed while the client waits, by stage: an in-memory "
+              "op's name, "
               "point_table, or libvips/encode (decode and lazy libvips ops run within these)")
           .Register(*registry);
   prometheus::Family<prometheus::Gauge>& in_flight = prometheus::BuildGauge()
@@ -122,15 +125,13 @@ void ServiceMetrics::RecordRequest(std::string_view method, std::string_view rou
   impl_->Trim(now);
 }
 
-void ServiceMetrics::RecordEngine(const std::vector<std::string>& ops,
-                                  std::chrono::microseconds elapsed) {
-  for (const std::string& op : ops) {
-    impl_->engine.Add({{"op", op}}, Impl::Buckets())
-        .Observe(static_cast<double>(elapsed.count()) / 1e6);
+void ServiceMetrics::RecordRun(const engine::Pipeline& pipeline,
+                               const std::vector<engine::StageTime>& stages,
+                               std::chrono::microseconds elapsed) {
+  const double seconds = static_cast<double>(elapsed.count()) / 1e6;
+  for (const engine::Step& step : pipeline.steps) {
+    impl_->engine.Add({{"op", std::string(step.op->name)}}, Impl::Buckets()).Observe(seconds);
   }
-}
-
-void ServiceMetrics::RecordStages(const std::vector<engine::StageTime>& stages) {
   for (const engine::StageTime& s : stages) {
     impl_->stages.Add({{"stage", s.stage}}, Impl::Buckets())
         .Observe(static_cast<double>(s.time.count()) / 1e6);

@@ -44,11 +44,12 @@ class ServiceMetrics {
 
   void RecordRequest(std::string_view method, std::string_view route, unsigned status,
                      std::chrono::microseconds duration);
-  // Engine time of one synchronous request, once per op of its pipeline (label op).
-  void RecordEngine(const std::vector<std::string>& ops, std::chrono::microseconds elapsed);
-
-  // Where the engine spent one synchronous request's time, by stage (engine::StageTime).
-  void RecordStages(const std::vector<engine::StageTime>& stages);
+  // One finished engine run of `pipeline` that took `elapsed`: its time once per step, labelled
+  // with the step's op (tessera_engine_seconds), and where it went by stage (`stages`,
+  // engine::ProcessResult::stages; tessera_engine_stage_seconds). SyncProcessor records every
+  // run it makes, so every front end over it (HTTP, gRPC, the compatibility adapters) counts.
+  void RecordRun(const engine::Pipeline& pipeline, const std::vector<engine::StageTime>& stages,
+                 std::chrono::microseconds elapsed);
 
   // Prometheus text exposition of everything, with the snapshot's gauges.
   std::string Render(const MetricsSnapshot& snapshot);

@@ -80,12 +80,12 @@ Result<SyncResult> SyncProcessor::Process(std::span<const uint8_t> image,
   in_flight_.fetch_sub(1, std::memory_order_relaxed);
   slots_.release();
   if (!result) return Unexpected(result.error());
-  if (metrics_ != nullptr) metrics_->RecordStages(result->stages);
 
   SyncResult out;
   out.result = std::move(*result);
   out.queued = std::chrono::duration_cast<std::chrono::microseconds>(started - queued_at);
   out.elapsed = std::chrono::duration_cast<std::chrono::microseconds>(finished - started);
+  if (metrics_ != nullptr) metrics_->RecordRun(*pipeline, out.result.stages, out.elapsed);
   return out;
 }
 

@@ -54,7 +54,8 @@ class ServiceMetrics;
 
 class SyncProcessor {
  public:
-  // With `metrics`, every finished image records its engine stages there.
+  // With `metrics`, every image it finishes is recorded there (ServiceMetrics::RecordRun: per
+  // op and per stage), whichever front end asked: this is the one place that records them.
   explicit SyncProcessor(SyncOptions options, ServiceMetrics* metrics = nullptr);
 
   // Parses `pipeline` (text or JSON; kBadPipeline naming the step/field), checks the header

@@ -277,7 +277,7 @@ int Run(ServeArgs& args) {
   if (!args.no_grpc && args.grpc_port >= 0) {
     if (compat->imageflow) {
       imageflow = std::make_unique<api::compat::imageflow::ImageFlowService>(
-          processor, imageflow_objects ? *imageflow_objects : *backends->blobs, clock, &metrics);
+          processor, imageflow_objects ? *imageflow_objects : *backends->blobs, clock);
     }
     const std::string& host = server_options.host;
     grpc = std::make_unique<api::grpc::GrpcServer>(

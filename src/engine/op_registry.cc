@@ -1,5 +1,7 @@
 #include "engine/op_registry.h"
 
+#include <cmath>
+#include <cstdio>
 #include <nlohmann/json.hpp>
 
 #include "engine/ops/ops.h"
@@ -13,6 +15,31 @@ constexpr const OpSpec* kOps[] = {
     &ops::kSaturation, &ops::kGamma,     &ops::kGrayscale, &ops::kInvert,     &ops::kDetect,
     &ops::kRedact,     &ops::kFormat,
 };
+
+// A range bound as people write it: 1073741824, not 1.07374e+09; 0.1, not 0.100000.
+std::string Bound(double v) {
+  char buf[64];
+  if (v == std::floor(v) && std::fabs(v) < 1e15) {
+    std::snprintf(buf, sizeof buf, "%lld", static_cast<long long>(v));
+  } else {
+    std::snprintf(buf, sizeof buf, "%g", v);
+  }
+  return buf;
+}
+
+bool HasRange(const ParamSpec& p) {
+  return p.type == ParamType::kInt || p.type == ParamType::kFloat;
+}
+
+// Markdown table cell text: '|' would end the cell.
+std::string Cell(std::string_view text) {
+  std::string out;
+  for (char c : text) {
+    if (c == '|') out += '\\';
+    out += c;
+  }
+  return out;
+}
 
 }  // namespace
 
@@ -42,7 +69,7 @@ std::string OpsAsJson() {
       nlohmann::ordered_json j;
       j["name"] = p.name;
       j["type"] = ParamTypeName(p.type);
-      if (p.type == ParamType::kInt || p.type == ParamType::kFloat) {
+      if (HasRange(p)) {
         j["min"] = p.min;
         j["max"] = p.max;
       }
@@ -61,7 +88,7 @@ std::string OpsAsJson() {
     o["description"] = op->description;
     o["capability"] = op->capability;
     o["changes_geometry"] = op->changes_geometry;
-    o["tileable"] = op->halo != GlobalHalo;
+    o["tileable"] = RunsOnTiles(*op);
     o["params"] = params;
     ops.push_back(o);
   }
@@ -80,11 +107,7 @@ std::string OpsAsText() {
       out += p.name;
       out += " (";
       out += ParamTypeName(p.type);
-      if (p.type == ParamType::kInt || p.type == ParamType::kFloat) {
-        char buf[64];
-        std::snprintf(buf, sizeof buf, " %g..%g", p.min, p.max);
-        out += buf;
-      }
+      if (HasRange(p)) out += " " + Bound(p.min) + ".." + Bound(p.max);
       if (!p.choices.empty()) {
         out += ": ";
         for (size_t i = 0; i < p.choices.size(); ++i) {
@@ -100,6 +123,37 @@ std::string OpsAsText() {
       out += ") ";
       out += p.description;
       out += "\n";
+    }
+  }
+  return out;
+}
+
+std::string OpsAsMarkdown() {
+  std::string out =
+      "| op | parameter | type and range | default | description |\n"
+      "|---|---|---|---|---|\n";
+  for (const OpSpec* op : kOps) {
+    std::string about(op->description);
+    if (op->capability != "core") {
+      about += "; needs the worker capability `" + std::string(op->capability) + "`";
+    }
+    if (RunsOnTiles(*op)) about += "; runs on tiles";
+    out += "| **" + std::string(op->name) + "** | | | | " + Cell(about) + " |\n";
+    for (const ParamSpec& p : op->params) {
+      std::string type(ParamTypeName(p.type));
+      if (HasRange(p)) type += " " + Bound(p.min) + ".." + Bound(p.max);
+      if (!p.choices.empty()) {
+        type = "";
+        for (size_t i = 0; i < p.choices.size(); ++i) {
+          if (i) type += ", ";
+          type += "`" + std::string(p.choices[i]) + "`";
+        }
+      }
+      std::string fallback = p.required                ? "required"
+                             : p.default_value.empty() ? "-"
+                                                       : "`" + std::string(p.default_value) + "`";
+      out += "| | `" + std::string(p.name) + "` | " + Cell(type) + " | " + Cell(fallback) + " | " +
+             Cell(p.description) + " |\n";
     }
   }
   return out;

@@ -19,5 +19,8 @@ std::string KnownOpNames();
 std::string OpsAsJson();
 // The same as aligned human-readable text.
 std::string OpsAsText();
+// The same as a Markdown table, one row per op and one per parameter (the README's op table,
+// `tessera ops --format markdown`).
+std::string OpsAsMarkdown();
 
 }  // namespace tessera::engine

@@ -56,6 +56,19 @@ std::string_view CapabilityOf(const OpSpec& op, const Args& args) {
   return op.capability_for != nullptr ? op.capability_for(args) : op.capability;
 }
 
+const ParamSpec* FindParam(const OpSpec& op, std::string_view name) {
+  for (const ParamSpec& p : op.params) {
+    if (p.name == name) return &p;
+  }
+  return nullptr;
+}
+
+bool RunsOnTiles(const OpSpec& op) {
+  const bool in_memory = op.raster != nullptr || op.point != nullptr;
+  return in_memory && op.apply == nullptr && !op.changes_geometry && !op.reads_randomly &&
+         op.halo != nullptr && op.halo != GlobalHalo;
+}
+
 int NoHalo(const Args&) { return 0; }
 int GlobalHalo(const Args&) { return kGlobalHalo; }
 

@@ -146,6 +146,15 @@ struct OpSpec {
 // The capability a step needs (OpSpec::capability_for, else OpSpec::capability).
 std::string_view CapabilityOf(const OpSpec& op, const Args& args);
 
+// The declaration of `op`'s parameter `name`, or nullptr.
+const ParamSpec* FindParam(const OpSpec& op, std::string_view name);
+
+// True if the op can run tile by tile, for some of its arguments, and give exactly the
+// whole-image pixels: it runs in memory (`raster` or `point`), keeps the geometry, reads in
+// order and declares a halo that is not GlobalHalo. Whether one step does also depends on its
+// arguments (its halo may be global: edges:mode=canny); see tiling/pipeline_split.h IsTileable.
+bool RunsOnTiles(const OpSpec& op);
+
 // Halo helpers for the common cases.
 int NoHalo(const Args&);
 int GlobalHalo(const Args&);

@@ -14,6 +14,7 @@
 #include "api/http/client.h"
 #include "core/file_io.h"
 #include "engine/engine.h"
+#include "engine/op_registry.h"
 #include "engine/pipeline.h"
 #include "support/detect_testing.h"
 #include "support/image_testing.h"
@@ -224,6 +225,34 @@ TEST(ImageFlowPipelineTest, EveryEnumValueMapsToItsDocumentedPipeline) {
             imageflow::FilterType::kSaturation);
   EXPECT_EQ(imageflow::ParseFilterType("FILTER_TYPE_EMBOSS"), std::nullopt);
   EXPECT_EQ(imageflow::ParseResizeQuality("RESIZE_QUALITY_BEST"), imageflow::ResizeQuality::kBest);
+}
+
+// Intensities past an op's range land on the end of the range the op declares (read from the
+// registry, as the mapping does), and the pipeline still parses.
+TEST(ImageFlowPipelineTest, IntensitiesAreClampedToTheOpsDeclaredRanges) {
+  const std::tuple<imageflow::FilterType, std::string_view, std::string_view> mapped[] = {
+      {imageflow::FilterType::kBlur, "blur", "k"},
+      {imageflow::FilterType::kGaussian, "blur", "sigma"},
+      {imageflow::FilterType::kSharpen, "sharpen", "amount"},
+      {imageflow::FilterType::kBrightness, "brightness", "factor"},
+      {imageflow::FilterType::kContrast, "contrast", "factor"},
+      {imageflow::FilterType::kSaturation, "saturation", "factor"}};
+  imageflow::FilterRequest filter;
+  filter.intensity = 1e9f;
+  for (const auto& [type, op, param] : mapped) {
+    filter.filter_type = type;
+    const std::string text = imageflow::FilterPipeline(filter);
+    auto parsed = engine::ParsePipeline(text);
+    ASSERT_TRUE(parsed.has_value()) << text << ": " << parsed.error().message;
+    const engine::Step& step = parsed->steps.front();
+    ASSERT_EQ(step.op->name, op) << text;
+    const engine::ParamSpec* declared = engine::FindParam(*step.op, param);
+    ASSERT_NE(declared, nullptr);
+    const double given = declared->type == engine::ParamType::kInt
+                             ? static_cast<double>(step.args.Int(param))
+                             : step.args.Float(param);
+    EXPECT_EQ(given, declared->max) << text;
+  }
 }
 
 class ImageFlowGatewayTest : public CompatApiTest {

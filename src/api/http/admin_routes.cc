@@ -73,49 +73,60 @@ HttpResponse Metrics(const NativeApi& api) {
 
 void AddAdminRoutes(Router& router, const NativeApi& api) {
   using namespace openapi;
-  router.Add({.method = Method::kGet,
-              .pattern = "/v1/ops",
-              .handler = [](HttpRequest&) { return HttpResponse::Json(200, engine::OpsAsJson()); },
-              .blocking = false,
-              .openapi = {{"summary", "The operations a pipeline may use, with their parameters"},
-                          {"responses", {{"200", JsonResponse("the op catalogue")}}}}});
-  router.Add({.method = Method::kGet,
-              .pattern = "/v1/workers",
-              .handler =
-                  [&api](HttpRequest&) {
-                    auto live = api.registry.ListLive();
-                    if (!live) return ErrorResponse(live.error());
-                    return HttpResponse::Json(200, jobs::WorkersToJson(*live));
-                  },
-              .openapi = {{"summary", "Live workers, their capabilities and heartbeats"},
-                          {"responses", {{"200", JsonResponse("a list of workers")}}}}});
+  router.Add(
+      {.method = Method::kGet,
+       .pattern = "/v1/ops",
+       .handler = [](HttpRequest&) { return HttpResponse::Json(200, engine::OpsAsJson()); },
+       .blocking = false,
+       .openapi = {
+           {"operationId", "listOps"},
+           {"summary", "The operations a pipeline may use, with their parameters"},
+           {"responses",
+            {{"200", JsonResponse("the op catalogue (as tessera ops --json)", "OpCatalogue")}}}}});
+  router.Add(
+      {.method = Method::kGet,
+       .pattern = "/v1/workers",
+       .handler =
+           [&api](HttpRequest&) {
+             auto live = api.registry.ListLive();
+             if (!live) return ErrorResponse(live.error());
+             return HttpResponse::Json(200, jobs::WorkersToJson(*live));
+           },
+       .openapi = {{"operationId", "listWorkers"},
+                   {"summary", "Live workers, their capabilities and heartbeats"},
+                   {"responses", {{"200", JsonResponse("a list of workers", "WorkerList")}}}}});
   router.Add({.method = Method::kGet,
               .pattern = "/v1/stats",
               .handler = [&api](HttpRequest&) { return Stats(api); },
-              .openapi = {{"summary", "Queue depth and age, jobs by state, workers, throughput"},
-                          {"responses", {{"200", JsonResponse("the statistics")}}}}});
+              .openapi = {{"operationId", "getStats"},
+                          {"summary", "Queue depth and age, jobs by state, workers, throughput"},
+                          {"responses", {{"200", JsonResponse("the statistics", "Stats")}}}}});
   router.Add({.method = Method::kGet,
               .pattern = "/healthz",
               .handler = [](HttpRequest&) { return HttpResponse::Json(200, R"({"status":"ok"})"); },
               .blocking = false,
               .needs_key = !api.options.open_health,
-              .openapi = {{"summary", "Liveness: the process answers"},
-                          {"responses", {{"200", JsonResponse("alive")}}}}});
+              .openapi = {{"operationId", "getLiveness"},
+                          {"summary", "Liveness: the process answers"},
+                          {"responses", {{"200", JsonResponse("alive", "Health")}}}}});
   router.Add(
       {.method = Method::kGet,
        .pattern = "/readyz",
        .handler = [&api](HttpRequest&) { return Ready(api); },
        .needs_key = !api.options.open_health,
-       .openapi = {{"summary", "Readiness: the queue and the store answer"},
-                   {"responses",
-                    {{"200", JsonResponse("ready")},
-                     {"503", JsonResponse("a backend is unreachable or shutdown began")}}}}});
+       .openapi = {
+           {"operationId", "getReadiness"},
+           {"summary", "Readiness: the queue and the store answer"},
+           {"responses",
+            {{"200", JsonResponse("ready", "Readiness")},
+             {"503", JsonResponse("a backend is unreachable or shutdown began", "Readiness")}}}}});
   router.Add(
       {.method = Method::kGet,
        .pattern = "/metrics",
        .handler = [&api](HttpRequest&) { return Metrics(api); },
        .needs_key = !api.options.open_metrics,
-       .openapi = {{"summary", "Prometheus metrics (text exposition format)"},
+       .openapi = {{"operationId", "getMetrics"},
+                   {"summary", "Prometheus metrics (text exposition format)"},
                    {"responses",
                     {{"200",
                       {{"description", "metrics"},
@@ -131,8 +142,9 @@ void AddAdminRoutes(Router& router, const NativeApi& api) {
                   },
               .blocking = false,
               .needs_key = false,
-              .openapi = {{"summary", "This document"},
-                          {"responses", {{"200", JsonResponse("OpenAPI 3")}}}}});
+              .openapi = {{"operationId", "getOpenApi"},
+                          {"summary", "This document"},
+                          {"responses", {{"200", JsonResponse("OpenAPI 3", "OpenApiDocument")}}}}});
 }
 
 void AddNativeRoutes(Router& router, const NativeApi& api) {

@@ -59,11 +59,6 @@ HttpResponse Process(const NativeApi& api, HttpRequest& request) {
          {"error", done.error().message}});
     return ErrorResponse(done.error());
   }
-  if (auto parsed = engine::ParsePipeline(upload->pipeline)) {
-    std::vector<std::string> ops;
-    for (const auto& step : parsed->steps) ops.emplace_back(step.op->name);
-    api.metrics.RecordEngine(ops, done->elapsed);
-  }
   const engine::ProcessResult& r = done->result;
   const std::string mode = output == nullptr ? "image" : *output;
   HttpResponse response =
@@ -87,12 +82,15 @@ HttpResponse Process(const NativeApi& api, HttpRequest& request) {
 void AddProcessRoutes(Router& router, const NativeApi& api) {
   using namespace openapi;
   json op = {
+      {"operationId", "processImage"},
       {"summary", "Process an image and return the result"},
       {"description",
        "Runs the pipeline while the client waits, in one of a bounded number of slots. "
        "Inputs over the synchronous pixel limit are refused; use /v1/jobs for them."},
       {"parameters",
-       {QueryParam("pipeline", "the pipeline, text (`resize:w=300;format:type=webp`) or JSON"),
+       {QueryParam("pipeline",
+                   "the pipeline, text (`resize:w=300;format:type=webp`) or JSON (the schema "
+                   "Pipeline: one PipelineStep_<op> per step)"),
         QueryParam("output",
                    "image (default): the image; json: {width, height, format, detections} "
                    "without the image; multipart: multipart/mixed with that JSON part first, "

@@ -1,5 +1,10 @@
 #include "api/http/router.h"
 
+#include <cctype>
+#include <set>
+
+#include "api/http/openapi_schemas.h"
+
 namespace tessera::api::http {
 namespace {
 
@@ -41,6 +46,22 @@ bool MatchPattern(std::string_view pattern, std::string_view path,
   return true;
 }
 
+// "get" and "/v1/jobs/{id}/result" -> "getV1JobsIdResult": for routes that name no
+// operationId of their own.
+std::string OperationId(std::string_view method, std::string_view pattern) {
+  std::string id(method);
+  bool upper = true;
+  for (char c : pattern) {
+    if (std::isalnum(static_cast<unsigned char>(c))) {
+      id += upper ? static_cast<char>(std::toupper(static_cast<unsigned char>(c))) : c;
+      upper = false;
+    } else {
+      upper = true;
+    }
+  }
+  return id;
+}
+
 }  // namespace
 
 void Router::Add(Route route) { routes_.push_back(std::move(route)); }
@@ -62,60 +83,32 @@ RouteMatch Router::Match(Method method, std::string_view path) const {
 
 nlohmann::json Router::OpenApi(const nlohmann::json& info) const {
   nlohmann::json paths = nlohmann::json::object();
+  std::set<std::string> ids;
   for (const Route& r : routes_) {
     std::string method(MethodName(r.method));
     for (char& c : method) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     nlohmann::json op = r.openapi.is_object() ? r.openapi : nlohmann::json::object();
     if (!op.contains("responses")) op["responses"] = {{"200", {{"description", "OK"}}}};
     if (!r.needs_key) op["security"] = nlohmann::json::array();
+    const std::string base = op.contains("operationId") ? op["operationId"].get<std::string>()
+                                                        : OperationId(method, r.pattern);
+    // Unique, as OpenAPI requires, even for patterns that differ only in a trailing slash.
+    std::string id = base;
+    for (int n = 2; !ids.insert(id).second; ++n) id = base + std::to_string(n);
+    op["operationId"] = id;
     paths[r.pattern][method] = std::move(op);
   }
   nlohmann::json doc = {
       {"openapi", "3.0.3"},
       {"info", info},
+      // Relative to where this document was fetched from: the server that served it.
+      {"servers",
+       nlohmann::json::array({nlohmann::json{
+           {"url", "/"}, {"description", "the tessera server answering this document"}}})},
       {"paths", paths},
       {"components",
        {{"securitySchemes", {{"bearer", {{"type", "http"}, {"scheme", "bearer"}}}}},
-        {"schemas",
-         {{"Error",
-           {{"type", "object"},
-            {"required", {"error"}},
-            {"properties",
-             {{"error",
-               {{"type", "object"},
-                {"required", {"code", "message"}},
-                {"properties",
-                 {{"code", {{"type", "string"}}},
-                  {"message", {{"type", "string"}}},
-                  {"field", {{"type", "string"}}}}}}}}}}},
-          {"Detection",
-           {{"type", "object"},
-            {"properties",
-             {{"model", {{"type", "string"}}},
-              {"label", {{"type", "string"}}},
-              {"class_id", {{"type", "integer"}}},
-              {"confidence", {{"type", "number"}}},
-              {"box",
-               {{"type", "object"},
-                {"properties",
-                 {{"x", {{"type", "number"}}},
-                  {"y", {{"type", "number"}}},
-                  {"width", {{"type", "number"}}},
-                  {"height", {{"type", "number"}}}}}}},
-              {"step", {{"type", "integer"}}},
-              {"image",
-               {{"type", "object"},
-                {"properties",
-                 {{"width", {{"type", "integer"}}}, {"height", {{"type", "integer"}}}}}}}}}}},
-          {"ProcessResult",
-           {{"type", "object"},
-            {"properties",
-             {{"width", {{"type", "integer"}}},
-              {"height", {{"type", "integer"}}},
-              {"format", {{"type", "string"}}},
-              {"detections",
-               {{"type", "array"},
-                {"items", {{"$ref", "#/components/schemas/Detection"}}}}}}}}}}}}},
+        {"schemas", openapi::ComponentSchemas()}}},
       {"security", {{{"bearer", nlohmann::json::array()}}}},
   };
   return doc;

@@ -24,7 +24,7 @@ struct Route {
   uint64_t max_body_bytes = 64 << 10;
   std::string_view max_body_flag;  // the flag that sets max_body_bytes, named by a 413; empty: none
   bool needs_key = true;           // false: answered without an API key
-  nlohmann::json openapi;          // the OpenAPI operation object
+  nlohmann::json openapi;          // the OpenAPI operation object (operationId optional)
   // Rewrites the answers the server itself gives on this route (401, 408, 413, 503 past the
   // body budget) into the route's own error shape; null: the native `native` response as is.
   std::function<HttpResponse(const Error& error, HttpResponse native)> error_response;
@@ -43,7 +43,10 @@ class Router {
   RouteMatch Match(Method method, std::string_view path) const;
   const std::vector<Route>& routes() const { return routes_; }
 
-  // OpenAPI 3.0 document with `info` and one path item per pattern.
+  // OpenAPI 3.0 document with `info`, one path item per pattern, a relative `servers` entry
+  // (the server that answers the document) and the component schemas of openapi_schemas.h.
+  // Every operation has an operationId: its own, or one made from its method and pattern
+  // ("getV1JobsId"), with a number appended where two would be equal.
   nlohmann::json OpenApi(const nlohmann::json& info) const;
 
  private:

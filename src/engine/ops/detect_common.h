@@ -41,7 +41,9 @@ inline constexpr ParamSpec kMaxParam{.name = "max",
 inline constexpr ParamSpec kClassesParam{
     .name = "classes",
     .type = ParamType::kName,
-    .description = "keep only these classes, '|'-separated ('_' matches a space); default all"};
+    .description =
+        "keep only these classes, '|'-separated (e.g. person|car; '_' matches a space); "
+        "default all"};
 
 // Runs the model named by `args` ("model", "confidence", "nms", "max", "classes") on the
 // raster (any depth or band count: converted to 8-bit BGR). Detections carry the raster's size.

@@ -15,7 +15,8 @@ constexpr ParamSpec kParams[] = {
     {.name = "mode",
      .type = ParamType::kEnum,
      .description = "sobel: gradient magnitude sqrt(gx^2+gy^2) clamped to 255; canny: binary "
-                    "edges after hysteresis",
+                    "edges after hysteresis, which follows edges across the whole image (so "
+                    "never runs on tiles)",
      .default_value = "sobel",
      .choices = kModes},
     {.name = "sigma",

@@ -29,7 +29,9 @@ constexpr ParamSpec kParams[] = {
      .choices = kSubsample},
     {.name = "optimize",
      .type = ParamType::kBool,
-     .description = "jpeg: optimised Huffman tables, ~3% smaller files for ~2x the encode CPU",
+     .description =
+         "jpeg: optimised Huffman tables, 3-8 % smaller files for ~20 ms more CPU per 4 MP "
+         "image (roughly doubling the encode)",
      .default_value = "false"},
     {.name = "compression",
      .type = ParamType::kInt,

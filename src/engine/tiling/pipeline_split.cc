@@ -2,12 +2,7 @@
 
 namespace tessera::engine {
 
-bool IsTileable(const Step& step) {
-  const OpSpec& op = *step.op;
-  bool in_memory = op.raster != nullptr || op.point != nullptr;
-  if (!in_memory || op.apply != nullptr || op.changes_geometry || op.reads_randomly) return false;
-  return op.halo != nullptr && op.halo(step.args) >= 0;
-}
+bool IsTileable(const Step& step) { return RunsOnTiles(*step.op) && step.op->halo(step.args) >= 0; }
 
 PipelineSplit SplitForTiling(const Pipeline& pipeline) {
   PipelineSplit split;

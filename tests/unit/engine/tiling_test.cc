@@ -5,8 +5,10 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <nlohmann/json.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include "engine/op_registry.h"
 #include "engine/process_steps.h"
 #include "engine/tiling/pipeline_split.h"
 #include "engine/tiling/raw_tile.h"
@@ -88,6 +90,23 @@ TEST(PipelineSplitTest, CannyAndGeometryAreNotTileable) {
   EXPECT_FALSE(s.tileable());
   EXPECT_TRUE(s.before.steps.size() == 1 && s.after.steps.size() == 1);
   EXPECT_EQ(s.Describe(), "whole: edges:mode=canny");
+}
+
+// The op listing's "tileable" (tessera ops --json, GET /v1/ops) is what the splitter does: an op
+// listed as tileable runs on tiles with its default arguments, one listed otherwise never does
+// (the format step, which only names the encoder, included).
+TEST(PipelineSplitTest, OpListingSaysWhichOpsRunOnTiles) {
+  const auto listing = nlohmann::json::parse(OpsAsJson());
+  ASSERT_EQ(listing.size(), AllOps().size());
+  for (const auto& op : listing) {
+    const std::string name = op["name"];
+    auto pipeline = ParsePipeline(name);
+    if (!pipeline) {  // needs arguments (crop, thumbnail): geometry, never on tiles
+      EXPECT_FALSE(op["tileable"].get<bool>()) << name;
+      continue;
+    }
+    EXPECT_EQ(IsTileable(pipeline->steps[0]), op["tileable"].get<bool>()) << name;
+  }
 }
 
 TEST(RawTileTest, RoundTripsEveryShapeAndRejectsDamage) {

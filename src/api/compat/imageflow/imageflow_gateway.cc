@@ -318,8 +318,7 @@ HttpResponse Health(imageflow::ImageFlowService& service, HttpRequest& request) 
 void AddImageFlowRoutes(http::Router& router, const http::NativeApi& api, const Clock& clock,
                         store::BlobStore& objects) {
   using http::Method;
-  auto service =
-      std::make_shared<imageflow::ImageFlowService>(api.sync, objects, clock, &api.metrics);
+  auto service = std::make_shared<imageflow::ImageFlowService>(api.sync, objects, clock);
   // A JSON body may carry the image itself (input_bytes, base64): a third larger than the image.
   const uint64_t limit = api.options.max_upload_bytes / 3 * 4 + (64 << 10);
   auto add = [&](std::string pattern,

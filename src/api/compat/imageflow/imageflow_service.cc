@@ -3,9 +3,11 @@
 #include <algorithm>
 #include <array>
 #include <cstdio>
+#include <cstdlib>
 
 #include "api/compat/imageflow/resize_target.h"
 #include "engine/image.h"
+#include "engine/op_registry.h"
 #include "engine/pipeline.h"
 
 namespace tessera::api::compat::imageflow {
@@ -29,7 +31,24 @@ std::string Num(double v) {
   return buf;
 }
 
-double Clamp(double v, double lo, double hi) { return std::min(std::max(v, lo), hi); }
+// The declaration of `op`'s parameter `name`: ImageFlowCanvas's intensities are mapped into the
+// ranges the ops declare, so the clamps move with the declarations. A missing one is a bug.
+const engine::ParamSpec& Declared(std::string_view op, std::string_view name) {
+  const engine::OpSpec* spec = engine::FindOp(op);
+  const engine::ParamSpec* param = spec != nullptr ? engine::FindParam(*spec, name) : nullptr;
+  if (param == nullptr) {
+    std::fprintf(stderr, "tessera: no op parameter %.*s.%.*s\n", static_cast<int>(op.size()),
+                 op.data(), static_cast<int>(name.size()), name.data());
+    std::abort();
+  }
+  return *param;
+}
+
+// `v` clamped to the declared range of `op`'s parameter `name`.
+double ClampTo(double v, std::string_view op, std::string_view name) {
+  const engine::ParamSpec& p = Declared(op, name);
+  return std::clamp(v, p.min, p.max);
+}
 
 // The blob key of object `name` of `bucket`: a valid key outside tessera's own namespaces, so
 // a bucket named "inputs" or "results" cannot reach other jobs' images.
@@ -116,32 +135,41 @@ std::string FilterPipeline(const FilterRequest& request) {
   switch (request.filter_type) {
     case FilterType::kBlur: {
       // The seed's box kernel size, int(intensity * 10) + 1 made odd; tessera's blur takes the
-      // same kernel size (as a Gaussian, sigma = k / 3). Below 3 it is the identity.
-      int k = static_cast<int>(intensity * 10) + 1;
+      // same kernel size (as a Gaussian, sigma = k / 3). Below blur's smallest k it is the
+      // identity; above its largest, the largest odd size.
+      const engine::ParamSpec& kp = Declared("blur", "k");
+      int64_t k = static_cast<int64_t>(std::min(intensity * 10, kp.max)) + 1;
       if (k % 2 == 0) ++k;
-      if (k >= 3) step = "blur:k=" + std::to_string(std::min(k, 3001));
+      k = std::min(k, static_cast<int64_t>(kp.max));
+      if (k % 2 == 0) --k;
+      if (k >= kp.min) step = "blur:k=" + std::to_string(k);
       break;
     }
     case FilterType::kGaussian:
-      if (intensity * 2 >= 0.1) step = "blur:sigma=" + Num(Clamp(intensity * 2, 0.1, 500));
+      if (intensity * 2 >= Declared("blur", "sigma").min) {
+        step = "blur:sigma=" + Num(ClampTo(intensity * 2, "blur", "sigma"));
+      }
       break;
     case FilterType::kSharpen:
-      if (intensity > 0) step = "sharpen:amount=" + Num(Clamp(intensity, 0, 20));
+      if (intensity > 0) step = "sharpen:amount=" + Num(ClampTo(intensity, "sharpen", "amount"));
       break;
     case FilterType::kBrightness:
       // 0.5 is the seed's neutral point; tessera scales samples, so factor = intensity / 0.5.
-      step = "brightness:factor=" + Num(Clamp(intensity * 2, 0, 10));
+      step = "brightness:factor=" + Num(ClampTo(intensity * 2, "brightness", "factor"));
       break;
-    case FilterType::kContrast: step = "contrast:factor=" + Num(Clamp(intensity, 0, 10)); break;
-    case FilterType::kSaturation: step = "saturation:factor=" + Num(Clamp(intensity, 0, 10)); break;
+    case FilterType::kContrast:
+      step = "contrast:factor=" + Num(ClampTo(intensity, "contrast", "factor"));
+      break;
+    case FilterType::kSaturation:
+      step = "saturation:factor=" + Num(ClampTo(intensity, "saturation", "factor"));
+      break;
     case FilterType::kUnspecified: break;  // the seed re-encodes the image unchanged
   }
   return (step.empty() ? "" : step + ";") + "format:type=jpeg,q=85";
 }
 
-ImageFlowService::ImageFlowService(SyncProcessor& sync, store::BlobStore& blobs, const Clock& clock,
-                                   ServiceMetrics* metrics)
-    : sync_(sync), blobs_(blobs), clock_(clock), metrics_(metrics) {}
+ImageFlowService::ImageFlowService(SyncProcessor& sync, store::BlobStore& blobs, const Clock& clock)
+    : sync_(sync), blobs_(blobs), clock_(clock) {}
 
 Result<ImageFlowService::Input> ImageFlowService::ReadInput(
     const ImageData& image, const std::optional<ImageBytes>& bytes) {
@@ -217,13 +245,6 @@ Status ImageFlowService::Run(const ImageData& image, const std::optional<ImageBy
     fail(done.error());
     finish();
     return {};
-  }
-  if (metrics_ != nullptr) {
-    if (auto parsed = engine::ParsePipeline(*pipeline)) {
-      std::vector<std::string> ops;
-      for (const auto& step : parsed->steps) ops.emplace_back(step.op->name);
-      metrics_->RecordEngine(ops, done->elapsed);
-    }
   }
   const engine::ProcessResult& r = done->result;
   if (input_info != nullptr) *input_info = r.input;

@@ -32,7 +32,6 @@
 #include <string_view>
 #include <vector>
 
-#include "api/metrics.h"
 #include "api/sync_processor.h"
 #include "core/clock.h"
 #include "core/result.h"
@@ -207,10 +206,9 @@ Status DetectionHealth();
 
 class ImageFlowService {
  public:
-  // The references must outlive the service. With `metrics`, the engine time of each request
-  // is recorded per op, as for POST /v1/process.
-  ImageFlowService(SyncProcessor& sync, store::BlobStore& blobs, const Clock& clock,
-                   ServiceMetrics* metrics = nullptr);
+  // The references must outlive the service. Requests run through `sync`, which records their
+  // engine time per op in the server's metrics, as for POST /v1/process.
+  ImageFlowService(SyncProcessor& sync, store::BlobStore& blobs, const Clock& clock);
 
   // COMPLETED with the written output (or output_data), or FAILED with a message saying why.
   // Errors: kQueueFull only (no slot within the SyncProcessor's slot_wait from `queued_at`;
@@ -262,7 +260,6 @@ class ImageFlowService {
   SyncProcessor& sync_;
   store::BlobStore& blobs_;
   const Clock& clock_;
-  ServiceMetrics* const metrics_;
 };
 
 }  // namespace tessera::api::compat::imageflow

@@ -145,15 +145,18 @@ bool TuttiWorkers::Store(const Job& job) {
     if (!pipeline) return fail(pipeline.error());
     engine::ProcessOptions engine_options = options_.engine;
     engine_options.auto_orient = false;  // tutti reads the stored pixel grid as is
+    // tutti's workers are a pool of their own (an upload is answered before it is processed),
+    // not SyncProcessor's slots, so they record their runs as SyncProcessor does.
+    const auto engine_started = SteadyClock::now();
     auto result = engine::Process(job.image, *pipeline, engine_options);
     if (!result) return fail(result.error());
+    if (metrics_ != nullptr) {
+      metrics_->RecordRun(*pipeline, result->stages,
+                          std::chrono::duration_cast<std::chrono::microseconds>(SteadyClock::now() -
+                                                                                engine_started));
+    }
     rescaled = std::move(*result);
     out = rescaled.bytes;
-    if (metrics_ != nullptr) {
-      metrics_->RecordEngine(
-          {"resize", "format"},
-          std::chrono::duration_cast<std::chrono::microseconds>(SteadyClock::now() - started));
-    }
   }
   if (auto put = sink_(job.id, out); !put) {
     // The image is fine; keep it in the spool for the next start.

@@ -52,7 +52,8 @@ struct TuttiWorkerOptions {
 
 class TuttiWorkers {
  public:
-  // Starts the worker threads. `metrics` may be null.
+  // Starts the worker threads. With `metrics` (may be null), each rescale is recorded there
+  // per op and stage (ServiceMetrics::RecordRun).
   TuttiWorkers(TuttiWorkerOptions options, TuttiSink sink, ServiceMetrics* metrics);
   ~TuttiWorkers();  // stops taking images and waits for the taken ones
   TuttiWorkers(const TuttiWorkers&) = delete;
