@@ -65,6 +65,17 @@ struct RedisScript {
   std::string source;
 };
 
+// A script's ARGV. Each caller declares one struct per script whose fields follow the script's
+// `local name = ARGV[n]` lines, in order and by name, and whose ToArgv() lists them so: the
+// argument order is written on the C++ side there only.
+using ScriptArgv = std::vector<std::string>;
+
+// `head` followed by `tail`.
+inline ScriptArgv Concat(ScriptArgv head, const ScriptArgv& tail) {
+  head.insert(head.end(), tail.begin(), tail.end());
+  return head;
+}
+
 enum class RedisRetry {
   kNever,       // a write whose repetition would be visible: report kUnavailable instead
   kIdempotent,  // a read, or a write that is a no-op the second time: retry once

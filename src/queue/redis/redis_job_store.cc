@@ -52,16 +52,9 @@ const RedisScript kList = JobScript("job_list", lua::kList);
 const RedisScript kExpireFinished = JobScript("job_expire_finished", lua::kExpireFinished);
 const RedisScript kCountByState = JobScript("job_count_by_state", lua::kCountByState);
 
-// A script's own arguments, ARGV[3...] (after the prelude's two), one struct per script. The
-// fields are in the order of the `local name = ARGV[n]` lines at the top of the script, with the
-// same names, and ToArgv() lists them in that order: on this side the order is written there
-// only (designated initializers at the calls must follow the fields' order).
-using Argv = std::vector<std::string>;
-
-Argv Concat(Argv head, const Argv& tail) {
-  head.insert(head.end(), tail.begin(), tail.end());
-  return head;
-}
+// A script's own arguments, ARGV[3...] after the prelude's two (ScriptArgv, redis_client.h;
+// designated initializers at the calls must follow the fields' order).
+using Argv = ScriptArgv;
 
 // create.lua
 struct CreateArgs {

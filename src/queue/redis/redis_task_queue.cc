@@ -34,16 +34,9 @@ const RedisScript kRequeue = TaskScript("requeue", lua::kRequeue);
 const RedisScript kListDead = TaskScript("list_dead", lua::kListDead);
 const RedisScript kStats = TaskScript("stats", lua::kStats);
 
-// A script's own arguments, ARGV[4...] (after CommonArgs), one struct per script. The fields are
-// in the order of the `local name = ARGV[n]` lines at the top of the script, with the same
-// names, and Argv() lists them in that order: on this side the order is written there only
-// (designated initializers at the calls must follow the fields' order).
-using Argv = std::vector<std::string>;
-
-Argv Concat(Argv head, const Argv& tail) {
-  head.insert(head.end(), tail.begin(), tail.end());
-  return head;
-}
+// A script's own arguments, ARGV[4...] after CommonArgs (ScriptArgv, redis_client.h;
+// designated initializers at the calls must follow the fields' order).
+using Argv = ScriptArgv;
 
 // enqueue.lua
 struct EnqueueArgs {

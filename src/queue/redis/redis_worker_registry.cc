@@ -19,10 +19,8 @@ const RedisScript kHeartbeat{"worker_heartbeat", std::string(lua::kHeartbeat)};
 const RedisScript kDeregister{"worker_deregister", std::string(lua::kDeregister)};
 const RedisScript kListLive{"worker_list_live", std::string(lua::kListLive)};
 
-// Each script's ARGV, one struct per script. The fields are in the order of the
-// `local name = ARGV[n]` lines at the top of the script, with the same names, and ToArgv() lists
-// them in that order: on this side the order is written there only.
-using Argv = std::vector<std::string>;
+// Each script's ARGV, one struct per script (ScriptArgv, redis_client.h).
+using Argv = ScriptArgv;
 
 // heartbeat.lua
 struct HeartbeatArgs {
@@ -30,11 +28,7 @@ struct HeartbeatArgs {
   std::string id;
   std::string ttl_ms;
   Argv fields;  // field/value pairs of the WorkerInfo
-  Argv ToArgv() const {
-    Argv argv = {prefix, id, ttl_ms};
-    argv.insert(argv.end(), fields.begin(), fields.end());
-    return argv;
-  }
+  Argv ToArgv() const { return Concat({prefix, id, ttl_ms}, fields); }
 };
 
 // deregister.lua

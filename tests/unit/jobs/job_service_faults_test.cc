@@ -20,6 +20,7 @@
 #include "support/faulty_job_store.h"
 #include "support/faulty_task_queue.h"
 #include "support/image_testing.h"
+#include "support/sqlite_backends_fixture.h"
 #include "support/temp_dir.h"
 #include "worker/lease_keeper.h"
 #include "worker/task_runner.h"
@@ -37,16 +38,11 @@ constexpr milliseconds kKeeperNeverTicks{3'600'000};
 constexpr milliseconds kMinAge{30'000};
 constexpr std::string_view kInvert = "invert;format:type=png";
 
-class JobServiceFaultsTest : public ::testing::Test {
+class JobServiceFaultsTest : public testing::SqliteBackendsTest {
  protected:
   void SetUp() override {
-    testing::InitEngineForTests();
-    auto db = queue::SqliteDatabase::Open(dir_.path() / "t.db");
-    ASSERT_TRUE(db.has_value());
-    queue_ = std::make_unique<queue::SqliteTaskQueue>(*db, clock_);
-    jobs_ = std::make_unique<queue::SqliteJobStore>(*db, clock_);
-    registry_ = std::make_unique<queue::SqliteWorkerRegistry>(*db, clock_);
-    blobs_ = std::make_unique<store::FsBlobStore>(dir_.path() / "blobs");
+    SqliteBackendsTest::SetUp();
+    if (HasFatalFailure()) return;
     faulty_queue_ = std::make_unique<testing::FaultyTaskQueue>(*queue_, plan_);
     faulty_jobs_ = std::make_unique<testing::FaultyJobStore>(*jobs_, plan_);
     faulty_blobs_ = std::make_unique<testing::FaultyBlobStore>(*blobs_, plan_);
@@ -108,12 +104,6 @@ class JobServiceFaultsTest : public ::testing::Test {
     EXPECT_EQ(testing::MaxAbsDiff(decoded, inverted), 0.0);
   }
 
-  testing::TempDir dir_;
-  ManualClock clock_;
-  std::unique_ptr<queue::SqliteTaskQueue> queue_;
-  std::unique_ptr<queue::SqliteJobStore> jobs_;
-  std::unique_ptr<queue::SqliteWorkerRegistry> registry_;
-  std::unique_ptr<store::BlobStore> blobs_;
   testing::FaultPlan plan_;
   std::unique_ptr<testing::FaultyTaskQueue> faulty_queue_;
   std::unique_ptr<testing::FaultyJobStore> faulty_jobs_;

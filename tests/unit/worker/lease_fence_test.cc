@@ -13,6 +13,7 @@
 #include "store/fs/fs_blob_store.h"
 #include "support/faulty_blob_store.h"
 #include "support/image_testing.h"
+#include "support/sqlite_backends_fixture.h"
 #include "support/temp_dir.h"
 #include "worker/lease_keeper.h"
 #include "worker/task_runner.h"
@@ -26,18 +27,8 @@ constexpr milliseconds kLease{1000};
 // Longer than any test: the keeper's own thread never extends or re-checks a lease here.
 constexpr milliseconds kKeeperNeverTicks{3'600'000};
 
-class LeaseFenceTest : public ::testing::Test {
+class LeaseFenceTest : public testing::SqliteBackendsTest {
  protected:
-  void SetUp() override {
-    testing::InitEngineForTests();
-    auto db = queue::SqliteDatabase::Open(dir_.path() / "t.db");
-    ASSERT_TRUE(db.has_value());
-    queue_ = std::make_unique<queue::SqliteTaskQueue>(*db, clock_);
-    jobs_ = std::make_unique<queue::SqliteJobStore>(*db, clock_);
-    registry_ = std::make_unique<queue::SqliteWorkerRegistry>(*db, clock_);
-    blobs_ = std::make_unique<store::FsBlobStore>(dir_.path() / "blobs");
-  }
-
   std::string Submit(const std::string& pipeline) {
     jobs::JobService service(*jobs_, *queue_, *blobs_, *registry_, clock_, engine::Limits{});
     auto png = testing::EncodeWithOpenCv(testing::MakeTestPattern(64, 48), ".png");
@@ -72,13 +63,6 @@ class LeaseFenceTest : public ::testing::Test {
                       engine::ProcessOptions{});
     return runner.Run(task);
   }
-
-  testing::TempDir dir_;
-  ManualClock clock_;
-  std::unique_ptr<queue::SqliteTaskQueue> queue_;
-  std::unique_ptr<queue::SqliteJobStore> jobs_;
-  std::unique_ptr<queue::SqliteWorkerRegistry> registry_;
-  std::unique_ptr<store::FsBlobStore> blobs_;
 };
 
 TEST_F(LeaseFenceTest, AStaleHolderWritesNoResultAndLogsTheDrop) {

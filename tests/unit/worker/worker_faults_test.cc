@@ -23,6 +23,7 @@
 #include "support/faulty_task_queue.h"
 #include "support/forwarding_job_store.h"
 #include "support/image_testing.h"
+#include "support/sqlite_backends_fixture.h"
 #include "support/temp_dir.h"
 #include "support/tessera_process.h"
 #include "worker/lease_keeper.h"
@@ -70,16 +71,11 @@ class OvertakenJobStore final : public testing::ForwardingJobStore {
   std::function<void()> overtake_;
 };
 
-class WorkerFaultsTest : public ::testing::Test {
+class WorkerFaultsTest : public testing::SqliteBackendsTest {
  protected:
   void SetUp() override {
-    testing::InitEngineForTests();
-    auto db = queue::SqliteDatabase::Open(dir_.path() / "t.db");
-    ASSERT_TRUE(db.has_value());
-    queue_ = std::make_unique<queue::SqliteTaskQueue>(*db, clock_);
-    jobs_ = std::make_unique<queue::SqliteJobStore>(*db, clock_);
-    registry_ = std::make_unique<queue::SqliteWorkerRegistry>(*db, clock_);
-    blobs_ = std::make_unique<store::FsBlobStore>(dir_.path() / "blobs");
+    SqliteBackendsTest::SetUp();
+    if (HasFatalFailure()) return;
     faulty_queue_ = std::make_unique<testing::FaultyTaskQueue>(*queue_, plan_);
     faulty_jobs_ = std::make_unique<testing::FaultyJobStore>(*jobs_, plan_);
     faulty_blobs_ = std::make_unique<testing::FaultyBlobStore>(*blobs_, plan_);
@@ -173,12 +169,6 @@ class WorkerFaultsTest : public ::testing::Test {
     EXPECT_EQ(s->dead, 0);
   }
 
-  testing::TempDir dir_;
-  ManualClock clock_;
-  std::unique_ptr<queue::SqliteTaskQueue> queue_;
-  std::unique_ptr<queue::SqliteJobStore> jobs_;
-  std::unique_ptr<queue::SqliteWorkerRegistry> registry_;
-  std::unique_ptr<store::BlobStore> blobs_;
   testing::FaultPlan plan_;
   std::unique_ptr<testing::FaultyTaskQueue> faulty_queue_;
   std::unique_ptr<testing::FaultyJobStore> faulty_jobs_;
